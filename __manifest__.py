@@ -1,0 +1,18 @@
+{
+    "name": "Shopify Sync",
+    "summary": "Many Shopify stores, one Odoo stock truth: SKU mapping, "
+    "order import and real-time inventory sync over the GraphQL Admin API",
+    "version": "17.0.1.0.0",
+    "category": "Inventory",
+    "license": "LGPL-3",
+    "author": "shopify_sync contributors",
+    "website": "https://github.com/shopify-sync/shopify_sync",
+    "depends": ["sale_stock", "mail"],
+    "external_dependencies": {"python": ["shopify", "requests"]},
+    "data": [
+        "security/shopify_sync_security.xml",
+        "security/ir.model.access.csv",
+    ],
+    "installable": True,
+    "application": False,
+}

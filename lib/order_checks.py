@@ -1,0 +1,103 @@
+"""Decisions on a parsed order: expected total, total check, taxes needed, confirmation.
+
+Pure: no odoo.
+"""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from .order_model import TaxKey
+from .order_values import to_decimal
+
+ZERO = Decimal(0)
+
+CONFIRM_POLICIES = ("always", "paid", "paid_or_authorized", "never")
+
+# Money has been captured in full; a partial refund does not undo that.
+_PAID = frozenset({"paid", "partially_refunded"})
+# The buyer committed funds: authorised (to capture) or partially captured.
+_AUTHORIZED = frozenset({"authorized", "partially_paid"})
+
+
+def expected_total(order):
+    """Shopify's `total_price` recomputed from the parsed lines, shipping and taxes.
+
+    Σ line net (price × qty − allocations) + Σ shipping discounted price + tips,
+    plus every tax amount when prices exclude taxes (with `taxes_included` the taxes
+    are already inside the prices). Uses the ordered quantities, like `total_price`
+    (refunds and edits show in Shopify's `current_total_price`, not here).
+    """
+    total = sum((line.net for line in order.lines), ZERO)
+    total += sum((ship.discounted_price for ship in order.shipping_lines), ZERO)
+    total += order.totals.total_tip
+    if not order.taxes_included:
+        total += sum((line.tax_total for line in order.lines), ZERO)
+        total += sum((ship.tax_total for ship in order.shipping_lines), ZERO)
+    return total
+
+
+def totals_match(shopify_total, odoo_total, currency_rounding):
+    """Equal within the currency rounding, as Odoo's `float_is_zero` judges it.
+
+    The difference, rounded half-up to the rounding (0.01, 1, 0.001...), must be 0:
+    a residue below half a unit is float noise, a full cent is a real mismatch.
+    """
+    shopify = to_decimal(shopify_total, "shopify_total", ZERO)
+    odoo = to_decimal(odoo_total, "odoo_total", ZERO)
+    rounding = to_decimal(currency_rounding, "currency_rounding")
+    if rounding is None or rounding <= 0:
+        raise ValueError("currency_rounding must be a positive number")
+    steps = ((shopify - odoo) / rounding).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return steps == 0
+
+
+def tax_key(order, tax_line):
+    """The Odoo tax requirement of one parsed tax line of this order."""
+    return TaxKey(
+        percent=tax_line.percent,
+        price_include=order.taxes_included,
+        country_code=order.tax_country_code,
+    )
+
+
+def line_tax_keys(order, line):
+    """Tax keys of one order line or shipping line, in Shopify's order, deduplicated."""
+    return tuple(dict.fromkeys(tax_key(order, tax) for tax in line.taxes))
+
+
+def tax_requirements(order):
+    """Distinct taxes (percent, price_include, country) the Odoo side must resolve.
+
+    Zero-amount tax lines were dropped at parse time, so they require nothing.
+    Sorted for stable "needs attention" messages.
+    """
+    keys = set()
+    for line in (*order.lines, *order.shipping_lines):
+        keys.update(line_tax_keys(order, line))
+    return tuple(
+        sorted(keys, key=lambda k: (k.country_code or "", k.price_include, k.percent))
+    )
+
+
+def should_confirm(policy, financial_status):
+    """Whether an imported order is confirmed, per the store's `order_confirm_policy`.
+
+    - always: confirm whatever the payment state.
+    - paid: fully captured (`paid`, or `partially_refunded` which was paid first).
+    - paid_or_authorized: the above, plus `authorized` and `partially_paid` (funds
+      committed: capturing the rest is the merchant's business, the goods are sold).
+    - never: the merchant confirms by hand.
+    `pending`, `voided`, `refunded`, unknown or missing statuses are not confirmed by
+    the paid policies. Cancellation is decided from `cancelled_at`, not here.
+    """
+    if policy not in CONFIRM_POLICIES:
+        raise ValueError(
+            f"unknown confirmation policy {policy!r}, expected {CONFIRM_POLICIES}"
+        )
+    status = (financial_status or "").strip().lower()
+    if policy == "always":
+        return True
+    if policy == "never":
+        return False
+    if status in _PAID:
+        return True
+    return policy == "paid_or_authorized" and status in _AUTHORIZED

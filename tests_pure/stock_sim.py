@@ -1,0 +1,758 @@
+"""A deterministic model of several Shopify stores and one Odoo, with chaos, driven by
+the real decision functions of lib.stock / lib.stock_push.
+
+Nothing here talks HTTP: Shopify levels follow the quantity rules of
+docs/stock-truth-notes (orders a->c, fulfilments leave c and o, refunds restock a and o,
+manual edits move a and o), the API can throttle, fail, time out or apply a write and
+lose the answer, webhooks are duplicated, reordered, delayed or dropped. The connector
+in the middle decides only through published_quantity, plan_push / batch_writes and
+classify_level_change; the order import is abstract (one SO per order id, brought to
+the order's current state). `check_invariants` states I1-I6 independently of the
+connector's own arithmetic.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from lib.stock import (
+    LevelKey,
+    LevelRead,
+    OrderActivity,
+    classify_level_change,
+    published_quantity,
+    snapshot_from_read,
+)
+from lib.stock_push import batch_writes, plan_push
+
+SKUS = ("SKU-A", "SKU-B")
+# store -> (its locations mapped to Odoo warehouses, accepts edits, buffer)
+STORES = {
+    "s1": ({"L1": "W1"}, True, 0),
+    "s2": ({"L1": "W1"}, True, 1),  # shares W1 with s1 and s3
+    "s3": ({"L1": "W1", "L2": "W2"}, True, 0),  # two locations
+    "s4": ({"L1": "W2"}, False, 0),  # refuses store edits: Odoo's number wins
+}
+WAREHOUSES = ("W1", "W2")
+INITIAL_ON_HAND = 6
+BATCH_SIZE = 3  # small, so batching is exercised on 10 levels
+
+
+class Retryable(Exception):
+    """THROTTLED / 5xx / timeout. `maybe_applied`: the outcome of a write is unknown."""
+
+    def __init__(self, kind, maybe_applied):
+        super().__init__(kind)
+        self.maybe_applied = maybe_applied
+
+
+@dataclass
+class ShopOrder:
+    id: str
+    sku: str
+    location: str
+    qty: int
+    fulfilled: int = 0
+    cancelled: int = 0
+    restocked: int = 0
+    updated_at: int = 0
+
+    @property
+    def open(self):
+        return self.qty - self.fulfilled - self.cancelled
+
+
+class Shop:
+    """One Shopify store: levels (a, c, o), orders, activity log, idempotency memory."""
+
+    def __init__(self, world, name, locations, accept_edits, buffer):
+        self.world, self.name = world, name
+        self.locations, self.accept_edits, self.buffer = locations, accept_edits, buffer
+        self.levels = {}
+        self.orders = {}
+        self.activity = []  # (time, sku, location, fulfilled, restocked)
+        self.results = {}  # idempotency key -> first result
+        self.edits = []  # (sku, location, d) applied by the merchant
+
+    def _changed(self, sku, location, order=None):
+        t = self.world.tick()
+        a = self.levels[sku, location][0]
+        self.world.emit(self.name, "inventory_levels/update", (sku, location, a))
+        if order is not None:
+            order.updated_at = t
+            self.world.emit(self.name, "orders/updated", order.id)
+        return t
+
+    # -- customers and merchant -------------------------------------------------------
+    def place_order(self, sku, location, qty):
+        level = self.levels[sku, location]
+        if level[0] < qty:  # the store does not oversell
+            return None
+        level[0] -= qty
+        level[1] += qty
+        order = ShopOrder(
+            "%s-%d" % (self.name, len(self.orders) + 1), sku, location, qty
+        )
+        self.orders[order.id] = order
+        self._changed(sku, location, order)
+        return order
+
+    def cancel(self, order):
+        qty = order.open
+        if qty <= 0:
+            return
+        level = self.levels[order.sku, order.location]
+        level[0] += qty
+        level[1] -= qty
+        order.cancelled += qty
+        self._changed(order.sku, order.location, order)
+
+    def fulfil(self, order, qty):
+        qty = min(qty, order.open)
+        if qty <= 0:
+            return
+        level = self.levels[order.sku, order.location]
+        level[1] -= qty
+        level[2] -= qty
+        order.fulfilled += qty
+        t = self._changed(order.sku, order.location, order)
+        self.activity.append((t, order.sku, order.location, qty, 0))
+
+    def refund_restock(self, order, qty):
+        qty = min(qty, order.fulfilled - order.restocked)
+        if qty <= 0:
+            return
+        level = self.levels[order.sku, order.location]
+        level[0] += qty
+        level[2] += qty
+        order.restocked += qty
+        t = self._changed(order.sku, order.location, order)
+        self.activity.append((t, order.sku, order.location, 0, qty))
+
+    def manual_edit(self, sku, location, delta):
+        level = self.levels[sku, location]
+        delta = max(delta, -level[0])  # the admin does not go below 0 available
+        if delta == 0:
+            return
+        level[0] += delta
+        level[2] += delta
+        self.edits.append((sku, location, delta))
+        self._changed(sku, location)
+
+    # -- Admin API
+    def read_level(self, sku, location):
+        self.world.fault(write=False)
+        a, c, o = self.levels[sku, location]
+        return LevelRead(a, o, c, self.world.clock)
+
+    def activity_between(self, sku, location, since, until):
+        self.world.fault(write=False)
+        f = r = 0
+        for t, s, loc, fq, rq in self.activity:
+            if s == sku and loc == location and since < t <= until:
+                f, r = f + fq, r + rq
+        return OrderActivity(fulfilled=f, restocked=r)
+
+    def orders_updated_since(self, since):
+        self.world.fault(write=False)
+        return [o for o in self.orders.values() if o.updated_at > since]
+
+    def set_quantities(self, quantities, key):
+        """inventorySetQuantities(name: available) with changeFromQuantity and
+        @idempotent."""
+        kind = self.world.fault(write=True)  # may raise before applying
+        if key in self.results:
+            result = self.results[key]
+        else:
+            stale = [
+                (q["inventoryItemId"], q["locationId"])
+                for q in quantities
+                if self.levels[q["inventoryItemId"], q["locationId"]][0]
+                != q["changeFromQuantity"]
+            ]
+            if not stale:  # all or nothing
+                for q in quantities:
+                    level = self.levels[q["inventoryItemId"], q["locationId"]]
+                    delta = q["quantity"] - level[0]
+                    level[0] += delta
+                    level[2] += delta
+                    self.world.applied_write(
+                        LevelKey(self.name, q["inventoryItemId"], q["locationId"]),
+                        q["quantity"],
+                    )
+                for q in quantities:
+                    self._changed(q["inventoryItemId"], q["locationId"])
+            result = ("stale", stale) if stale else ("ok", [])
+            self.results[key] = result
+            self.world.mutations_applied += 1
+        if kind == "lost":
+            raise Retryable("timeout after apply", maybe_applied=True)
+        return result
+
+
+@dataclass
+class SaleOrder:
+    store: str
+    order_id: str
+    warehouse: str
+    sku: str
+    qty: int
+    fulfilled: int = 0
+    cancelled: int = 0
+    restocked: int = 0
+    confirmed: bool = False
+
+    @property
+    def open(self):
+        return self.qty - self.fulfilled - self.cancelled
+
+
+class Odoo:
+    """On hand per (warehouse, sku); sale orders hold (draft) or reserve (confirmed)."""
+
+    def __init__(self, world):
+        self.world = world
+        self.on_hand = {(w, s): INITIAL_ON_HAND for w in WAREHOUSES for s in SKUS}
+        self.sale_orders = {}
+        self.created_sale_orders = 0
+        self.adjustments = []  # (warehouse, sku, d)
+        self.receipts = dict.fromkeys(self.on_hand, 0)
+        self.deliveries = dict.fromkeys(self.on_hand, 0)
+
+    def _sos(self, warehouse, sku):
+        for so in self.sale_orders.values():
+            if so.warehouse == warehouse and so.sku == sku:
+                yield so
+
+    def free(self, warehouse, sku):
+        reserved = sum(so.open for so in self._sos(warehouse, sku) if so.confirmed)
+        return self.on_hand[warehouse, sku] - reserved
+
+    def held(self, warehouse, sku):
+        return sum(so.open for so in self._sos(warehouse, sku) if not so.confirmed)
+
+    def _moved(self, warehouse, sku):
+        self.world.connector.on_odoo_change(warehouse, sku)
+
+    def receive(self, warehouse, sku, qty):
+        self.on_hand[warehouse, sku] += qty
+        self.receipts[warehouse, sku] += qty
+        self._moved(warehouse, sku)
+
+    def deliver(self, warehouse, sku, qty):
+        qty = min(qty, max(0, self.free(warehouse, sku) - self.held(warehouse, sku)))
+        if qty > 0:
+            self.on_hand[warehouse, sku] -= qty
+            self.deliveries[warehouse, sku] += qty
+            self._moved(warehouse, sku)
+
+    def adjust(self, warehouse, sku, delta):
+        self.on_hand[warehouse, sku] += delta
+        self.adjustments.append((warehouse, sku, delta))
+        self._moved(warehouse, sku)
+
+    def confirm(self, so):
+        if not so.confirmed:
+            so.confirmed = True
+            self._moved(so.warehouse, so.sku)
+
+    def import_order(self, store, order, warehouse):
+        """The abstract order import: one SO per order id, brought to the order's
+        state."""
+        so = self.sale_orders.get((store, order.id))
+        if so is None:
+            so = SaleOrder(store, order.id, warehouse, order.sku, order.qty)
+            self.sale_orders[store, order.id] = so
+            self.created_sale_orders += 1
+        self.on_hand[warehouse, order.sku] -= order.fulfilled - so.fulfilled  # delivery
+        self.on_hand[warehouse, order.sku] += order.restocked - so.restocked  # return
+        so.fulfilled, so.cancelled = order.fulfilled, order.cancelled
+        so.restocked = order.restocked
+        self._moved(warehouse, order.sku)
+
+
+class Connector:
+    """The connector's stock loop; decisions come only from lib.stock /
+    lib.stock_push."""
+
+    def __init__(self, world, naive=False):
+        self.world, self.naive = world, naive
+        self.snapshots = {}
+        self.dirty = set()
+        self.to_read = set()
+        self.outbox = []  # batches whose outcome is unknown: resent with the same key
+        self.uncertain = (
+            set()
+        )  # keys of batches an attempt of which may have been applied
+        self.orders_to_import = set()  # (store, order id)
+        self.import_since = {}  # store -> clock of the last full order poll
+        self.mutation_calls = 0
+        self.resending = False
+
+    # -- triggers
+    def on_odoo_change(self, warehouse, sku):
+        self.dirty.update(self.world.levels_of(warehouse, sku))
+
+    def on_webhook(self, store, topic, payload):
+        if topic == "orders/updated":
+            self.orders_to_import.add((store, payload))
+            return
+        sku, location, available = payload
+        level = LevelKey(store, sku, location)
+        if self.naive:
+            self._naive_apply(level, available)
+        else:
+            self.to_read.add(level)  # the payload's number is never used
+
+    def _naive_apply(self, level, available):
+        """What other connectors do: apply the drop of `available` to Odoo stock."""
+        if level in self._pending_levels():
+            return  # (even the naive connector waits for its own write's answer)
+        snap = self.snapshots[level]
+        delta = available - snap.available
+        if delta and self.world.shops[level.store].accept_edits:
+            self.world.odoo.adjust(self.world.warehouse_of(level), level.item, delta)
+        self.snapshots[level] = snapshot_from_read(
+            LevelRead(available, snap.on_hand, snap.committed, snap.as_of), snap
+        )
+        self.dirty.add(level)
+
+    # -- work
+    def published(self, level):
+        warehouse = self.world.warehouse_of(level)
+        odoo = self.world.odoo
+        return published_quantity(
+            odoo.free(warehouse, level.item),
+            odoo.held(warehouse, level.item),
+            self.world.shops[level.store].buffer,
+        )
+
+    def step(self):
+        self._import_orders()
+        self._resolve_outbox()
+        self._read_levels()
+        self._import_orders()
+        self._push()
+
+    def busy(self):
+        return bool(self.dirty or self.to_read or self.outbox or self.orders_to_import)
+
+    def run_until_quiet(self, rounds=60):
+        for _ in range(rounds):
+            if not self.busy():
+                return
+            self.step()
+        raise AssertionError("connector did not settle: %r" % (self.world.summary(),))
+
+    def reconcile(self):
+        """Poll every store's orders and read every mapped level, then settle."""
+        for name, shop in self.world.shops.items():
+            self.orders_to_import.update((name, oid) for oid in shop.orders)
+        self.to_read.update(self.world.all_levels())
+        self.run_until_quiet()
+
+    def _import_orders(self):
+        for store, order_id in sorted(self.orders_to_import):
+            shop = self.world.shops[store]
+            try:
+                self.world.fault(write=False)
+            except Retryable:
+                continue
+            order = shop.orders[order_id]
+            warehouse = shop.locations[order.location]
+            self.world.odoo.import_order(store, order, warehouse)
+            self.orders_to_import.discard((store, order_id))
+
+    def _pending_levels(self):
+        return {i.level for batch in self.outbox for i in batch.intents}
+
+    def _resolve_outbox(self):
+        self.resending = True
+        for batch in list(self.outbox):
+            self._send(batch)
+        self.resending = False
+
+    def _send(self, batch):
+        shop = self.world.shops[batch.store]
+        self.mutation_calls += 1
+        try:
+            status, _stale = shop.set_quantities(batch.quantities(), batch.key)
+        except Retryable as exc:
+            if exc.maybe_applied:
+                self.uncertain.add(batch.key)  # resend as is until Shopify answers
+            elif batch.key not in self.uncertain:
+                self.outbox.remove(batch)  # surely never applied: replan later
+            return
+        self.uncertain.discard(batch.key)
+        if batch in self.outbox:
+            self.outbox.remove(batch)
+        if status == "ok":
+            for intent in batch.intents:
+                self.snapshots[intent.level] = intent.applied_to(
+                    self.snapshots[intent.level]
+                )
+        else:  # stale: something happened there; classify before writing again
+            self.to_read.update(i.level for i in batch.intents)
+
+    def _read_levels(self):
+        pending = self._pending_levels()
+        for level in sorted(self.to_read - pending):
+            shop = self.world.shops[level.store]
+            try:
+                read = shop.read_level(level.item, level.location)
+                snap = self.snapshots.get(level)
+                since = snap.as_of if snap else read.as_of
+                activity = shop.activity_between(
+                    level.item, level.location, since, read.as_of
+                )
+            except Retryable:
+                continue
+            self.to_read.discard(level)
+            self.dirty.add(level)
+            if snap is None:
+                self.snapshots[level] = snapshot_from_read(read)
+            elif self.naive:
+                self._naive_apply(level, read.available)
+                self.snapshots[level] = snapshot_from_read(read, self.snapshots[level])
+            else:
+                self._apply_change(level, snap, read, activity, shop)
+
+    def _apply_change(self, level, snap, read, activity, shop):
+        change = classify_level_change(
+            snap, read, activity, accept_edits=shop.accept_edits
+        )
+        self.snapshots[level] = change.snapshot
+        if change.needs_order_import:
+            try:
+                orders = shop.orders_updated_since(snap.as_of)
+            except Retryable:  # the reconcile's poll will find them
+                orders = list(shop.orders.values())
+            self.orders_to_import.update((level.store, o.id) for o in orders)
+        if change.adjust_odoo:
+            self.world.odoo.adjust(
+                self.world.warehouse_of(level), level.item, change.adjust_odoo
+            )
+
+    def _push(self):
+        pending = self._pending_levels()
+        desired = {lv: self.published(lv) for lv in self.dirty - pending}
+        plan = plan_push(desired, self.snapshots)
+        self.to_read.update(plan.needs_read)
+        self.dirty.difference_update(plan.in_sync)
+        for intent in plan.writes:
+            self.world.check_sellable(intent.level, intent.quantity)
+        for batch in batch_writes(plan.writes, size=BATCH_SIZE):
+            self.outbox.append(batch)
+            self._send(batch)
+
+
+class World:
+    """Clock, stores, Odoo, connector, the webhook channel and the fault injector."""
+
+    def __init__(self, seed=0, naive=False):
+        self.rng = random.Random(seed)
+        self.clock = 0
+        self.fault_rate = 0.0
+        self.webhook_chaos = True
+        self.queue, self.history = [], []
+        self.violations = []
+        self.mutations_applied = 0
+        self.applied_writes = 0
+        self.late_overpublish = 0
+        self.odoo = Odoo(self)
+        self.connector = Connector(self, naive=naive)
+        self.shops = {}
+        for name, (locations, accept, buffer) in STORES.items():
+            shop = Shop(self, name, locations, accept, buffer)
+            for sku in SKUS:
+                for loc in locations:
+                    qty = max(0, INITIAL_ON_HAND - buffer)
+                    shop.levels[sku, loc] = [qty, 0, qty]
+            self.shops[name] = shop
+        self.initial_on_hand = dict(self.odoo.on_hand)
+        for level in self.all_levels():  # initial sync: read every level once
+            shop = self.shops[level.store]
+            self.connector.snapshots[level] = snapshot_from_read(
+                shop.read_level(level.item, level.location)
+            )
+
+    # -- plumbing
+    def tick(self):
+        self.clock += 1
+        return self.clock
+
+    def emit(self, store, topic, payload):
+        delivery = (store, topic, payload)
+        self.queue.append(delivery)
+        self.history.append(delivery)
+
+    def fault(self, write):
+        if self.fault_rate and self.rng.random() < self.fault_rate:
+            kind = self.rng.choice(
+                ("throttled", "5xx", "timeout", "lost")
+                if write
+                else ("throttled", "5xx", "timeout")
+            )
+            if kind == "lost":
+                return kind  # the write is applied, then the answer is lost
+            raise Retryable(kind, maybe_applied=write and kind != "throttled")
+        return None
+
+    def all_levels(self):
+        return [
+            LevelKey(name, sku, loc)
+            for name, shop in self.shops.items()
+            for sku in SKUS
+            for loc in shop.locations
+        ]
+
+    def levels_of(self, warehouse, sku):
+        return [
+            LevelKey(name, sku, loc)
+            for name, shop in self.shops.items()
+            for loc, wh in shop.locations.items()
+            if wh == warehouse
+        ]
+
+    def warehouse_of(self, level):
+        return self.shops[level.store].locations[level.location]
+
+    def sellable(self, level):
+        """Odoo's sellable units for a level, computed independently of the
+        connector."""
+        warehouse = self.warehouse_of(level)
+        open_qty = sum(
+            so.open
+            for so in self.odoo.sale_orders.values()
+            if so.warehouse == warehouse and so.sku == level.item
+        )
+        sellable = self.odoo.on_hand[warehouse, level.item] - open_qty
+        return max(0, sellable - self.shops[level.store].buffer)
+
+    def check_sellable(self, level, quantity):
+        if quantity > self.sellable(level):
+            self.violations.append(
+                "published %d > sellable %d at %r"
+                % (quantity, self.sellable(level), level)
+            )
+
+    def applied_write(self, level, quantity):
+        """Shopify applied one of our quantities. A retry of a write whose answer was
+        lost can land after Odoo's number dropped: counted, not a decision of ours."""
+        self.applied_writes += 1
+        if quantity > self.sellable(level):
+            if not self.connector.resending:
+                self.violations.append(
+                    "applied %d > sellable at %r" % (quantity, level)
+                )
+            self.late_overpublish += 1
+
+    def summary(self):
+        c = self.connector
+        return {
+            "dirty": len(c.dirty),
+            "to_read": len(c.to_read),
+            "outbox": len(c.outbox),
+        }
+
+    # -- chaos
+    def deliver_webhooks(self, count):
+        """Deliver up to `count` webhooks: any order, some twice, some never."""
+        for _ in range(count):
+            if not self.queue:
+                return
+            delivery = self.queue.pop(self.rng.randrange(len(self.queue)))
+            roll = self.rng.random() if self.webhook_chaos else 1.0
+            if roll < 0.15:
+                continue  # dropped
+            self.connector.on_webhook(*delivery)
+            if roll < 0.35:
+                self.queue.append(delivery)  # delivered again later
+
+    def all_orders(self):
+        return [o for shop in self.shops.values() for o in shop.orders.values()]
+
+    def apply(self, op):
+        """One scenario event (see tests_pure/test_stock_sim.py for the generator)."""
+        kind, args = op[0], op[1:]
+        stores = sorted(self.shops)
+        if kind == "order":
+            shop = self.shops[stores[args[0] % len(stores)]]
+            locs = sorted(shop.locations)
+            shop.place_order(
+                SKUS[args[1] % len(SKUS)], locs[args[2] % len(locs)], args[3]
+            )
+        elif kind == "orders_everywhere":
+            for name in stores:
+                shop = self.shops[name]
+                shop.place_order(
+                    SKUS[args[0] % len(SKUS)], sorted(shop.locations)[0], args[1]
+                )
+        elif kind == "edit":
+            shop = self.shops[stores[args[0] % len(stores)]]
+            locs = sorted(shop.locations)
+            shop.manual_edit(
+                SKUS[args[1] % len(SKUS)], locs[args[2] % len(locs)], args[3]
+            )
+        elif kind == "edits_everywhere":
+            for name in stores:
+                shop = self.shops[name]
+                shop.manual_edit(
+                    SKUS[args[0] % len(SKUS)], sorted(shop.locations)[0], args[1]
+                )
+        elif kind in ("cancel", "fulfil", "refund", "confirm"):
+            orders = self.all_orders()
+            if not orders:
+                return
+            order = orders[args[0] % len(orders)]
+            shop = self.shops[order.id.split("-")[0]]
+            if kind == "cancel":
+                shop.cancel(order)
+            elif kind == "fulfil":
+                shop.fulfil(order, args[1])
+            elif kind == "refund":
+                shop.refund_restock(order, args[1])
+            else:
+                so = self.odoo.sale_orders.get((shop.name, order.id))
+                if so is not None:
+                    self.odoo.confirm(so)
+        elif kind == "receipt":
+            self.odoo.receive(
+                WAREHOUSES[args[0] % 2], SKUS[args[1] % len(SKUS)], args[2]
+            )
+        elif kind == "delivery":
+            self.odoo.deliver(
+                WAREHOUSES[args[0] % 2], SKUS[args[1] % len(SKUS)], args[2]
+            )
+        elif kind == "webhooks":
+            self.deliver_webhooks(args[0])
+        elif kind == "step":
+            self.connector.step()
+        elif kind == "faults":
+            self.fault_rate = args[0]
+        else:
+            raise ValueError("unknown op %r" % (op,))
+
+    def settle(self):
+        """Activity stops: faults end, pending webhooks arrive (chaotically),
+        reconcile."""
+        self.fault_rate = 0.0
+        self.deliver_webhooks(len(self.queue) * 2)
+        self.connector.run_until_quiet()
+        self.connector.reconcile()
+
+
+def check_invariants(world):
+    """I1, I2, I3, I6 and 'never above sellable' after settle(); returns violations."""
+    problems = list(world.violations)
+    odoo = world.odoo
+    expected = {}
+    for key, start in world.initial_on_hand.items():
+        expected[key] = start + odoo.receipts[key] - odoo.deliveries[key]
+    for name, shop in world.shops.items():
+        for order in shop.orders.values():
+            warehouse = shop.locations[order.location]
+            expected[warehouse, order.sku] += order.restocked - order.fulfilled
+            so = odoo.sale_orders.get((name, order.id))
+            if so is None or (so.qty, so.fulfilled, so.cancelled, so.restocked) != (
+                order.qty,
+                order.fulfilled,
+                order.cancelled,
+                order.restocked,
+            ):
+                problems.append("I6/I1: order %s not mirrored by one SO" % order.id)
+        if shop.accept_edits:
+            for sku, location, delta in shop.edits:
+                expected[shop.locations[location], sku] += delta
+    if odoo.created_sale_orders != len(world.all_orders()):
+        problems.append(
+            "I6: %d SOs for %d orders"
+            % (odoo.created_sale_orders, len(world.all_orders()))
+        )
+    for key, qty in expected.items():
+        if odoo.on_hand[key] != qty:
+            problems.append(
+                "I1/I2: Odoo on hand %r is %d, expected %d"
+                % (key, odoo.on_hand[key], qty)
+            )
+    for level in world.all_levels():
+        shown = world.shops[level.store].levels[level.item, level.location][0]
+        if shown != world.sellable(level):
+            problems.append(
+                "I3: %r shows %d, Odoo publishes %d"
+                % (level, shown, world.sellable(level))
+            )
+    return problems
+
+
+def run_scenario(ops, seed=0, naive=False):
+    """Run events, settle, and return the world (inspect with check_invariants)."""
+    world = World(seed=seed, naive=naive)
+    for op in ops:
+        world.apply(op)
+    world.settle()
+    return world
+
+
+def random_ops(rng, count):
+    """A seeded random scenario (for reproducible runs by seed number)."""
+    ops = []
+    for _ in range(count):
+        kind = rng.choice(
+            (
+                "order",
+                "order",
+                "orders_everywhere",
+                "edit",
+                "edits_everywhere",
+                "cancel",
+                "fulfil",
+                "refund",
+                "confirm",
+                "receipt",
+                "delivery",
+                "webhooks",
+                "webhooks",
+                "step",
+                "step",
+                "faults",
+            )
+        )
+        if kind == "order":
+            ops.append(
+                (
+                    kind,
+                    rng.randrange(4),
+                    rng.randrange(2),
+                    rng.randrange(2),
+                    rng.randint(1, 3),
+                )
+            )
+        elif kind == "orders_everywhere":
+            ops.append((kind, rng.randrange(2), rng.randint(1, 2)))
+        elif kind == "edit":
+            ops.append(
+                (
+                    kind,
+                    rng.randrange(4),
+                    rng.randrange(2),
+                    rng.randrange(2),
+                    rng.randint(-3, 4),
+                )
+            )
+        elif kind == "edits_everywhere":
+            ops.append((kind, rng.randrange(2), rng.randint(-2, 3)))
+        elif kind in ("cancel", "confirm"):
+            ops.append((kind, rng.randrange(50)))
+        elif kind in ("fulfil", "refund"):
+            ops.append((kind, rng.randrange(50), rng.randint(1, 3)))
+        elif kind in ("receipt", "delivery"):
+            ops.append((kind, rng.randrange(2), rng.randrange(2), rng.randint(1, 5)))
+        elif kind == "webhooks":
+            ops.append((kind, rng.randint(1, 8)))
+        elif kind == "step":
+            ops.append((kind,))
+        else:
+            ops.append((kind, rng.choice((0.0, 0.2, 0.5))))
+    return ops

@@ -1,0 +1,41 @@
+"""The GraphQL documents the addon sends, one named operation per file in `graphql/`.
+
+Keeping them as files (name = operation name) lets `tests_pure/test_schema.py` validate
+every one of them against Shopify's published schema.
+"""
+
+import functools
+import re
+from pathlib import Path
+
+GRAPHQL_DIR = Path(__file__).resolve().parent / "graphql"
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_OPERATION = re.compile(r"\b(query|mutation|subscription)\s+([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def names():
+    """Every operation name available (sorted)."""
+    return sorted(p.stem for p in GRAPHQL_DIR.glob("*.graphql"))
+
+
+@functools.cache
+def load(name):
+    """The text of `graphql/<name>.graphql`; KeyError for an unknown name."""
+    if not _NAME.match(name or ""):
+        raise KeyError(name)
+    path = GRAPHQL_DIR / f"{name}.graphql"
+    if not path.is_file():
+        raise KeyError(name)
+    return path.read_text(encoding="utf-8")
+
+
+def is_name(value):
+    return bool(_NAME.match(value or ""))
+
+
+def operation_of(document):
+    """(kind, name) of the first operation in a document, e.g. ("mutation", "X")."""
+    match = _OPERATION.search(document or "")
+    if not match:
+        return ("query", None)
+    return match.group(1), match.group(2)

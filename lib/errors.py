@@ -1,0 +1,96 @@
+"""Typed errors raised by the Shopify client.
+
+Messages are built only from Shopify's answer (codes, fields, messages) and our own
+text: never from request headers, tokens or client secrets, so an exception can be
+logged or shown to a user as is.
+"""
+
+
+class ShopifyError(Exception):
+    """Base of every error the client raises. Never carries a secret."""
+
+    def __init__(self, message, *, status=None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class ShopifyRetryableError(ShopifyError):
+    """Shopify could not be reached or asked us to wait (network, timeout, 429, 5xx,
+    THROTTLED) for longer than the client's retry budget. Trying later is safe.
+
+    `retry_after`: seconds Shopify (or our backoff) suggested waiting, when known.
+    """
+
+    def __init__(self, message, *, status=None, retry_after=None, attempts=0):
+        super().__init__(message, status=status)
+        self.retry_after = retry_after
+        self.attempts = attempts
+
+
+class ShopifyAuthError(ShopifyError):
+    """401 / 403, or the token endpoint refused the credentials."""
+
+
+class ShopifyGraphQLError(ShopifyError):
+    """Top-level GraphQL `errors` other than THROTTLED (bad query, access denied...)."""
+
+    def __init__(self, message, *, errors=None, status=None):
+        super().__init__(message, status=status)
+        self.errors = list(errors or [])
+
+    @property
+    def codes(self):
+        return [((e.get("extensions") or {}).get("code")) for e in self.errors]
+
+
+class ShopifyUserError(ShopifyError):
+    """A mutation answered with `userErrors`. `.code`, `.field`, `.message` describe the
+    first one; `.errors` holds all of them as dicts {code, field, message}.
+    `.applied` lists the results of batches that did go through before this one failed.
+    """
+
+    def __init__(self, code, field, message, *, errors=None, applied=None):
+        text = f"{code or 'USER_ERROR'}: {message}"
+        if field:
+            text += f" (field: {'.'.join(str(f) for f in field)})"
+        super().__init__(text)
+        self.code = code
+        self.field = list(field) if field else None
+        self.message = message
+        self.errors = list(
+            errors or [{"code": code, "field": field, "message": message}]
+        )
+        self.applied = list(applied or [])
+
+    @classmethod
+    def from_user_errors(cls, user_errors, **kwargs):
+        first = user_errors[0]
+        return cls(
+            first.get("code"),
+            first.get("field"),
+            first.get("message") or "",
+            errors=user_errors,
+            **kwargs,
+        )
+
+
+class ShopifyStaleQuantityError(ShopifyUserError):
+    """`CHANGE_FROM_QUANTITY_STALE`: the level changed since we last read it.
+
+    `.stale`: list of (inventory_item_gid, location_gid) pairs Shopify refused;
+    nothing was written for the batches they were in, `.applied` lists the batches
+    that were written.
+    """
+
+    def __init__(self, stale, *, errors=None, applied=None):
+        pairs = ", ".join(f"{item} @ {loc}" for item, loc in stale[:5])
+        more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""
+        super().__init__(
+            "CHANGE_FROM_QUANTITY_STALE",
+            None,
+            f"inventory changed since it was read: {pairs}{more}",
+            errors=errors,
+            applied=applied,
+        )
+        self.stale = list(stale)

@@ -1,0 +1,126 @@
+"""Cost-based rate limiting (Shopify's leaky bucket) and retry delays.
+
+Shopify charges each GraphQL call points from a per (app, shop) bucket that refills at
+`restoreRate` points/s and refuses a call whose *requested* cost exceeds what is left
+(HTTP 200 + `THROTTLED`). `CostBucket` keeps a local model of that bucket from the
+`extensions.cost.throttleStatus` of every answer so the client can wait *before*
+sending instead of being refused: a long sync then runs at the restore rate and never
+sees THROTTLED. Pure arithmetic, no I/O; the clock is injected.
+"""
+
+import email.utils
+import random
+import threading
+import time
+
+# A little extra wait on top of the computed refill time: clocks and rounding differ.
+REFILL_MARGIN_SECONDS = 0.05
+# Cost assumed for an operation never sent before (a mutation costs ~10).
+DEFAULT_COST_ESTIMATE = 10
+
+
+def throttled_wait(requested_cost, currently_available, restore_rate):
+    """Seconds until the bucket holds `requested_cost` points (Shopify's own formula)."""
+    if not restore_rate or restore_rate <= 0:
+        return 1.0
+    missing = max(0.0, float(requested_cost) - float(currently_available))
+    return missing / float(restore_rate) + REFILL_MARGIN_SECONDS
+
+
+def backoff_delay(attempt, *, base=0.5, cap=30.0, rng=random.random):
+    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
+    return rng() * min(cap, base * (2 ** max(0, attempt)))
+
+
+def parse_retry_after(value, *, now=None):
+    """`Retry-After` header (seconds or HTTP date) -> seconds, or None."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+class CostBucket:
+    """Local model of one shop's cost bucket, shared by every call of one client.
+
+    `observe()` records the truth from each answer; `reserve()` computes how long to wait
+    before sending a call of a given estimated cost and debits that cost locally, so
+    several threads sharing the client pace together instead of racing for the same
+    points.
+    """
+
+    def __init__(self, *, clock=time.monotonic):
+        self._clock = clock
+        self._lock = threading.Lock()
+        self.maximum = None
+        self.restore_rate = None
+        self._available = None
+        self._at = None
+        self._estimates = {}
+
+    # -- what we learnt -------------------------------------------------------------
+    def observe(self, cost, operation=None):
+        """Record `extensions.cost` of an answer (None-safe)."""
+        if not cost:
+            return
+        status = cost.get("throttleStatus") or {}
+        with self._lock:
+            if operation:
+                # Shopify admits a call on its *requested* cost; remember the largest of
+                # requested/actual so the next call of this operation waits long enough.
+                seen = [
+                    c
+                    for c in (
+                        cost.get("requestedQueryCost"),
+                        cost.get("actualQueryCost"),
+                    )
+                    if isinstance(c, int | float)
+                ]
+                if seen:
+                    self._estimates[operation] = max(seen)
+            if status.get("currentlyAvailable") is not None:
+                self.maximum = status.get("maximumAvailable", self.maximum)
+                self.restore_rate = status.get("restoreRate", self.restore_rate)
+                self._available = float(status["currentlyAvailable"])
+                self._at = self._clock()
+
+    def estimate(self, operation):
+        return self._estimates.get(operation, DEFAULT_COST_ESTIMATE)
+
+    def available(self, now=None):
+        """Points we believe are in the bucket now (None before the first answer)."""
+        if self._available is None:
+            return None
+        now = self._clock() if now is None else now
+        refilled = self._available + (self.restore_rate or 0) * max(0.0, now - self._at)
+        return min(float(self.maximum or refilled), refilled)
+
+    # -- what to do -----------------------------------------------------------------
+    def reserve(self, operation):
+        """Seconds to wait before sending `operation`; debits its estimated cost."""
+        with self._lock:
+            if self._available is None:
+                return 0.0
+            now = self._clock()
+            cost = self.estimate(operation)
+            if self.maximum:
+                cost = min(cost, self.maximum)
+            available = self.available(now)
+            wait = 0.0
+            if cost > available:
+                wait = throttled_wait(cost, available, self.restore_rate)
+            # Debit locally: the model now says "after `wait`, `cost` points were spent".
+            self._available = available + (self.restore_rate or 0) * wait - cost
+            self._at = now + wait
+            return wait

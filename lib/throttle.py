@@ -116,11 +116,16 @@ class CostBucket:
             cost = self.estimate(operation)
             if self.maximum:
                 cost = min(cost, self.maximum)
-            available = self.available(now)
-            wait = 0.0
+            # Earlier reservations may already have spent points up to a future instant.
+            start = max(now, self._at)
+            available = self.available(start)
+            wait = start - now
             if cost > available:
-                wait = throttled_wait(cost, available, self.restore_rate)
-            # Debit locally: the model now says "after `wait`, `cost` points were spent".
-            self._available = available + (self.restore_rate or 0) * wait - cost
+                wait += throttled_wait(cost, available, self.restore_rate)
+            # Debit locally: "at now + wait, the bucket held `cost` more than it does".
+            self._available = available + (self.restore_rate or 0) * (
+                now + wait - start
+            )
+            self._available -= cost
             self._at = now + wait
             return wait

@@ -1,0 +1,109 @@
+"""Throttle arithmetic: Shopify's wait formula, backoff, Retry-After, the local bucket."""
+
+import email.utils
+
+import pytest
+
+from lib.throttle import (
+    REFILL_MARGIN_SECONDS,
+    CostBucket,
+    backoff_delay,
+    parse_retry_after,
+    throttled_wait,
+)
+
+
+class FakeClock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
+
+
+def status(available, maximum=2000, rate=100, requested=10, actual=8):
+    return {
+        "requestedQueryCost": requested,
+        "actualQueryCost": actual,
+        "throttleStatus": {
+            "maximumAvailable": maximum,
+            "currentlyAvailable": available,
+            "restoreRate": rate,
+        },
+    }
+
+
+def test_throttled_wait_is_missing_points_over_restore_rate():
+    assert throttled_wait(500, 100, 100) == pytest.approx(4 + REFILL_MARGIN_SECONDS)
+    assert throttled_wait(50, 100, 100) == pytest.approx(REFILL_MARGIN_SECONDS)
+    assert throttled_wait(10, 0, 0) == 1.0  # unknown rate: a conservative second
+
+
+def test_full_jitter_backoff_grows_and_is_capped():
+    assert backoff_delay(0, base=0.5, rng=lambda: 1.0) == 0.5
+    assert backoff_delay(3, base=0.5, rng=lambda: 1.0) == 4.0
+    assert backoff_delay(30, base=0.5, cap=30, rng=lambda: 1.0) == 30
+    assert backoff_delay(3, rng=lambda: 0.0) == 0.0
+    assert all(0 <= backoff_delay(4) <= 8 for _ in range(100))
+
+
+def test_retry_after_seconds_and_http_date():
+    assert parse_retry_after("2") == 2.0
+    assert parse_retry_after("0.5") == 0.5
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("soon") is None
+    date = email.utils.formatdate(1_000_030, usegmt=True)
+    assert parse_retry_after(date, now=1_000_000) == pytest.approx(30)
+
+
+def test_no_pacing_before_first_answer():
+    bucket = CostBucket(clock=FakeClock())
+    assert bucket.reserve("Q") == 0.0
+
+
+def test_bucket_refills_at_restore_rate_and_caps_at_maximum():
+    clock = FakeClock()
+    bucket = CostBucket(clock=clock)
+    bucket.observe(status(100), "Q")
+    assert bucket.available() == 100
+    clock.now += 3
+    assert bucket.available() == 400
+    clock.now += 100
+    assert bucket.available() == 2000
+
+
+def test_paces_when_next_cost_exceeds_model_and_debits_locally():
+    clock = FakeClock()
+    bucket = CostBucket(clock=clock)
+    bucket.observe(status(25, maximum=100, rate=10, requested=20, actual=5), "Q")
+    assert bucket.estimate("Q") == 20  # admission is on the requested cost
+    assert bucket.reserve("Q") == 0.0  # 25 >= 20
+    # 5 left in the local model: the next call must wait for 15 points = 1.5 s
+    assert bucket.reserve("Q") == pytest.approx(1.5 + REFILL_MARGIN_SECONDS)
+    # and a third, reserved at the same instant, queues behind it
+    assert bucket.reserve("Q") == pytest.approx(3.5 + REFILL_MARGIN_SECONDS, abs=0.01)
+
+
+def test_a_sequence_of_calls_never_overdraws_a_simulated_shopify_bucket():
+    """Simulate Shopify's bucket exactly; the client model must keep every call admitted."""
+    clock = FakeClock()
+    bucket = CostBucket(clock=clock)
+    shop_available, rate, maximum, cost = 50.0, 10.0, 50.0, 7
+    last = clock.now
+    for _ in range(500):
+        clock.now += bucket.reserve("Q")
+        shop_available = min(maximum, shop_available + (clock.now - last) * rate)
+        last = clock.now
+        assert shop_available >= cost, "Shopify would have answered THROTTLED"
+        shop_available -= cost
+        clock.now += 0.001  # network time
+        bucket.observe(status(shop_available, maximum, rate, cost, cost), "Q")
+    # it ran at the restore rate, not slower
+    assert (clock.now - 1000.0) == pytest.approx((500 * cost - 50) / rate, rel=0.05)
+
+
+def test_unknown_operation_uses_default_estimate_capped_at_bucket():
+    clock = FakeClock()
+    bucket = CostBucket(clock=clock)
+    bucket.observe(status(0, maximum=5, rate=1))
+    assert bucket.reserve("Never seen") == pytest.approx(5 + REFILL_MARGIN_SECONDS)

@@ -61,11 +61,13 @@ class _Money:
             side = money_set.get(f"{self.side}_money")
             if isinstance(side, dict):
                 amount = side.get("amount")
-        if amount is None and (self.side == "shop" or self.same_currency):
-            amount = obj.get(key)
-        elif amount is None and obj.get(key) not in (None, ""):
+        if amount is not None:
+            return to_decimal(amount, field, default)
+        value = to_decimal(obj.get(key), field, default)
+        if self.side == "presentment" and not self.same_currency and value:
+            # A shop-money amount read as presentment money would be silently wrong.
             raise PayloadError(f"{field}: no presentment amount in {key}_set")
-        return to_decimal(amount, field, default)
+        return value
 
 
 def _dict(value, field):

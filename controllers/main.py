@@ -1,0 +1,220 @@
+"""Shopify webhook endpoint: verify, store, trigger, answer — nothing else.
+
+Shopify waits 5 s for a 2xx and redelivers otherwise, so the request does no
+business work: it authenticates the raw body, stores the delivery in the
+`shopify.webhook.event` inbox and wakes the processing cron.
+
+Answers: 404 unknown / archived store, 413 body over the limit, 401 missing or
+bad signature / wrong shop / no secret configured (fail closed), 400 malformed
+after a valid signature, 200 stored or duplicate. Bodies never carry details.
+"""
+
+import json
+import logging
+
+from psycopg2 import errors as pg_errors
+
+from odoo import fields, http
+from odoo.http import request
+
+from ..lib import webhook_topics
+from ..lib.webhook import verify
+
+_logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 2 * 1024 * 1024
+MAX_HEADER_LENGTH = 255
+
+# psycopg2 errors Odoo's request loop retries (`odoo.service.model.retrying`):
+# re-raised untouched so a concurrent transaction just replays the request.
+_RETRYABLE_DB_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.DeadlockDetected,
+    pg_errors.LockNotAvailable,
+)
+
+
+class _Reject(Exception):
+    """Stop handling a delivery and answer `status` (the text is for our log only)."""
+
+    def __init__(self, status, reason):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class ShopifyWebhookController(http.Controller):
+    _webhook_url = "/shopify/webhook/<int:store_id>"
+    _webhook_path = "/shopify/webhook/%d"
+
+    @classmethod
+    def webhook_path(cls, store_id):
+        return cls._webhook_path % store_id
+
+    @http.route(
+        _webhook_url,
+        type="http",
+        auth="public",
+        csrf=False,
+        methods=["POST"],
+        save_session=False,
+        # Defence in depth: werkzeug refuses bigger form bodies before we run.
+        max_content_length=MAX_BODY_BYTES,
+    )
+    def shopify_webhook(self, store_id, **_kwargs):
+        try:
+            status = self._shopify_receive(store_id)
+        except _Reject as rejection:
+            _logger.info(
+                "Shopify webhook for store %s rejected (%s): %s",
+                store_id,
+                rejection.status,
+                rejection.reason,
+            )
+            status = rejection.status
+        except _RETRYABLE_DB_ERRORS:
+            raise
+        except Exception:  # noqa: BLE001 - never leak internals to the caller
+            _logger.exception(
+                "Shopify webhook for store %s: unexpected error", store_id
+            )
+            # Authenticated deliveries only get here on our own failure: 503 makes
+            # Shopify redeliver. Unauthenticated ones never reach storage.
+            status = 503
+        return self._shopify_answer(status)
+
+    # ------------------------------------------------------------------
+
+    @staticmethod
+    def _shopify_answer(status):
+        texts = {
+            200: "ok",
+            400: "bad request",
+            401: "unauthorized",
+            404: "not found",
+            413: "payload too large",
+            503: "unavailable",
+        }
+        return request.make_response(
+            texts.get(status, "error"),
+            headers=[("Content-Type", "text/plain; charset=utf-8")],
+            status=status,
+        )
+
+    @staticmethod
+    def _shopify_header(name):
+        value = request.httprequest.headers.get(name)
+        if value is None:
+            return None
+        value = value.strip()
+        if not value or len(value) > MAX_HEADER_LENGTH or not value.isprintable():
+            return None
+        return value
+
+    @staticmethod
+    def _shopify_read_body():
+        """Read at most MAX_BODY_BYTES + 1 bytes of the raw body (413 above that).
+
+        Content-Length is checked first; the bounded read also covers chunked
+        bodies, which carry no length. Odoo's request wrapper does not expose the
+        werkzeug stream, hence the unwrapping.
+        """
+        httprequest = request.httprequest
+        length = httprequest.content_length
+        if length is not None and length > MAX_BODY_BYTES:
+            raise _Reject(413, "content-length over the limit")
+        wrapped = getattr(httprequest, "_HTTPRequest__wrapped", None)
+        stream = getattr(wrapped, "stream", None)
+        if stream is not None:
+            body = stream.read(MAX_BODY_BYTES + 1)
+        else:  # pragma: no cover - other request wrappers
+            body = httprequest.get_data(cache=False)
+        if len(body) > MAX_BODY_BYTES:
+            raise _Reject(413, "body over the limit")
+        return body
+
+    def _shopify_receive(self, store_id):
+        env = request.env(su=True)
+        if not 0 < store_id < 2**31:  # the route accepts any int; ids are int4
+            raise _Reject(404, "store id out of range")
+        store = env["shopify.store"].browse(store_id).exists()
+        if not store or not store.active:
+            raise _Reject(404, "unknown or archived store")
+
+        raw_body = self._shopify_read_body()
+
+        secrets = [s for s in (store._shopify_webhook_secrets() or []) if s]
+        if not secrets:
+            raise _Reject(401, "no webhook secret configured")
+        signature = request.httprequest.headers.get("X-Shopify-Hmac-Sha256")
+        if not signature or not verify(raw_body, signature, secrets):
+            raise _Reject(401, "missing or invalid signature")
+        shop_domain = (self._shopify_header("X-Shopify-Shop-Domain") or "").lower()
+        if shop_domain != (store.shop_domain or "").lower():
+            raise _Reject(401, "shop domain does not match the store")
+
+        # Authenticated from here on: refusals are logged for the merchant.
+        topic = self._shopify_header("X-Shopify-Topic")
+        webhook_id = self._shopify_header("X-Shopify-Webhook-Id")
+        try:
+            # Strict UTF-8 first: json.loads(bytes) would also accept UTF-16/32.
+            payload_text = raw_body.decode("utf-8")
+            payload = json.loads(payload_text)
+        except (ValueError, RecursionError):
+            payload_text, payload = None, None
+        problem = None
+        if not isinstance(payload, dict):
+            problem = "Body is not a JSON object."
+        elif not webhook_topics.is_valid_topic(topic):
+            problem = "Missing or malformed X-Shopify-Topic header."
+        elif not webhook_id:
+            problem = "Missing or malformed X-Shopify-Webhook-Id header."
+        if problem:
+            env["shopify.sync.log"]._log(
+                store=store,
+                direction="inbound",
+                operation="webhook",
+                state="error",
+                message="Signed webhook delivery refused: %s" % problem,
+            )
+            raise _Reject(400, problem)
+
+        triggered_at = webhook_topics.parse_timestamp(
+            self._shopify_header("X-Shopify-Triggered-At")
+        )
+        event = env["shopify.webhook.event"]._shopify_store_delivery(
+            store,
+            topic,
+            webhook_id,
+            payload_text,
+            payload,
+            event_id=self._shopify_header("X-Shopify-Event-Id"),
+            triggered_at=triggered_at,
+            api_version=self._shopify_header("X-Shopify-API-Version"),
+        )
+        if not event:
+            return 200  # duplicate delivery: already stored, acknowledge
+        event._shopify_trigger_processing()
+        # Durable before we answer 200 (Shopify will not redeliver), and the
+        # trigger's notification wakes a cron worker now; the health update below
+        # must never be able to roll the stored event back.
+        env.cr.commit()
+        self._shopify_touch_store(env, store)
+        return 200
+
+    @staticmethod
+    def _shopify_touch_store(env, store):
+        """Record `last_webhook_at`; skip when a concurrent delivery holds the row."""
+        try:
+            with env.cr.savepoint(flush=False):
+                env.cr.execute(
+                    "SELECT id FROM shopify_store WHERE id = %s "
+                    "FOR NO KEY UPDATE SKIP LOCKED",
+                    (store.id,),
+                    log_exceptions=False,
+                )
+                if env.cr.fetchone():
+                    store.write({"last_webhook_at": fields.Datetime.now()})
+                    store.flush_recordset()
+        except _RETRYABLE_DB_ERRORS:
+            _logger.debug("last_webhook_at of store %s not updated (busy)", store.id)

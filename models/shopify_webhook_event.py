@@ -1,0 +1,434 @@
+"""Inbox of Shopify webhook deliveries: stored by the controller, processed by a cron.
+
+Shopify delivers at least once and in any order; the controller only verifies and
+stores (unique webhook id per store), this model does the rest later:
+
+- `_cron_process_webhook_events` claims due pending events with
+  `FOR UPDATE SKIP LOCKED` (several cron workers never take the same event), runs
+  each in its own savepoint and dispatches by topic to
+  `_shopify_handle_<topic with / -> _>(event)` methods that other features add by
+  inheriting this model;
+- a handler returning ``"ignored"`` marks the event ignored, returning anything
+  else marks it done, raising schedules a retry with exponential backoff until
+  `shopify_sync.webhook_max_attempts`, then the event is `failed` (Retry button);
+- deliveries older than what was already applied to the same object are ignored.
+"""
+
+import json
+import logging
+import threading
+from datetime import timedelta
+
+from psycopg2 import errors as pg_errors
+
+from odoo import api, fields, models
+
+from ..lib import webhook_topics
+from ..lib.redact import redact
+
+_logger = logging.getLogger(__name__)
+
+PROCESS_CRON_XMLID = "shopify_sync.ir_cron_shopify_webhook_process"
+DEFAULT_MAX_ATTEMPTS = 5
+DEFAULT_RETENTION_DAYS = 14
+BACKOFF_BASE_SECONDS = 60
+BACKOFF_MAX_SECONDS = 3600
+BATCH_SIZE = 20
+MAX_ERROR_LENGTH = 2000
+
+
+def _auto_commit_allowed():
+    """Crons commit per batch, except inside the test runner's own transaction."""
+    return not getattr(threading.current_thread(), "testing", False)
+
+
+def _error_text(exc):
+    """A short, secret-free description of a handler failure for `last_error`."""
+    return redact("%s: %s" % (type(exc).__name__, exc), max_len=MAX_ERROR_LENGTH)
+
+
+class ShopifyWebhookEvent(models.Model):
+    _name = "shopify.webhook.event"
+    _description = "Shopify Webhook Event"
+    _order = "triggered_at desc, id desc"
+    _rec_name = "topic"
+
+    store_id = fields.Many2one(
+        "shopify.store", required=True, index=True, ondelete="cascade", readonly=True
+    )
+    topic = fields.Char(required=True, index=True, readonly=True)
+    webhook_id = fields.Char(
+        string="Webhook ID",
+        required=True,
+        readonly=True,
+        help="X-Shopify-Webhook-Id: unique per delivery, the deduplication key.",
+    )
+    event_id = fields.Char(
+        string="Event ID",
+        readonly=True,
+        help="X-Shopify-Event-Id: shared by the deliveries of one Shopify action.",
+    )
+    triggered_at = fields.Datetime(readonly=True, index=True)
+    api_version = fields.Char(string="API Version", readonly=True)
+    payload = fields.Text(readonly=True)
+    state = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("ignored", "Ignored"),
+        ],
+        default="pending",
+        required=True,
+        index=True,
+        readonly=True,
+    )
+    attempts = fields.Integer(readonly=True)
+    next_attempt_at = fields.Datetime(readonly=True)
+    last_error = fields.Text(readonly=True)
+    object_gid = fields.Char(
+        string="Object GID",
+        readonly=True,
+        help="The Shopify object the delivery is about (staleness key).",
+    )
+    object_updated_at = fields.Datetime(readonly=True)
+    processed_at = fields.Datetime(readonly=True)
+    note = fields.Char(
+        string="Outcome", readonly=True, help="Why the event was ignored."
+    )
+
+    _sql_constraints = [
+        (
+            "webhook_id_store_uniq",
+            "unique(store_id, webhook_id)",
+            "A webhook delivery is stored once per store.",
+        ),
+    ]
+
+    def init(self):
+        # The cron's claim query and the staleness lookup, both hot paths.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS shopify_webhook_event_due_idx
+                ON shopify_webhook_event (triggered_at, id)
+             WHERE state = 'pending'
+            """
+        )
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS shopify_webhook_event_object_idx
+                ON shopify_webhook_event (store_id, object_gid, object_updated_at)
+             WHERE state = 'done' AND object_gid IS NOT NULL
+            """
+        )
+
+    # ------------------------------------------------------------------
+    # Storing (called by the controller, as superuser)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _shopify_store_delivery(
+        self,
+        store,
+        topic,
+        webhook_id,
+        payload_text,
+        payload,
+        event_id=None,
+        triggered_at=None,
+        api_version=None,
+    ):
+        """Insert one delivery unless its webhook id is already stored for the store.
+
+        Returns the new event, or an empty recordset for a duplicate. Race-safe: two
+        identical concurrent deliveries hit the unique index; `ON CONFLICT DO NOTHING`
+        turns the loser into a no-op (or, under REPEATABLE READ when the winner
+        committed after our snapshot, a serialization failure, which is a duplicate
+        too). No ORM create: an IntegrityError would be logged as a bad query.
+        """
+        now = fields.Datetime.now()
+        values = {
+            "store_id": store.id,
+            "topic": topic,
+            "webhook_id": webhook_id,
+            "event_id": event_id or None,
+            "triggered_at": triggered_at or now,
+            "api_version": api_version or None,
+            "payload": payload_text,
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "object_gid": webhook_topics.object_gid(topic, payload),
+            "object_updated_at": webhook_topics.object_updated_at(payload),
+            "create_uid": self.env.uid,
+            "write_uid": self.env.uid,
+            "create_date": now,
+            "write_date": now,
+        }
+        columns = list(values)
+        query = "INSERT INTO shopify_webhook_event (%s) VALUES (%s) %s" % (
+            ", ".join(columns),
+            ", ".join(["%s"] * len(columns)),
+            "ON CONFLICT (store_id, webhook_id) DO NOTHING RETURNING id",
+        )
+        self.flush_model()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    query, [values[c] for c in columns], log_exceptions=False
+                )
+                row = self.env.cr.fetchone()
+        except pg_errors.SerializationFailure:
+            return self.browse()
+        return self.browse(row[0]) if row else self.browse()
+
+    # ------------------------------------------------------------------
+    # Actions
+    # ------------------------------------------------------------------
+
+    def action_retry(self):
+        """Put failed (or ignored) events back in the queue and wake the cron."""
+        retryable = self.filtered(lambda e: e.state in ("failed", "ignored"))
+        if retryable:
+            retryable.sudo().write(
+                {
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": fields.Datetime.now(),
+                    "last_error": False,
+                    "note": False,
+                    "processed_at": False,
+                }
+            )
+            self._shopify_trigger_processing()
+        return True
+
+    def _shopify_payload(self):
+        """The delivery's JSON payload as a dict (handlers call this)."""
+        self.ensure_one()
+        data = json.loads(self.payload or "{}")
+        return data if isinstance(data, dict) else {}
+
+    # ------------------------------------------------------------------
+    # Processing
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _shopify_trigger_processing(self, at=None):
+        cron = self.env.ref(PROCESS_CRON_XMLID, raise_if_not_found=False)
+        if cron:
+            cron.sudo()._trigger(at=at)
+
+    @api.model
+    def _shopify_max_attempts(self):
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("shopify_sync.webhook_max_attempts")
+        )
+        try:
+            return max(1, int(value)) if value else DEFAULT_MAX_ATTEMPTS
+        except ValueError:
+            return DEFAULT_MAX_ATTEMPTS
+
+    @api.model
+    def _shopify_backoff(self, attempts):
+        """Delay after failed try number `attempts`: 1, 2, 4 ... min, 1 h max."""
+        return min(
+            BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS
+        )
+
+    @api.model
+    def _shopify_claim_due(self, limit):
+        """Lock up to `limit` due pending events, oldest trigger first.
+
+        SKIP LOCKED: rows another worker holds are left to it, so a parallel run
+        takes the next ones instead of waiting or processing them twice. The locks
+        last until this worker's transaction commits.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT id FROM shopify_webhook_event
+             WHERE state = 'pending'
+               AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
+             ORDER BY triggered_at, id
+             LIMIT %s
+               FOR UPDATE SKIP LOCKED
+            """,
+            (fields.Datetime.now(), limit),
+            log_exceptions=False,
+        )
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
+
+    @api.model
+    def _shopify_has_due(self):
+        self.env.cr.execute(
+            """
+            SELECT 1 FROM shopify_webhook_event
+             WHERE state = 'pending'
+               AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
+             LIMIT 1
+            """,
+            (fields.Datetime.now(),),
+        )
+        return bool(self.env.cr.fetchone())
+
+    @api.model
+    def _cron_process_webhook_events(self, limit=200):
+        """Process due pending events in batches; re-trigger itself when more remain."""
+        processed = 0
+        auto_commit = _auto_commit_allowed()
+        while processed < limit:
+            try:
+                events = self._shopify_claim_due(min(BATCH_SIZE, limit - processed))
+            except pg_errors.SerializationFailure:
+                # Another worker changed the rows after our snapshot: leave them to
+                # it and come back through the trigger below.
+                self.env.cr.rollback()
+                break
+            if not events:
+                break
+            for event in events:
+                event._shopify_process_one()
+            processed += len(events)
+            if auto_commit:
+                # One transaction per batch: makes the batch's results durable and
+                # releases its row locks so other workers never wait on us.
+                self.env.cr.commit()
+        if processed >= limit and self._shopify_has_due():
+            self._shopify_trigger_processing()
+        return processed
+
+    def _shopify_is_stale(self):
+        """True when a newer version of the same object was already applied."""
+        self.ensure_one()
+        if not self.object_gid or not self.object_updated_at:
+            return False
+        self.env.cr.execute(
+            """
+            SELECT max(object_updated_at) FROM shopify_webhook_event
+             WHERE store_id = %s AND object_gid = %s AND state = 'done' AND id != %s
+            """,
+            (self.store_id.id, self.object_gid, self.id),
+        )
+        newest = self.env.cr.fetchone()[0]
+        return bool(newest and self.object_updated_at < newest)
+
+    def _shopify_dispatch(self):
+        """Run the topic's handler; return the final state (done / ignored)."""
+        self.ensure_one()
+        name = webhook_topics.handler_name(self.topic)
+        handler = getattr(self, name, None) if name else None
+        if handler is None or not callable(handler):
+            return "ignored", "No handler for topic %s." % (self.topic,)
+        if self._shopify_is_stale():
+            return (
+                "ignored",
+                "Stale: a newer update of the object was applied.",
+            )
+        result = handler(self)
+        if result == "ignored":
+            return "ignored", False
+        return "done", False
+
+    def _shopify_process_one(self):
+        """Process one event in its own savepoint; a failure never blocks the batch."""
+        self.ensure_one()
+        attempts = self.attempts + 1
+        now = fields.Datetime.now()
+        try:
+            with self.env.cr.savepoint():
+                state, note = self._shopify_dispatch()
+        except Exception as exc:  # noqa: BLE001 - any handler failure is retried
+            error = _error_text(exc)
+            max_attempts = self._shopify_max_attempts()
+            vals = {"attempts": attempts, "last_error": error}
+            if attempts >= max_attempts:
+                vals.update(state="failed", next_attempt_at=False, processed_at=now)
+            else:
+                delay = self._shopify_backoff(attempts)
+                retry_after = getattr(exc, "retry_after", None)
+                if isinstance(retry_after, (int, float)) and retry_after > delay:
+                    delay = min(retry_after, BACKOFF_MAX_SECONDS)
+                vals["next_attempt_at"] = now + timedelta(seconds=delay)
+            self.write(vals)
+            _logger.warning(
+                "Shopify webhook event %s (%s) attempt %s failed: %s",
+                self.id,
+                self.topic,
+                attempts,
+                error,
+            )
+            if vals.get("state") == "failed":
+                self._shopify_log_failure(error)
+            else:
+                self._shopify_trigger_processing(at=vals["next_attempt_at"])
+            return False
+        self.write(
+            {
+                "state": state,
+                "attempts": attempts,
+                "note": note,
+                "last_error": False,
+                "next_attempt_at": False,
+                "processed_at": now,
+            }
+        )
+        return True
+
+    def _shopify_log_failure(self, error):
+        self.env["shopify.sync.log"]._log(
+            store=self.store_id,
+            direction="inbound",
+            operation="webhook:%s" % self.topic,
+            state="error",
+            message="Webhook event failed after %s attempts: %s"
+            % (self.attempts, error),
+            res_model=self._name,
+            res_id=self.id,
+        )
+
+    # ------------------------------------------------------------------
+    # Handlers owned by this feature
+    # ------------------------------------------------------------------
+
+    def _shopify_handle_app_uninstalled(self, event):
+        """The app was removed from the shop: stop talking to it."""
+        store = event.store_id.sudo()
+        store.write({"state": "disconnected"})
+        self.env["shopify.sync.log"]._log(
+            store=store,
+            direction="inbound",
+            operation="webhook:app/uninstalled",
+            state="warning",
+            message="The Shopify app was uninstalled from %s; store disconnected."
+            % store.shop_domain,
+            res_model=self._name,
+            res_id=event.id,
+        )
+
+    # ------------------------------------------------------------------
+    # Retention
+    # ------------------------------------------------------------------
+
+    @api.autovacuum
+    def _gc_shopify_webhook_events(self):
+        """Remove done / ignored events older than the retention; keep failed ones."""
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("shopify_sync.webhook_retention_days")
+        )
+        try:
+            days = int(value) if value else DEFAULT_RETENTION_DAYS
+        except ValueError:
+            days = DEFAULT_RETENTION_DAYS
+        if days <= 0:
+            return
+        limit_date = fields.Datetime.now() - timedelta(days=days)
+        old = self.sudo().search(
+            [("state", "in", ("done", "ignored")), ("create_date", "<", limit_date)]
+        )
+        old.unlink()
+        _logger.info("Removed %s old Shopify webhook events", len(old))

@@ -1,0 +1,233 @@
+"""Seeded fuzzing of the webhook route over real HTTP: forged and malformed requests
+never get a 5xx and never store an event; the genuine deliveries mixed in do."""
+
+import base64
+import json
+import logging
+import random
+import uuid
+
+from odoo.tests import HttpCase, tagged
+
+from odoo.addons.shopify_sync.controllers.main import (
+    MAX_BODY_BYTES,
+    ShopifyWebhookController,
+)
+from odoo.addons.shopify_sync.lib.webhook import sign
+
+from .test_webhook_controller import (
+    WEBHOOK_SECRET,
+    delivery_headers,
+    make_webhook_store,
+    order_payload,
+)
+
+_logger = logging.getLogger(__name__)
+
+SEED = 20261127
+REQUESTS = 1200
+GENUINE_EVERY = 97  # one real delivery now and then proves the route still accepts
+
+SHOPIFY_HEADERS = (
+    "X-Shopify-Topic",
+    "X-Shopify-Hmac-Sha256",
+    "X-Shopify-Shop-Domain",
+    "X-Shopify-API-Version",
+    "X-Shopify-Webhook-Id",
+    "X-Shopify-Event-Id",
+    "X-Shopify-Triggered-At",
+)
+CONTENT_TYPES = (
+    "application/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "multipart/form-data; boundary=xyz",
+    "application/json; charset=utf-16",
+    "",
+)
+METHODS = ("GET", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD")
+
+
+class Forger:
+    """Builds one random forged or malformed request per call (seeded, reproducible)."""
+
+    def __init__(self, rng, store, other_store_id):
+        self.rng = rng
+        self.store = store
+        self.other_store_id = other_store_id
+
+    def _bytes(self, size):
+        return bytes(self.rng.getrandbits(8) for _i in range(size))
+
+    def _text(self, size):
+        alphabet = "abcdefghijklmnopqrstuvwxyz0123456789/_-.:{}\"' é€\u0000\n"
+        return "".join(self.rng.choice(alphabet) for _i in range(size))
+
+    def _body(self):
+        kind = self.rng.randrange(8)
+        if kind == 0:
+            return b""
+        if kind == 1:
+            return self._bytes(self.rng.randrange(1, 300))
+        if kind == 2:
+            return self._text(self.rng.randrange(1, 200)).encode("utf-8")
+        if kind == 3:
+            return json.dumps(order_payload(self.rng.randrange(1, 10**12))).encode()
+        if kind == 4:
+            return b'{"id": ' + b"[" * self.rng.randrange(1, 5000)
+        if kind == 5:
+            return json.dumps(order_payload()).encode("utf-16")
+        if kind == 6:
+            return b'{"updated_at": "' + self._bytes(20) + b'"}'
+        return json.dumps(self.rng.choice([[], 1, "x", None, {"a": [1] * 50}])).encode()
+
+    def _header_value(self, body):
+        kind = self.rng.randrange(7)
+        if kind == 0:
+            return self._text(self.rng.randrange(0, 80))
+        if kind == 1:
+            return base64.b64encode(self._bytes(32)).decode()
+        if kind == 2:
+            return sign(body, "wrong-" + self._text(8))
+        if kind == 3:
+            return sign(self._bytes(16), WEBHOOK_SECRET)  # valid HMAC of another body
+        if kind == 4:
+            return self._bytes(self.rng.randrange(1, 40)).decode("latin-1").strip()
+        if kind == 5:
+            return "x" * self.rng.randrange(300, 3000)
+        return sign(body, WEBHOOK_SECRET)[:-4] + "AAA="  # almost the right one
+
+    def request(self):
+        """(method, store_id, body, headers) — never a genuine, correctly signed one."""
+        rng = self.rng
+        body = self._body()
+        store_id = self.store.id
+        roll = rng.random()
+        if roll < 0.1:
+            store_id = rng.choice(
+                [0, self.other_store_id, 10**6, 2**31, 2**63, 2**70, 7 * 10**20]
+            )
+        headers = {}
+        if rng.random() < 0.9:
+            headers["Content-Type"] = rng.choice(CONTENT_TYPES)
+        for name in SHOPIFY_HEADERS:
+            if rng.random() < 0.6:
+                headers[name] = self._header_value(body)
+        if rng.random() < 0.3:
+            name = "".join(
+                rng.choice("abcXYZ019-") for _i in range(rng.randrange(1, 12))
+            )
+            headers["X" + name] = self._text(10)
+        method = "POST" if rng.random() < 0.9 else rng.choice(METHODS)
+
+        attack = rng.randrange(6)
+        if attack == 0:
+            # Valid signature, wrong shop: still a forgery.
+            headers.update(
+                delivery_headers(
+                    body,
+                    self.store,
+                    Shop_Domain="evil-%s.myshopify.com" % rng.randrange(1000),
+                )
+            )
+        elif attack == 1:
+            # Valid signature and shop, for another store's URL.
+            headers.update(delivery_headers(body, self.store))
+            store_id = self.other_store_id
+        elif attack == 2 and rng.random() < 0.03:
+            body = b"{" + b" " * (MAX_BODY_BYTES + rng.randrange(1, 1000)) + b"}"
+            headers.update(delivery_headers(body, self.store))
+        elif attack == 3 and store_id == self.store.id:
+            # Genuinely signed but malformed (never valid UTF-8 JSON): refused, 400.
+            body = b"\xff" + body
+            headers.update(delivery_headers(body, self.store))
+        # Other attacks: whatever random headers were drawn (wrong / missing HMAC).
+        return method, store_id, body, self._sendable(headers)
+
+    @staticmethod
+    def _sendable(headers):
+        """What an HTTP client can put on the wire: no CR/LF, raw bytes past latin-1."""
+        result = {}
+        for name, value in headers.items():
+            value = value.replace("\r", "").replace("\n", "").strip()
+            try:
+                value.encode("latin-1")
+            except UnicodeEncodeError:
+                value = value.encode("utf-8")
+            result[name] = value
+        return result
+
+
+@tagged("post_install", "-at_install")
+class TestWebhookFuzz(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.store = make_webhook_store(cls.env, "fuzz-target.myshopify.com")
+        # A second store with another secret: deliveries signed for one never
+        # authenticate on the other.
+        cls.other = make_webhook_store(
+            cls.env, "fuzz-other.myshopify.com", client_secret="other-secret"
+        )
+
+    def _send(self, method, store_id, body, headers):
+        url = self.base_url() + ShopifyWebhookController.webhook_path(store_id)
+        return self.opener.request(
+            method, url, data=body, headers=headers, timeout=20, allow_redirects=False
+        )
+
+    def test_forged_and_malformed_requests(self):
+        rng = random.Random(SEED)
+        forger = Forger(rng, self.store, self.other.id)
+        Event = self.env["shopify.webhook.event"].sudo()
+        before = Event.search_count([])
+        statuses = {}
+        server_errors = []
+        genuine = 0
+        for index in range(REQUESTS):
+            if index % GENUINE_EVERY == GENUINE_EVERY - 1:
+                body = json.dumps(order_payload(index)).encode()
+                response = self._send(
+                    "POST", self.store.id, body, delivery_headers(body, self.store)
+                )
+                self.assertEqual(response.status_code, 200, "genuine delivery refused")
+                genuine += 1
+                continue
+            method, store_id, body, headers = forger.request()
+            response = self._send(method, store_id, body, headers)
+            statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
+            if response.status_code >= 500:
+                server_errors.append((index, method, store_id, headers, body[:200]))
+            self.assertNotIn(b"Traceback", response.content)
+        _logger.info(
+            "webhook fuzz: %s forged requests, statuses %s", REQUESTS, statuses
+        )
+        self.assertFalse(server_errors, "5xx for bad input: %s" % server_errors[:3])
+        self.env.invalidate_all()
+        self.assertEqual(
+            Event.search_count([]) - before,
+            genuine,
+            "only the genuine deliveries were stored",
+        )
+        self.assertGreaterEqual(sum(statuses.values()), 1000)
+        # The generator really exercised every refusal path.
+        for status in (400, 401, 404, 405, 413):
+            self.assertIn(status, statuses)
+
+    def test_fuzz_generator_is_reproducible(self):
+        first = Forger(random.Random(SEED), self.store, self.other.id)
+        second = Forger(random.Random(SEED), self.store, self.other.id)
+        for _i in range(50):
+            self.assertEqual(first.request(), second.request())
+
+    def test_genuine_delivery_for_the_other_store(self):
+        body = json.dumps(order_payload()).encode()
+        headers = delivery_headers(body, self.other, secret="other-secret")
+        response = self._send("POST", self.other.id, body, headers)
+        self.assertEqual(response.status_code, 200)
+        headers = delivery_headers(
+            body, self.other, secret="other-secret", webhook_id=str(uuid.uuid4())
+        )
+        response = self._send("POST", self.store.id, body, headers)
+        self.assertEqual(response.status_code, 401)

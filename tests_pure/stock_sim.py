@@ -14,6 +14,7 @@ connector's own arithmetic.
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 
 from lib.stock import (
@@ -393,6 +394,7 @@ class Connector:
                     self.snapshots[intent.level]
                 )
         else:  # stale: something happened there; classify before writing again
+            self.world.chaos["stale answer"] += 1
             self.to_read.update(i.level for i in batch.intents)
 
     def _read_levels(self):
@@ -460,6 +462,7 @@ class World:
         self.mutations_applied = 0
         self.applied_writes = 0
         self.late_overpublish = 0
+        self.chaos = Counter()  # what went wrong on purpose, to show it was exercised
         self.odoo = Odoo(self)
         self.connector = Connector(self, naive=naive)
         self.shops = {}
@@ -494,6 +497,7 @@ class World:
                 if write
                 else ("throttled", "5xx", "timeout")
             )
+            self.chaos[kind] += 1
             if kind == "lost":
                 return kind  # the write is applied, then the answer is lost
             raise Retryable(kind, maybe_applied=write and kind != "throttled")
@@ -565,9 +569,11 @@ class World:
             delivery = self.queue.pop(self.rng.randrange(len(self.queue)))
             roll = self.rng.random() if self.webhook_chaos else 1.0
             if roll < 0.15:
-                continue  # dropped
+                self.chaos["webhook dropped"] += 1
+                continue
             self.connector.on_webhook(*delivery)
             if roll < 0.35:
+                self.chaos["webhook duplicated"] += 1
                 self.queue.append(delivery)  # delivered again later
 
     def all_orders(self):

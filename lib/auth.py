@@ -1,4 +1,4 @@
-"""How the client proves who it is: a legacy static token, or the client-credentials grant.
+"""How the client proves who it is: a legacy static token or client-credentials grant.
 
 An auth object gives the client the value of `X-Shopify-Access-Token` and, for the
 client-credentials grant, fetches a new token before the current one expires (and once
@@ -18,7 +18,7 @@ _logger = logging.getLogger(__name__)
 
 
 def _to_epoch(value):
-    """datetime (naive = UTC, Odoo's convention) / epoch number / None -> epoch float."""
+    """datetime (naive = UTC, as in Odoo) / epoch number / None -> epoch float."""
     if value is None or value is False:
         return None
     if isinstance(value, datetime):
@@ -33,7 +33,7 @@ def _to_naive_utc(epoch):
 
 
 class StaticTokenAuth:
-    """Legacy custom app (created before 2026): one Admin API token that never expires."""
+    """Legacy custom app (made before 2026): one Admin API token, never expires."""
 
     can_renew = False
 
@@ -150,7 +150,7 @@ class ClientCredentialsAuth:
             )
         if resp.status_code != 200:
             raise ShopifyAuthError(
-                f"token endpoint refused the client credentials (HTTP {resp.status_code})",
+                f"token endpoint refused the credentials (HTTP {resp.status_code})",
                 status=resp.status_code,
             )
         try:

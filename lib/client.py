@@ -2,24 +2,26 @@
 
 Why `requests` and not ShopifyAPI's transport: `shopify.GraphQL().execute` goes through
 `urllib.request.urlopen` without a timeout (a stalled shop hangs a cron worker forever),
-has no retry and no THROTTLED handling, and keeps the active session in global, per-thread
-state (`ShopifyResource.activate_session`), which is wrong for a process serving many
-shops at once. So ShopifyAPI does what it does well -- validating the API version and
-building the Admin API path (`ApiVersion`), the shop URL (`Session`) -- and one pooled
+has no retry and no THROTTLED handling, and keeps the active session in global,
+per-thread state (`ShopifyResource.activate_session`), which is wrong for a process
+serving many shops at once. So ShopifyAPI does what it does well -- validating the API
+version and building the Admin API path (`ApiVersion`), the shop URL (`Session`) -- and one pooled
 `requests.Session` per client carries the calls, with (connect, read) timeouts.
 
 `execute()` adds, around each call:
 - the access token from the auth object (renewed before expiry, and once after a 401);
-- proactive pacing against a local model of Shopify's cost bucket (`throttle.CostBucket`),
-  so a long sync runs at the restore rate instead of hitting THROTTLED;
+- proactive pacing against a local model of Shopify's cost bucket
+  (`throttle.CostBucket`), so a long sync runs at the restore rate instead of hitting
+  THROTTLED;
 - waiting and retrying on THROTTLED, 429 (Retry-After honoured), 5xx, timeouts and
   connection errors, with exponential backoff + full jitter, within `max_retry_seconds`;
   after that a `ShopifyRetryableError`;
 - typed errors (`errors.py`). Headers are never logged; messages never contain secrets.
 
 A mutation without `@idempotent` is retried only when Shopify surely did not run it
-(429, THROTTLED, connection refused): after a timeout or a 5xx it may have been applied, so
-the caller gets `ShopifyRetryableError` and decides (e.g. lists webhooks before re-creating).
+(429, THROTTLED, connection refused): after a timeout or a 5xx it may have been applied,
+so the caller gets `ShopifyRetryableError` and decides (e.g. lists webhooks before
+re-creating one).
 """
 
 import logging
@@ -275,7 +277,7 @@ class ShopifyClient:
         if status >= 500:
             if unsafe_to_resend:
                 raise ShopifyRetryableError(
-                    f"{op}: HTTP {status}; not resent (the mutation may have been applied)",
+                    f"{op}: HTTP {status}; not resent (it may have been applied)",
                     status=status,
                 )
             return ("retry", f"HTTP {status}", None, status)
@@ -381,7 +383,7 @@ class ShopifyClient:
             yield self._variant(node)
 
     def variants_by_sku(self, skus):
-        """{sku: [variant dicts]} for exact SKU matches (Shopify's search is fuzzier)."""
+        """{sku: [variant dicts]} of exact SKU matches (Shopify's search is fuzzier)."""
         wanted = [s for s in dict.fromkeys(skus) if s]
         found = {s: [] for s in wanted}
         for i in range(0, len(wanted), SKUS_PER_QUERY):
@@ -454,7 +456,7 @@ class ShopifyClient:
             raise ShopifyUserError.from_user_errors(errs)
 
     def create_webhook(self, topic, uri):
-        """Subscribe `uri` to `topic` ("orders/create" or "ORDERS_CREATE"), JSON format."""
+        """Subscribe `uri` to `topic` ("orders/create" or "ORDERS_CREATE"), as JSON."""
         enum = topic if topic.isupper() else topic_to_enum(topic)
         data = self.execute(
             "WebhookSubscriptionCreate",
@@ -532,9 +534,9 @@ class ShopifyClient:
                 "inventorySetQuantities"
             ]
             errs = payload.get("userErrors") or []
-            stale_here = [e for e in errs if e.get("code") == inventory.STALE_CODE]
-            if stale_here:
-                stale.extend(inventory.stale_pairs(stale_here, batch))
+            if errs and all(e.get("code") == inventory.STALE_CODE for e in errs):
+                # Nothing of this batch was written; try the others, report at the end.
+                stale.extend(inventory.stale_pairs(errs, batch))
                 stale_errors.extend(errs)
                 continue
             if errs:

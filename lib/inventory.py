@@ -1,4 +1,4 @@
-"""Inventory writes: batches for `inventorySetQuantities`, idempotency keys, stale answers.
+"""Inventory writes: batches for `inventorySetQuantities`, idempotency keys, stale.
 
 Pure helpers used by `ShopifyClient.set_inventory`:
 - `batches()` cuts the quantities into groups of at most 250 (Shopify's limit per call);
@@ -20,7 +20,7 @@ _KEYS = ("inventory_item_id", "location_id", "quantity", "change_from")
 
 
 def normalize_quantity(q):
-    """Validate one quantity dict; `change_from` must be present (None = explicit null)."""
+    """Validate one quantity; `change_from` must be present (None = explicit null)."""
     missing = [k for k in _KEYS if k not in q]
     if missing:
         raise ValueError(f"quantity is missing {', '.join(missing)}")
@@ -65,7 +65,7 @@ def to_input(batch):
 
 
 def idempotency_key(shop, batch, *, name="available", reason="correction", salt=None):
-    """A UUID derived from the intent: same intent -> same key, any difference -> new key.
+    """A UUID derived from the intent: same intent -> same key, any change -> new key.
 
     Order inside the batch does not matter. `salt` separates two *different* intents
     that happen to look identical (A->B, B->A, A->B again within Shopify's key

@@ -20,7 +20,7 @@ DEFAULT_COST_ESTIMATE = 10
 
 
 def throttled_wait(requested_cost, currently_available, restore_rate):
-    """Seconds until the bucket holds `requested_cost` points (Shopify's own formula)."""
+    """Seconds until the bucket holds `requested_cost` points (Shopify's formula)."""
     if not restore_rate or restore_rate <= 0:
         return 1.0
     missing = max(0.0, float(requested_cost) - float(currently_available))
@@ -54,9 +54,9 @@ def parse_retry_after(value, *, now=None):
 class CostBucket:
     """Local model of one shop's cost bucket, shared by every call of one client.
 
-    `observe()` records the truth from each answer; `reserve()` computes how long to wait
-    before sending a call of a given estimated cost and debits that cost locally, so
-    several threads sharing the client pace together instead of racing for the same
+    `observe()` records the truth from each answer; `reserve()` computes how long to
+    wait before sending a call of a given estimated cost and debits that cost locally,
+    so     several threads sharing the client pace together instead of racing for the same
     points.
     """
 

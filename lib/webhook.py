@@ -27,7 +27,7 @@ def sign(raw_body, secret):
 
 
 def verify(raw_body, header_value, secrets):
-    """True when `header_value` is the signature of `raw_body` under any of `secrets`."""
+    """True when `header_value` signs `raw_body` under any of `secrets`."""
     try:
         if not header_value or not isinstance(header_value, str | bytes):
             return False

@@ -30,7 +30,7 @@ def qty(i, quantity=5, change_from=3, loc=LOC):
     }
 
 
-# -- batching ---------------------------------------------------------------------
+# -- batching ------------------------------------------------------------------
 def test_batches_of_at_most_250_in_order():
     groups = inventory.batches([qty(i) for i in range(601)])
     assert [len(g) for g in groups] == [250, 250, 101]
@@ -53,7 +53,7 @@ def test_duplicate_pair_refused():
         inventory.batches([qty(1), qty(1, quantity=9)])
 
 
-# -- idempotency keys -----------------------------------------------------------------
+# -- idempotency keys ----------------------------------------------------------
 def test_same_intent_same_key_any_difference_new_key():
     batch = inventory.batches([qty(1), qty(2)])[0]
     key = inventory.idempotency_key("a.myshopify.com", batch)
@@ -75,7 +75,7 @@ def test_same_intent_same_key_any_difference_new_key():
 
 @given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 999)), max_size=20))
 def test_key_is_a_uuid_and_deterministic(rows):
-    rows = list(dict((i, q) for i, q in rows).items())
+    rows = list(dict(rows).items())
     batch = inventory.batches([qty(i, quantity=q) for i, q in rows])
     batch = batch[0] if batch else []
     k1 = inventory.idempotency_key("s.myshopify.com", batch)
@@ -83,7 +83,7 @@ def test_key_is_a_uuid_and_deterministic(rows):
     assert len(k1) == 36 and k1.count("-") == 4
 
 
-# -- stale mapping ----------------------------------------------------------------------
+# -- stale mapping -------------------------------------------------------------
 def test_stale_field_index_maps_back_to_the_pairs_sent():
     batch = inventory.batches([qty(i) for i in range(5)])[0]
     errors = [
@@ -117,7 +117,7 @@ def test_stale_error_names_items_and_keeps_what_was_applied():
     assert ITEM.format(7) in str(err) and err.applied == [{"count": 250}]
 
 
-# -- documents --------------------------------------------------------------------------
+# -- documents -----------------------------------------------------------------
 def test_documents_load_by_name_and_are_cached():
     doc = documents.load("InventorySetQuantities")
     assert doc is documents.load("InventorySetQuantities")
@@ -129,7 +129,7 @@ def test_documents_load_by_name_and_are_cached():
         documents.load("NoSuchOperation")
 
 
-# -- URLs, search syntax, timestamps ------------------------------------------------------
+# -- URLs, search syntax, timestamps -------------------------------------------
 def test_urls_for_real_shop_and_emulator():
     real = ShopifyClient("Alpha", auth=StaticTokenAuth("t"))
     assert real.graphql_url == (
@@ -167,7 +167,7 @@ def test_utc_z_timestamps():
     assert _utc_z(datetime(2026, 3, 1, 12, 0, 5)) == "2026-03-01T12:00:05Z"
 
 
-# -- secrets ------------------------------------------------------------------------------
+# -- secrets -------------------------------------------------------------------
 def test_reprs_hide_secrets():
     static = StaticTokenAuth("shpat_supersecret")
     cc = ClientCredentialsAuth("client-id-123", "csecret-xyz", token="shpat_cached")

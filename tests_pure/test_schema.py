@@ -1,4 +1,4 @@
-"""Every GraphQL document the addon can send validates against Shopify's official schema.
+"""Every GraphQL document the addon can send validates against Shopify's schema.
 
 The schema comes from Shopify's npm package (tools/fetch_schema.py). Without npm the
 test skips loudly on a laptop and FAILS in CI (CI=true): a silently skipped schema check

@@ -1,4 +1,4 @@
-"""Throttle arithmetic: Shopify's wait formula, backoff, Retry-After, the local bucket."""
+"""Throttle arithmetic: Shopify's wait formula, backoff, Retry-After, local bucket."""
 
 import email.utils
 
@@ -85,7 +85,7 @@ def test_paces_when_next_cost_exceeds_model_and_debits_locally():
 
 
 def test_a_sequence_of_calls_never_overdraws_a_simulated_shopify_bucket():
-    """Simulate Shopify's bucket exactly; the client model must keep every call admitted."""
+    """Simulate Shopify's bucket; the client's model must get every call admitted."""
     clock = FakeClock()
     bucket = CostBucket(clock=clock)
     shop_available, rate, maximum, cost = 50.0, 10.0, 50.0, 7

@@ -1,8 +1,9 @@
 """Shopify's official Admin GraphQL schema, fetched from npm and cached.
 
 Shopify publishes the introspection of each Admin API version in its own npm package
-`@shopify/dev-mcp` (`package/dist/data/admin_<version>.json.gz`). `schema_path()` returns
-the cached copy, downloading the pinned package with `npm pack` when it is missing;
+`@shopify/dev-mcp` (`package/dist/data/admin_<version>.json.gz`). `schema_path()`
+returns the cached copy, downloading the pinned package with `npm pack` when it is
+missing;
 `load_official_schema()` builds a graphql-core schema from it for validating documents.
 
 Cache: `~/.cache/shopify_sync/schema/`, or `$SHOPIFY_SYNC_CACHE/schema/`.
@@ -43,7 +44,7 @@ def _fetch(version, target):
     if not npm:
         raise SchemaUnavailableError(
             f"npm is not installed: cannot fetch {DEV_MCP_PACKAGE} for the official "
-            f"Shopify Admin schema {version}. Install Node.js/npm, or place the file at "
+            f"Shopify Admin schema {version}. Install Node.js/npm, or put the file at "
             f"{target}."
         )
     with tempfile.TemporaryDirectory(prefix="shopify_schema_") as tmp:
@@ -74,7 +75,7 @@ def _fetch(version, target):
                 src = None
             if src is None:
                 raise SchemaUnavailableError(
-                    f"{DEV_MCP_PACKAGE} has no {member}: is {version} a published version?"
+                    f"{DEV_MCP_PACKAGE} has no {member}: is {version} published?"
                 )
             target.parent.mkdir(parents=True, exist_ok=True)
             partial = target.with_suffix(".partial")

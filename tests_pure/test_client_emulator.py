@@ -1,0 +1,530 @@
+"""The client against the Shopify emulator over real HTTP on loopback.
+
+Each test makes its own shop, so counters (`shop.stats`, `shop.mutations`) are its own.
+"""
+
+import logging
+import threading
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+
+from lib.auth import ClientCredentialsAuth, StaticTokenAuth
+from lib.client import ShopifyClient
+from lib.errors import (
+    ShopifyAuthError,
+    ShopifyError,
+    ShopifyRetryableError,
+    ShopifyStaleQuantityError,
+)
+from tools.shopify_emulator import Emulator
+
+TOKEN = "shpat_test_static_token_0123456789"
+SECRET = "csecret-very-private"
+
+
+@pytest.fixture(scope="module")
+def emu():
+    emulator = Emulator()
+    emulator.start()
+    yield emulator
+    emulator.stop()
+
+
+def new_shop(emu, **kw):
+    kw.setdefault("access_token", TOKEN)
+    domain = f"t{uuid.uuid4().hex[:10]}.myshopify.com"
+    return emu.add_shop(domain, client_id="cid", client_secret=SECRET, **kw)
+
+
+def client_for(shop, auth=None, **kw):
+    kw.setdefault("backoff_base", 0.05)
+    kw.setdefault("max_retry_seconds", 20)
+    return ShopifyClient(
+        shop.domain, auth=auth or StaticTokenAuth(TOKEN), base_url=shop.base_url, **kw
+    )
+
+
+def stocked_items(shop, n, available=10, location=None, prefix="SKU"):
+    loc = location or shop.add_location("Main")
+    items = []
+    for start in range(0, n, 50):
+        variants = [
+            {"sku": f"{prefix}-{i}", "price": "1.00", "tracked": True}
+            for i in range(start, min(n, start + 50))
+        ]
+        prod = shop.add_product(f"P{start}", variants=variants)
+        for v in prod["variants"]:
+            shop.set_level(v["inventory_item_id"], loc, available=available)
+            items.append(v["inventory_item_id"])
+    return loc, items
+
+
+class StatusRecorder:
+    """A requests.Session that remembers (method, path tail, status) of every answer."""
+
+    def __init__(self):
+        self.session = requests.Session()
+        self.seen = []
+        self.session.hooks["response"].append(self._hook)
+
+    def _hook(self, resp, *args, **kwargs):
+        self.seen.append((resp.request.url.rsplit("/", 1)[-1], resp.status_code))
+
+    def count(self, tail, status=None):
+        return sum(
+            1 for t, s in self.seen if t == tail and (status is None or s == status)
+        )
+
+
+PING = "query Ping { shop { id } }"
+
+
+# -- throttling ----------------------------------------------------------------
+def test_throttled_answers_are_waited_out_not_raised(emu):
+    shop = new_shop(emu)
+    client = client_for(shop)
+    shop.inject("throttled", count=3)
+    info = client.shop_info()
+    assert info["myshopify_domain"] == shop.domain
+    assert shop.stats["throttled"] >= 3
+    assert client.stats["throttled"] == 3
+
+
+def test_two_clients_competing_for_a_small_bucket_both_finish(emu):
+    # Two processes of the same app share Shopify's bucket but not our local model:
+    # real THROTTLED answers happen, and are waited out.
+    shop = new_shop(emu, bucket=20, restore_rate=200)
+    clients = [client_for(shop), client_for(shop)]
+    errors = []
+
+    def run(c):
+        try:
+            for _ in range(60):
+                c.execute(PING)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert shop.stats["calls"] >= 120
+
+
+def test_burst_of_10000_calls_is_paced_and_never_throttled(emu):
+    # Bucket/restore ratio chosen so the burst needs pacing (10,000 points > bucket)
+    # yet fits in well under a minute: the client must run at the restore rate.
+    shop = new_shop(emu, bucket=100, restore_rate=400)
+    client = client_for(shop, max_retry_seconds=5)
+    costs = []
+    client.on_cost = costs.append
+    started = time.monotonic()
+    for _ in range(10_000):
+        client.execute(PING)
+    elapsed = time.monotonic() - started
+    assert shop.stats["throttled"] == 0
+    assert client.stats["throttled"] == 0
+    assert client.stats["calls"] == 10_000
+    points = sum(c["actualQueryCost"] for c in costs)
+    assert points >= 10_000
+    # it had to wait for the bucket to refill...
+    assert client.stats["paced_seconds"] > 0
+    assert elapsed >= (points - 100) / 400 * 0.9
+    # ...and still fits the test budget
+    assert elapsed < 60
+
+
+# -- retries -------------------------------------------------------------------
+def test_429_retry_after_is_honoured(emu):
+    shop = new_shop(emu)
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        time.sleep(seconds)
+
+    client = client_for(shop, sleep=sleep)
+    shop.inject("http429", count=2, retry_after=1)
+    started = time.monotonic()
+    assert client.shop_info()["name"]
+    assert time.monotonic() - started >= 2.0
+    assert [s for s in sleeps if s >= 1.0][:2] == [1.0, 1.0]
+    assert client.stats["retries"] == 2
+
+
+def test_5xx_and_timeouts_are_retried(emu):
+    shop = new_shop(emu)
+    client = client_for(shop, timeout=(2, 0.5))
+    shop.inject("http500", count=1)
+    shop.inject("http503", count=1)
+    shop.inject("timeout", count=1, hold=1.5)
+    shop.inject("slow", count=1, delay=1.5)
+    shop.inject("drop", count=1)
+    assert client.locations() == []
+    assert client.stats["retries"] == 5
+    assert client.stats["calls"] == 6
+
+
+def test_gives_up_cleanly_after_the_retry_budget(emu):
+    shop = new_shop(emu)
+    client = client_for(shop, max_retry_seconds=1.5, backoff_base=0.2)
+    shop.inject("http503", count=10_000)
+    started = time.monotonic()
+    with pytest.raises(ShopifyRetryableError) as info:
+        client.shop_info()
+    assert time.monotonic() - started < 3
+    assert info.value.status == 503
+    assert info.value.attempts >= 2
+    assert TOKEN not in str(info.value)
+
+
+def test_plain_mutation_not_resent_when_it_may_have_been_applied(emu):
+    shop = new_shop(emu)
+    client = client_for(shop)
+    shop.inject("http500", count=1)
+    with pytest.raises(ShopifyRetryableError, match="not resent"):
+        client.create_webhook("orders/create", "https://example.com/hook")
+    assert client.stats["calls"] == 1
+
+
+# -- inventory writes ----------------------------------------------------------
+def test_stale_compare_and_swap_names_the_stale_items(emu):
+    shop = new_shop(emu)
+    loc, items = stocked_items(shop, 3)
+    shop.manual_edit(items[1], loc, available=7)  # the merchant edits one of them
+    client = client_for(shop)
+    quantities = [
+        {"inventory_item_id": i, "location_id": loc, "quantity": 12, "change_from": 10}
+        for i in items
+    ]
+    with pytest.raises(ShopifyStaleQuantityError) as info:
+        client.set_inventory(quantities)
+    assert info.value.stale == [(items[1], loc)]
+    assert info.value.applied == []
+    # atomic per call: nothing of that batch was written, the manual edit stands
+    assert [shop.level(i, loc)["available"] for i in items] == [10, 7, 10]
+
+
+def test_stale_in_one_batch_other_batches_applied_and_reported(emu):
+    shop = new_shop(emu)
+    loc, items = stocked_items(shop, 300)
+    shop.manual_edit(items[280], loc, available=3)
+    client = client_for(shop)
+    quantities = [
+        {"inventory_item_id": i, "location_id": loc, "quantity": 11, "change_from": 10}
+        for i in items
+    ]
+    with pytest.raises(ShopifyStaleQuantityError) as info:
+        client.set_inventory(quantities)
+    err = info.value
+    assert err.stale == [(items[280], loc)]
+    assert len(err.applied) == 1 and err.applied[0]["count"] == 250
+    assert shop.level(items[0], loc)["available"] == 11
+    assert shop.level(items[280], loc)["available"] == 3
+    assert shop.level(items[299], loc)["available"] == 10
+    sent = [m for m in shop.mutations if m["name"] == "inventorySetQuantities"]
+    assert [len(m["variables"]["input"]["quantities"]) for m in sent] == [250, 50]
+    for m in sent:
+        assert m["idempotency_key"]
+        assert all(
+            "changeFromQuantity" in q for q in m["variables"]["input"]["quantities"]
+        )
+
+
+def test_explicit_null_change_from_skips_the_compare(emu):
+    shop = new_shop(emu)
+    loc, items = stocked_items(shop, 1)
+    shop.manual_edit(items[0], loc, available=4)
+    client = client_for(shop)
+    client.set_inventory(
+        [
+            {
+                "inventory_item_id": items[0],
+                "location_id": loc,
+                "quantity": 9,
+                "change_from": None,
+            }
+        ]
+    )
+    assert shop.level(items[0], loc)["available"] == 9
+
+
+def _applied(shop):
+    return [
+        m
+        for m in shop.mutations
+        if m["name"] == "inventorySetQuantities"
+        and not (m.get("result") or {}).get("replayed")
+        and not (m.get("result") or {}).get("userErrors")
+    ]
+
+
+def test_lost_answer_is_retried_with_the_same_key_and_applied_once(emu):
+    shop = new_shop(emu)
+    loc, items = stocked_items(shop, 2)
+    client = client_for(shop, timeout=(2, 0.5))
+    # Shopify applies it, the answer never arrives in time
+    shop.inject("timeout", count=1, hold=1.5)
+    quantities = [
+        {"inventory_item_id": i, "location_id": loc, "quantity": 4, "change_from": 10}
+        for i in items
+    ]
+    result = client.set_inventory(quantities)  # no stale error: the replay answered
+    assert [shop.level(i, loc)["available"] for i in items] == [4, 4]
+    sent = [m for m in shop.mutations if m["name"] == "inventorySetQuantities"]
+    assert len(sent) == 2
+    assert sent[0]["idempotency_key"] == sent[1]["idempotency_key"]
+    assert result[0]["idempotency_key"] == sent[0]["idempotency_key"]
+    assert len(_applied(shop)) == 1
+
+
+def test_same_intent_twice_is_not_applied_twice(emu):
+    shop = new_shop(emu)
+    loc, items = stocked_items(shop, 1)
+    client = client_for(shop)
+    q = [
+        {
+            "inventory_item_id": items[0],
+            "location_id": loc,
+            "quantity": 6,
+            "change_from": 10,
+        }
+    ]
+    first = client.set_inventory(q)
+    shop.manual_edit(items[0], loc, available=2)
+    second = client.set_inventory(q)  # e.g. a cron retrying after a crash
+    assert first[0]["idempotency_key"] == second[0]["idempotency_key"]
+    assert shop.level(items[0], loc)["available"] == 2  # the replay wrote nothing
+    assert len(_applied(shop)) == 1
+    # a new intent (salt) is a new key and is checked against the real level
+    with pytest.raises(ShopifyStaleQuantityError):
+        client.set_inventory(q, intent_salt="next-change")
+
+
+# -- token renewal -------------------------------------------------------------
+@pytest.fixture
+def short_tokens(emu):
+    old = emu.token_ttl
+    emu.token_ttl = 2
+    yield
+    emu.token_ttl = old
+
+
+def test_client_credentials_token_renewed_before_expiry(emu, short_tokens):
+    shop = new_shop(emu, access_token=None)
+    persisted = []
+    rec = StatusRecorder()
+    auth = ClientCredentialsAuth(
+        "cid", SECRET, on_token=lambda t, e: persisted.append((t, e))
+    )
+    client = client_for(shop, auth=auth, session=rec.session)
+    client.shop_info()
+    assert auth.renewals == 1 and len(persisted) == 1
+    token, expires_at = persisted[0]
+    assert expires_at > datetime.now(timezone.utc).replace(tzinfo=None)
+    time.sleep(1.2)  # past half-life (renew point), before expiry
+    client.shop_info()
+    assert auth.renewals == 2 and persisted[1][0] != token
+    assert rec.count("graphql.json", 401) == 0
+
+
+def test_expired_token_renewed_once_after_401(emu, short_tokens):
+    shop = new_shop(emu, access_token=None)
+    rec = StatusRecorder()
+    auth = ClientCredentialsAuth("cid", SECRET, renew_margin=0)
+    client = client_for(shop, auth=auth, session=rec.session)
+    client.shop_info()
+    # a persisted token whose expiry we got wrong: Shopify says 401, we renew once
+    auth._renew_at = time.time() + 3600
+    time.sleep(2.3)
+    client.shop_info()
+    assert rec.count("graphql.json", 401) == 1
+    assert rec.count("access_token") == 2
+    assert auth.renewals == 2
+
+
+def test_concurrent_callers_renew_once(emu, short_tokens):
+    shop = new_shop(emu, access_token=None)
+    rec = StatusRecorder()
+    auth = ClientCredentialsAuth("cid", SECRET)
+    client = client_for(shop, auth=auth, session=rec.session)
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def run():
+        barrier.wait()
+        try:
+            client.shop_info()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert auth.renewals == 1
+    assert rec.count("access_token") == 1
+
+
+def test_wrong_credentials_are_an_auth_error_without_secrets(emu, caplog):
+    caplog.set_level(logging.DEBUG)
+    shop = new_shop(emu, access_token=None)
+    bad_secret = "wrong-secret-do-not-leak"
+    client = client_for(shop, auth=ClientCredentialsAuth("cid", bad_secret))
+    with pytest.raises(ShopifyAuthError) as info:
+        client.shop_info()
+    bad_token = "shpat_wrong_token_do_not_leak"
+    static = client_for(shop, auth=StaticTokenAuth(bad_token))
+    with pytest.raises(ShopifyAuthError) as info2:
+        static.shop_info()
+    everything = " ".join(
+        [
+            str(info.value),
+            repr(info.value),
+            str(info2.value),
+            repr(info2.value),
+            repr(client),
+            str(client),
+            repr(static),
+            caplog.text,
+        ]
+    )
+    for secret in (bad_secret, bad_token, SECRET, TOKEN):
+        assert secret not in everything
+
+
+def test_secrets_not_logged_during_retries(emu, caplog):
+    caplog.set_level(logging.DEBUG)
+    shop = new_shop(emu, access_token=None)
+    client = client_for(shop, auth=ClientCredentialsAuth("cid", SECRET))
+    shop.inject("http503", count=2)
+    client.shop_info()
+    assert "retry" in caplog.text
+    assert SECRET not in caplog.text
+    assert "shpat_" not in caplog.text
+
+
+# -- reads and pagination ------------------------------------------------------
+def test_variants_paginate_past_250_and_sku_lookup_is_exact(emu):
+    shop = new_shop(emu)
+    loc, items = stocked_items(shop, 270)
+    odd = shop.add_product(
+        "Odd",
+        variants=[
+            {"sku": "A 1", "price": "1.00", "tracked": True},
+            {"sku": "B:2", "price": "1.00", "tracked": False},
+            {"sku": 'C"3', "price": "1.00", "tracked": True},
+            {"sku": "", "price": "1.00", "tracked": True},
+        ],
+    )
+    client = client_for(shop)
+    variants = list(client.iter_variants())
+    assert len(variants) == 274
+    assert len({v["variant_gid"] for v in variants}) == 274
+    first = variants[0]
+    assert set(first) >= {
+        "product_gid",
+        "variant_gid",
+        "inventory_item_gid",
+        "sku",
+        "tracked",
+    }
+    found = client.variants_by_sku(["A 1", "B:2", 'C"3', "SKU-7", "SKU-269", "NOPE"])
+    assert [v["variant_gid"] for v in found["A 1"]] == [odd["variants"][0]["id"]]
+    assert found["B:2"][0]["tracked"] is False
+    assert len(found['C"3']) == 1
+    assert len(found["SKU-7"]) == 1 and found["SKU-7"][0]["sku"] == "SKU-7"
+    assert found["NOPE"] == []
+
+
+def test_orders_updated_since_paginate_past_250(emu):
+    shop = new_shop(emu)
+    loc, items = stocked_items(shop, 1, available=1000)
+    before = datetime.now(timezone.utc) - timedelta(seconds=5)
+    for _ in range(260):
+        shop.place_order(
+            lines=[{"sku": "SKU-0", "quantity": 1, "price": "1.00"}], location=loc
+        )
+    client = client_for(shop)
+    orders = list(client.iter_orders_updated_since(before, overlap=timedelta(0)))
+    assert len(orders) == 260
+    assert len({o["id"] for o in orders}) == 260
+    stamps = [o["updatedAt"] for o in orders]
+    assert stamps == sorted(stamps)
+    future = datetime.now(timezone.utc) + timedelta(hours=1)
+    assert list(client.iter_orders_updated_since(future, overlap=timedelta(0))) == []
+
+
+def test_inventory_levels_for_many_items_and_locations(emu):
+    shop = new_shop(emu)
+    main, items = stocked_items(shop, 150, available=10)
+    second = shop.add_location("Second")
+    for n, item in enumerate(items[:40]):
+        shop.set_level(item, second, available=n)
+    shop.place_order(
+        lines=[{"sku": "SKU-3", "quantity": 2, "price": "1.00"}], location=main
+    )
+    costs = []
+    client = client_for(shop, on_cost=costs.append)
+    levels = client.inventory_levels(items, [main, second])
+    assert len(levels) == 150 + 40
+    assert levels[(items[3], main)] == {"available": 8, "on_hand": 10, "committed": 2}
+    assert levels[(items[5], second)]["available"] == 5
+    assert (items[100], second) not in levels  # not stocked there
+    for key, value in levels.items():
+        assert value == {
+            k: shop.level(*key)[k] for k in ("available", "on_hand", "committed")
+        }
+    assert max(c["requestedQueryCost"] for c in costs) <= 1000
+
+
+def test_shop_info_locations_webhooks_and_activation(emu):
+    shop = new_shop(emu)
+    loc = shop.add_location("Main")
+    other = shop.add_location("Depot")
+    prod = shop.add_product(
+        "T", variants=[{"sku": "Z-1", "price": "1.00", "tracked": True}]
+    )
+    item = prod["variants"][0]["inventory_item_id"]
+    client = client_for(shop)
+    info = client.shop_info()
+    assert info["myshopify_domain"] == shop.domain
+    assert "write_inventory" in info["scopes"]
+    assert info["currency"] and info["plan"]
+    assert {x["gid"] for x in client.locations()} == {loc, other}
+
+    created = client.create_webhook(
+        "orders/create", "https://odoo.example.com/shopify/hook"
+    )
+    assert created["topic"] == "ORDERS_CREATE"
+    assert [w["gid"] for w in client.webhook_subscriptions()] == [created["gid"]]
+    assert client.delete_webhook(created["gid"]) == created["gid"]
+    assert client.webhook_subscriptions() == []
+
+    assert client.activate_inventory(item, other)
+    client.set_inventory(
+        [
+            {
+                "inventory_item_id": item,
+                "location_id": other,
+                "quantity": 5,
+                "change_from": 0,
+            }
+        ]
+    )
+    assert shop.level(item, other)["available"] == 5
+
+
+def test_errors_are_typed(emu):
+    shop = new_shop(emu)
+    client = client_for(shop)
+    with pytest.raises(ShopifyError):
+        client.execute("query Broken { shop { noSuchField } }")

@@ -1,0 +1,10 @@
+"""Shopify emulator: an independent witness of Shopify's behaviour for tests, demo and benchmarks.
+
+Never imports `lib/` (it must not share the client's bugs) nor odoo.
+"""
+
+from .emulator import Emulator
+from .shop import Shop
+from .webhooks import sign as sign_webhook
+
+__all__ = ["Emulator", "Shop", "sign_webhook"]

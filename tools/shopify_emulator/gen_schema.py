@@ -1,0 +1,312 @@
+"""Regenerate `schema.graphql`: a subset of Shopify's official Admin schema (developer tool).
+
+The emulator serves only what is listed in SPEC, but every type, field, argument and enum value
+is copied from the official introspection so names and type signatures cannot drift.
+Run from the repo root: `python -m tools.shopify_emulator.gen_schema [path/to/admin_2026-10.json.gz]`.
+Descriptions are dropped; input types keep all their fields so any valid client input parses.
+"""
+
+import gzip
+import json
+import sys
+from pathlib import Path
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLScalarType,
+    Undefined,
+    build_client_schema,
+    get_named_type,
+)
+
+OFFICIAL = Path("/tmp/devmcp/package/dist/data/admin_2026-10.json.gz")
+CACHED = Path.home() / ".cache/shopify_sync/schema/admin_2026-10.json.gz"
+OUT = Path(__file__).with_name("schema.graphql")
+
+CONN = ["edges", "nodes", "pageInfo"]
+EDGE = ["cursor", "node"]
+# type -> fields served; "name(a,b)" limits arguments to a, b (+ every required one).
+SPEC = {
+    "QueryRoot": [
+        "shop",
+        "currentAppInstallation",
+        "node",
+        "nodes",
+        "locations(first,after,query,includeInactive)",
+        "location",
+        "productVariants(first,after,query,sortKey,reverse)",
+        "productVariant",
+        "products(first,after,query,sortKey,reverse)",
+        "product",
+        "inventoryItem",
+        "inventoryItems(first,after,query)",
+        "orders(first,after,query,sortKey,reverse)",
+        "order",
+        "webhookSubscriptions(first,after,topics)",
+        "webhookSubscription",
+    ],
+    "Mutation": [
+        "webhookSubscriptionCreate",
+        "webhookSubscriptionDelete",
+        "inventorySetQuantities",
+        "inventoryActivate(inventoryItemId,locationId,available)",
+    ],
+    "Node": ["id"],
+    "Shop": [
+        "id",
+        "name",
+        "email",
+        "myshopifyDomain",
+        "plan",
+        "currencyCode",
+        "ianaTimezone",
+        "timezoneAbbreviation",
+    ],
+    "ShopPlan": [
+        "displayName",
+        "publicDisplayName",
+        "partnerDevelopment",
+        "shopifyPlus",
+    ],
+    "AppInstallation": ["id", "accessScopes"],
+    "AccessScope": ["handle", "description"],
+    "Location": [
+        "id",
+        "legacyResourceId",
+        "name",
+        "isActive",
+        "fulfillsOnlineOrders",
+        "inventoryLevel",
+    ],
+    "LocationConnection": CONN,
+    "LocationEdge": EDGE,
+    "PageInfo": ["hasNextPage", "hasPreviousPage", "startCursor", "endCursor"],
+    "ProductVariant": [
+        "id",
+        "legacyResourceId",
+        "sku",
+        "title",
+        "displayName",
+        "price",
+        "barcode",
+        "createdAt",
+        "updatedAt",
+        "inventoryItem",
+        "product",
+        "inventoryQuantity",
+    ],
+    "ProductVariantConnection": CONN,
+    "ProductVariantEdge": EDGE,
+    "Product": [
+        "id",
+        "legacyResourceId",
+        "title",
+        "handle",
+        "status",
+        "vendor",
+        "createdAt",
+        "updatedAt",
+        "totalInventory",
+        "tracksInventory",
+        "variants(first,after)",
+    ],
+    "ProductConnection": CONN,
+    "ProductEdge": EDGE,
+    "InventoryItem": [
+        "id",
+        "legacyResourceId",
+        "sku",
+        "tracked",
+        "createdAt",
+        "updatedAt",
+        "variant",
+        "inventoryLevel",
+        "inventoryLevels(first,after)",
+    ],
+    "InventoryItemConnection": CONN,
+    "InventoryItemEdge": EDGE,
+    "InventoryLevel": [
+        "id",
+        "isActive",
+        "canDeactivate",
+        "createdAt",
+        "updatedAt",
+        "item",
+        "location",
+        "quantities",
+    ],
+    "InventoryLevelConnection": CONN,
+    "InventoryLevelEdge": EDGE,
+    "InventoryQuantity": ["id", "name", "quantity", "updatedAt"],
+    "Order": [
+        "id",
+        "legacyResourceId",
+        "name",
+        "createdAt",
+        "updatedAt",
+        "processedAt",
+        "cancelledAt",
+        "cancelReason",
+        "closed",
+        "test",
+        "email",
+        "displayFinancialStatus",
+        "displayFulfillmentStatus",
+        "currencyCode",
+        "presentmentCurrencyCode",
+        "taxesIncluded",
+        "totalPriceSet",
+        "subtotalPriceSet",
+        "totalTaxSet",
+        "totalDiscountsSet",
+        "totalShippingPriceSet",
+        "lineItems(first,after)",
+    ],
+    "OrderConnection": CONN,
+    "OrderEdge": EDGE,
+    "LineItem": [
+        "id",
+        "sku",
+        "name",
+        "title",
+        "quantity",
+        "currentQuantity",
+        "variant",
+        "originalUnitPriceSet",
+        "discountedTotalSet",
+    ],
+    "LineItemConnection": CONN,
+    "LineItemEdge": EDGE,
+    "MoneyBag": ["shopMoney", "presentmentMoney"],
+    "MoneyV2": ["amount", "currencyCode"],
+    "WebhookSubscription": [
+        "id",
+        "legacyResourceId",
+        "topic",
+        "uri",
+        "format",
+        "createdAt",
+        "updatedAt",
+    ],
+    "WebhookSubscriptionConnection": CONN,
+    "WebhookSubscriptionEdge": EDGE,
+    "WebhookSubscriptionCreatePayload": ["webhookSubscription", "userErrors"],
+    "WebhookSubscriptionDeletePayload": ["deletedWebhookSubscriptionId", "userErrors"],
+    "UserError": ["field", "message"],
+    "DisplayableError": ["field", "message"],
+    "InventorySetQuantitiesPayload": ["inventoryAdjustmentGroup", "userErrors"],
+    "InventorySetQuantitiesUserError": ["code", "field", "message"],
+    "InventoryAdjustmentGroup": [
+        "id",
+        "createdAt",
+        "reason",
+        "referenceDocumentUri",
+        "changes",
+    ],
+    "InventoryChange": [
+        "name",
+        "delta",
+        "quantityAfterChange",
+        "item",
+        "location",
+        "ledgerDocumentUri",
+    ],
+    "InventoryActivatePayload": ["inventoryLevel", "userErrors"],
+}
+
+
+def load_official(path=None):
+    for candidate in [path, CACHED, OFFICIAL]:
+        if candidate and Path(candidate).exists():
+            with gzip.open(candidate, "rt") as fh:
+                schema = build_client_schema(json.load(fh)["data"])
+            schema._validation_errors = []  # Shopify's schema trips one graphql-core rule
+            return schema
+    raise FileNotFoundError("official admin_2026-10.json.gz not found")
+
+
+def _split(entry):
+    if "(" in entry:
+        name, args = entry[:-1].split("(")
+        return name, [a for a in args.split(",") if a]
+    return entry, None
+
+
+def _deprecation(obj):
+    reason = getattr(obj, "deprecation_reason", None)
+    return f" @deprecated(reason: {json.dumps(reason)})" if reason else ""
+
+
+def _default(arg):
+    from graphql import ast_from_value, print_ast
+
+    if arg.default_value is Undefined:
+        return ""
+    return " = " + print_ast(ast_from_value(arg.default_value, arg.type))
+
+
+def generate(official):
+    wanted, queue = set(SPEC), list(SPEC)
+    blocks = {}
+    while queue:
+        name = queue.pop(0)
+        t = official.type_map[name]
+        refs = []
+        if isinstance(t, GraphQLScalarType):
+            if name not in ("String", "Int", "Boolean", "ID", "Float"):
+                blocks[name] = f"scalar {name}"
+        elif isinstance(t, GraphQLEnumType):
+            vals = "\n".join(f"  {v}{_deprecation(ev)}" for v, ev in t.values.items())
+            blocks[name] = f"enum {name} {{\n{vals}\n}}"
+        elif isinstance(t, GraphQLInputObjectType):
+            lines = []
+            for fname, f in t.fields.items():
+                lines.append(f"  {fname}: {f.type}{_default(f)}{_deprecation(f)}")
+                refs.append(get_named_type(f.type).name)
+            blocks[name] = f"input {name} {{\n" + "\n".join(lines) + "\n}"
+        elif isinstance(t, (GraphQLObjectType, GraphQLInterfaceType)):
+            lines = []
+            for entry in SPEC[name]:
+                fname, allowed = _split(entry)
+                f = t.fields[fname]
+                args = []
+                for aname, a in f.args.items():
+                    required = (
+                        str(a.type).endswith("!") and a.default_value is Undefined
+                    )
+                    if allowed is None or aname in allowed or required:
+                        args.append(f"{aname}: {a.type}{_default(a)}")
+                        refs.append(get_named_type(a.type).name)
+                sig = f"({', '.join(args)})" if args else ""
+                lines.append(f"  {fname}{sig}: {f.type}{_deprecation(f)}")
+                refs.append(get_named_type(f.type).name)
+            ifaces = [i.name for i in t.interfaces if i.name in SPEC]
+            impl = f" implements {' & '.join(ifaces)}" if ifaces else ""
+            kind = "interface" if isinstance(t, GraphQLInterfaceType) else "type"
+            blocks[name] = f"{kind} {name}{impl} {{\n" + "\n".join(lines) + "\n}"
+        else:
+            raise SystemExit(f"unsupported kind for {name}")
+        for ref in refs:
+            rt = official.type_map[ref]
+            if ref in wanted:
+                continue
+            if isinstance(rt, (GraphQLObjectType, GraphQLInterfaceType)):
+                raise SystemExit(f"{name} refers to {ref}: add it to SPEC")
+            wanted.add(ref)
+            queue.append(ref)
+    d = official.get_directive("idempotent")
+    head = [
+        "# Subset of Shopify's Admin GraphQL API 2026-10, generated by gen_schema.py. Do not edit.",
+        "schema { query: QueryRoot mutation: Mutation }",
+        f"directive @idempotent(key: {d.args['key'].type}) on "
+        + " | ".join(loc.name for loc in d.locations),
+    ]
+    return "\n\n".join(head + [blocks[k] for k in sorted(blocks)]) + "\n"
+
+
+if __name__ == "__main__":
+    OUT.write_text(generate(load_official(sys.argv[1] if len(sys.argv) > 1 else None)))
+    print(f"wrote {OUT}")

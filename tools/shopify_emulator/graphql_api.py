@@ -1,0 +1,497 @@
+"""Admin GraphQL endpoint: parse + validate (LRU-cached) against our SDL subset of Shopify's
+schema, charge the cost bucket, execute with graphql-core, refund the unused points, and
+attach `extensions.cost` to every answer."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from graphql import (
+    GraphQLError,
+    build_schema,
+    execute,
+    get_directive_values,
+    get_operation_ast,
+    parse,
+    validate,
+)
+
+from . import inventory, views
+from .cost import MAX_QUERY_COST, CostCalculator
+from .ids import gid, now, parse_gid
+
+SCHEMA = build_schema((Path(__file__).with_name("schema.graphql")).read_text())
+SCHEMA.get_type("Node").resolve_type = lambda obj, info, t: obj.TYPE
+SCHEMA.get_type("DisplayableError").resolve_type = lambda obj, info, t: "UserError"
+IDEMPOTENT = SCHEMA.get_directive("idempotent")
+
+
+@lru_cache(maxsize=1024)
+def prepare(query):
+    """-> (document, [error dicts]) for a query string; cached because clients resend the same
+    few documents thousands of times."""
+    try:
+        document = parse(query)
+    except GraphQLError as exc:
+        return None, [exc.formatted]
+    errors = validate(SCHEMA, document)
+    return document, [e.formatted for e in errors]
+
+
+def cost_extension(shop, requested, actual):
+    return {
+        "cost": {
+            "requestedQueryCost": requested,
+            "actualQueryCost": actual,
+            "throttleStatus": shop.bucket.status(),
+        }
+    }
+
+
+def handle(shop, body):
+    """One GraphQL request for `shop` -> JSON-able answer (always HTTP 200, like Shopify)."""
+    query = body.get("query") if isinstance(body, dict) else None
+    if not isinstance(query, str):
+        return {
+            "errors": [{"message": "No query string was present"}],
+            "extensions": cost_extension(shop, 0, 0),
+        }
+    document, errors = prepare(query)
+    if errors:
+        return {"errors": errors, "extensions": cost_extension(shop, 0, 0)}
+    variables = body.get("variables") or {}
+    op = get_operation_ast(document, body.get("operationName"))
+    if op is None:
+        return {
+            "errors": [{"message": "An operation name is required"}],
+            "extensions": cost_extension(shop, 0, 0),
+        }
+    fragments = {
+        d.name.value: d
+        for d in document.definitions
+        if hasattr(d, "type_condition") and d.kind == "fragment_definition"
+    }
+    calc = CostCalculator(SCHEMA, fragments, variables)
+    try:
+        requested = calc.operation(op)
+    except (GraphQLError, TypeError, ValueError):
+        requested = 1
+    if requested > MAX_QUERY_COST:
+        return {
+            "errors": [
+                {
+                    "message": f"Query cost is {requested}, which exceeds the single query max cost "
+                    f"limit ({MAX_QUERY_COST}).",
+                    "extensions": {
+                        "code": "MAX_COST_EXCEEDED",
+                        "cost": requested,
+                        "maxCost": MAX_QUERY_COST,
+                    },
+                }
+            ],
+            "extensions": cost_extension(shop, requested, 0),
+        }
+    ok, _ = shop.bucket.try_take(requested)
+    if not ok:
+        return throttled(shop, requested)
+    with shop.lock:
+        result = execute(
+            SCHEMA,
+            document,
+            root_value=Root(shop),
+            variable_values=variables,
+            operation_name=body.get("operationName"),
+        )
+        answer = {}
+        if result.errors:
+            answer["errors"] = [e.formatted for e in result.errors]
+        answer["data"] = result.data
+        try:
+            actual = calc.operation(op, result.data) if result.data is not None else 0
+        except (GraphQLError, TypeError, ValueError, AttributeError):
+            actual = requested
+        actual = min(actual, requested)
+        shop.bucket.give_back(requested - actual)
+        shop.stats["calls"] += 1
+        shop.stats["points"] += actual
+    answer["extensions"] = cost_extension(shop, requested, actual)
+    return answer
+
+
+def throttled(shop, requested):
+    with shop.lock:
+        shop.stats["throttled"] += 1
+    return {
+        "errors": [
+            {
+                "message": "Throttled",
+                "extensions": {
+                    "code": "THROTTLED",
+                    "documentation": "https://shopify.dev/api/usage/rate-limits",
+                },
+            }
+        ],
+        "extensions": cost_extension(shop, requested, None),
+    }
+
+
+def _idempotency_key(info):
+    values = get_directive_values(IDEMPOTENT, info.field_nodes[0], info.variable_values)
+    return values["key"] if values else None
+
+
+class Root:
+    """Resolvers of QueryRoot and Mutation for one shop."""
+
+    def __init__(self, shop):
+        self._shop = shop  # not `self.shop`: that name is the `shop` field's resolver
+
+    # -- queries --------------------------------------------------------------------------
+    def shop(self, info):
+        return views.ShopView(self._shop)
+
+    def currentAppInstallation(self, info):
+        return views.AppInstallationView(self._shop, {"id": self._shop.id})
+
+    def node(self, info, id):
+        return views.node_by_gid(self._shop, id)
+
+    def nodes(self, info, ids):
+        if len(ids) > 250:
+            raise GraphQLError("The maximum number of ids is 250.")
+        return [views.node_by_gid(self._shop, i) for i in ids]
+
+    def locations(
+        self, info, first=None, after=None, query=None, includeInactive=False
+    ):
+        shop = self._shop
+        recs = [r for r in shop.locations.values() if r["active"] or includeInactive]
+        recs = views.filtered(recs, query, lambda r: {"name": r["name"], "id": r["id"]})
+        return views.connection(
+            recs,
+            lambda r: [r["id"]],
+            first,
+            after,
+            wrap=lambda r: views.LocationView(shop, r),
+        )
+
+    def location(self, info, id=None):
+        shop = self._shop
+        lid = parse_gid(id, "Location") if id else min(shop.locations, default=None)
+        rec = shop.locations.get(lid)
+        return views.LocationView(shop, rec) if rec else None
+
+    def productVariants(
+        self, info, first=None, after=None, query=None, sortKey="ID", reverse=False
+    ):
+        shop = self._shop
+        recs = self._variant_candidates(query)
+        recs = views.filtered(
+            recs,
+            query,
+            lambda r: {
+                "sku": r["sku"],
+                "id": r["id"],
+                "title": r["title"],
+                "barcode": r["barcode"],
+                "product_id": r["product_id"],
+                "updated_at": r["updated_at"],
+                "created_at": r["created_at"],
+                "product_status": lambda: shop.products[r["product_id"]]["status"],
+            },
+        )
+        key = _sort_key(
+            sortKey,
+            {
+                "SKU": "sku",
+                "TITLE": "title",
+                "UPDATED_AT": "updated_at",
+                "CREATED_AT": "created_at",
+            },
+        )
+        return views.connection(
+            recs, key, first, after, reverse, wrap=lambda r: views.VariantView(shop, r)
+        )
+
+    def _variant_candidates(self, query):
+        """Use the SKU index for plain `sku:X (OR sku:Y)*` lookups: O(matches), not O(catalog)."""
+        shop = self._shop
+        groups = views.search.parse(query)
+        if groups and all(
+            len(g) == 1
+            and g[0][1] == "sku"
+            and g[0][2] == "="
+            and not g[0][0]
+            and "*" not in g[0][3]
+            for g in groups
+        ):
+            index = {}
+            for var in shop.variants.values():
+                index.setdefault((var["sku"] or "").lower(), []).append(var)
+            return [v for g in groups for v in index.get(g[0][3].lower(), [])]
+        return list(shop.variants.values())
+
+    def productVariant(self, info, id):
+        rec = self._shop.variants.get(parse_gid(id, "ProductVariant"))
+        return views.VariantView(self._shop, rec) if rec else None
+
+    def products(
+        self, info, first=None, after=None, query=None, sortKey="ID", reverse=False
+    ):
+        shop = self._shop
+        recs = views.filtered(
+            shop.products.values(),
+            query,
+            lambda r: {
+                "title": r["title"],
+                "id": r["id"],
+                "status": r["status"],
+                "vendor": r["vendor"],
+                "updated_at": r["updated_at"],
+                "created_at": r["created_at"],
+                "sku": lambda: " ".join(
+                    shop.variants[v]["sku"] or "" for v in r["variant_ids"]
+                ),
+            },
+        )
+        key = _sort_key(
+            sortKey,
+            {
+                "TITLE": "title",
+                "UPDATED_AT": "updated_at",
+                "CREATED_AT": "created_at",
+                "VENDOR": "vendor",
+            },
+        )
+        return views.connection(
+            recs, key, first, after, reverse, wrap=lambda r: views.ProductView(shop, r)
+        )
+
+    def product(self, info, id):
+        rec = self._shop.products.get(parse_gid(id, "Product"))
+        return views.ProductView(self._shop, rec) if rec else None
+
+    def inventoryItem(self, info, id):
+        rec = self._shop.items.get(parse_gid(id, "InventoryItem"))
+        return views.ItemView(self._shop, rec) if rec else None
+
+    def inventoryItems(self, info, first=None, after=None, query=None):
+        shop = self._shop
+        recs = views.filtered(
+            shop.items.values(),
+            query,
+            lambda r: {
+                "id": r["id"],
+                "sku": shop.variants[r["variant_id"]]["sku"],
+                "updated_at": r["updated_at"],
+                "created_at": r["created_at"],
+            },
+        )
+        return views.connection(
+            recs,
+            lambda r: [r["id"]],
+            first,
+            after,
+            wrap=lambda r: views.ItemView(shop, r),
+        )
+
+    def orders(
+        self,
+        info,
+        first=None,
+        after=None,
+        query=None,
+        sortKey="PROCESSED_AT",
+        reverse=False,
+    ):
+        shop = self._shop
+        recs = views.filtered(
+            shop.orders.values(),
+            query,
+            lambda r: {
+                "updated_at": r["updated_at"],
+                "created_at": r["created_at"],
+                "processed_at": r["created_at"],
+                "id": r["id"],
+                "name": r["name"],
+                "financial_status": r["financial_status"],
+                "email": r["email"],
+                "status": "cancelled" if r["cancelled_at"] else "open",
+            },
+        )
+        key = _sort_key(
+            sortKey,
+            {
+                "UPDATED_AT": "updated_at",
+                "CREATED_AT": "created_at",
+                "PROCESSED_AT": "created_at",
+                "ORDER_NUMBER": "number",
+            },
+        )
+        return views.connection(
+            recs, key, first, after, reverse, wrap=lambda r: views.OrderView(shop, r)
+        )
+
+    def order(self, info, id):
+        rec = self._shop.orders.get(parse_gid(id, "Order"))
+        return views.OrderView(self._shop, rec) if rec else None
+
+    def webhookSubscriptions(self, info, first=None, after=None, topics=None):
+        shop = self._shop
+        recs = [
+            r for r in shop.subscriptions.values() if not topics or r["topic"] in topics
+        ]
+        return views.connection(
+            recs,
+            lambda r: [r["id"]],
+            first,
+            after,
+            wrap=lambda r: views.WebhookView(shop, r),
+        )
+
+    def webhookSubscription(self, info, id):
+        rec = self._shop.subscriptions.get(parse_gid(id, "WebhookSubscription"))
+        return views.WebhookView(self._shop, rec) if rec else None
+
+    # -- mutations ------------------------------------------------------------------------
+    def webhookSubscriptionCreate(self, info, topic, webhookSubscription):
+        shop = self._shop
+        uri = webhookSubscription.get("uri") or webhookSubscription.get("callbackUrl")
+        errors = []
+        if not uri:
+            errors.append(
+                {
+                    "field": ["webhookSubscription", "callbackUrl"],
+                    "message": "Address can't be blank",
+                }
+            )
+        elif not (uri.startswith("https://") or _loopback_http(uri)):
+            errors.append(
+                {
+                    "field": ["webhookSubscription", "callbackUrl"],
+                    "message": "Address protocol http:// is not supported",
+                }
+            )
+        elif any(
+            s["topic"] == topic and s["uri"] == uri for s in shop.subscriptions.values()
+        ):
+            errors.append(
+                {
+                    "field": ["webhookSubscription", "callbackUrl"],
+                    "message": "Address for this topic has already been taken",
+                }
+            )
+        result = {"webhookSubscription": None, "userErrors": errors}
+        if not errors:
+            sid, t = _next_id(), now()
+            rec = {
+                "id": sid,
+                "topic": topic,
+                "uri": uri,
+                "format": webhookSubscription.get("format") or "JSON",
+                "created_at": t,
+                "updated_at": t,
+                "failures": 0,
+            }
+            shop.subscriptions[sid] = rec
+            result["webhookSubscription"] = views.WebhookView(shop, rec)
+        shop.log_mutation(
+            "webhookSubscriptionCreate",
+            {"topic": topic, "webhookSubscription": webhookSubscription},
+            None,
+            {"userErrors": errors},
+        )
+        return result
+
+    def webhookSubscriptionDelete(self, info, id):
+        shop = self._shop
+        sid = parse_gid(id, "WebhookSubscription")
+        if shop.subscriptions.pop(sid, None) is None:
+            result = {
+                "deletedWebhookSubscriptionId": None,
+                "userErrors": [
+                    {"field": ["id"], "message": "Webhook subscription does not exist"}
+                ],
+            }
+        else:
+            result = {"deletedWebhookSubscriptionId": id, "userErrors": []}
+        shop.log_mutation("webhookSubscriptionDelete", {"id": id}, None, result)
+        return result
+
+    def inventorySetQuantities(self, info, input):
+        shop = self._shop
+        key = _idempotency_key(info)
+        try:
+            result = inventory.set_quantities(shop, input, key)
+        except inventory.TopLevelError as exc:
+            shop.log_mutation(
+                "inventorySetQuantities", {"input": input}, key, {"error": exc.code}
+            )
+            raise GraphQLError(str(exc), extensions={"code": exc.code}) from None
+        shop.log_mutation(
+            "inventorySetQuantities",
+            {"input": input},
+            key,
+            {
+                "group": inventory.group_gid(result["group"])
+                if result["group"]
+                else None,
+                "userErrors": result["userErrors"],
+                "replayed": result["replayed"],
+            },
+        )
+        group = shop.groups.get(result["group"]) if result["group"] else None
+        return {
+            "inventoryAdjustmentGroup": views.AdjustmentGroupView(shop, group)
+            if group
+            else None,
+            "userErrors": result["userErrors"],
+        }
+
+    def inventoryActivate(self, info, inventoryItemId, locationId, available=None):
+        shop = self._shop
+        key, errors = inventory.activate(shop, inventoryItemId, locationId, available)
+        shop.log_mutation(
+            "inventoryActivate",
+            {
+                "inventoryItemId": inventoryItemId,
+                "locationId": locationId,
+                "available": available,
+            },
+            None,
+            {"userErrors": errors},
+        )
+        level = views.level_view(shop, *key) if key and not errors else None
+        return {"inventoryLevel": level, "userErrors": errors}
+
+
+def _sort_key(sort_key, columns):
+    column = columns.get(sort_key or "ID")
+    if column is None:
+        return lambda r: [r["id"]]
+    return lambda r: [_sortable(r.get(column)), r["id"]]
+
+
+def _sortable(value):
+    if value is None:
+        return ""
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _loopback_http(uri):
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(uri)
+    return parts.scheme == "http" and parts.hostname in (
+        "127.0.0.1",
+        "localhost",
+        "::1",
+    )
+
+
+def _next_id():
+    from .ids import next_id
+
+    return next_id()
+
+
+__all__ = ["SCHEMA", "handle", "prepare", "gid"]

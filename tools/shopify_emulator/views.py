@@ -1,0 +1,426 @@
+"""Resolver objects: one class per GraphQL type, methods named like the fields.
+
+graphql-core's default resolver reads an attribute of the source and calls it with the field's
+arguments when it is callable, so each method below IS the resolver of its field.
+"""
+
+from graphql import GraphQLError
+
+from . import search
+from .ids import decode_cursor, encode_cursor, gid, gid_kind, iso, parse_gid
+from .shop import level_quantities
+
+MAX_PAGE = 250
+FINANCIAL = {
+    "pending": "PENDING",
+    "authorized": "AUTHORIZED",
+    "partially_paid": "PARTIALLY_PAID",
+    "paid": "PAID",
+    "partially_refunded": "PARTIALLY_REFUNDED",
+    "refunded": "REFUNDED",
+    "voided": "VOIDED",
+    "expired": "EXPIRED",
+}
+
+
+def connection(records, key, first, after, reverse=False, wrap=lambda r: r):
+    """Relay connection over `records` ordered by `key(record)` (a JSON-able, unique tuple)."""
+    if first is None:
+        raise GraphQLError("you must provide one of first or last")
+    if first < 0 or first > MAX_PAGE:
+        raise GraphQLError(f"The first argument must be between 0 and {MAX_PAGE}.")
+    ordered = sorted(records, key=key, reverse=bool(reverse))
+    start = 0
+    if after:
+        try:
+            mark = decode_cursor(after)
+        except ValueError:
+            raise GraphQLError("Invalid cursor for current pagination sort.") from None
+        mark = tuple(mark)
+        start = len(ordered)
+        for i, rec in enumerate(ordered):  # O(n) is fine at emulator sizes
+            k = tuple(key(rec))
+            if (k < mark) if reverse else (k > mark):
+                start = i
+                break
+    page = ordered[start : start + first]
+    edges = [{"cursor": encode_cursor(list(key(r))), "node": wrap(r)} for r in page]
+    return {
+        "edges": edges,
+        "nodes": [e["node"] for e in edges],
+        "pageInfo": {
+            "hasNextPage": start + first < len(ordered),
+            "hasPreviousPage": start > 0,
+            "startCursor": edges[0]["cursor"] if edges else None,
+            "endCursor": edges[-1]["cursor"] if edges else None,
+        },
+    }
+
+
+def _ts(dt):
+    return dt.isoformat()
+
+
+class View:
+    TYPE = None
+
+    def __init__(self, shop, rec):
+        self.shop = shop
+        self.rec = rec
+
+    @property
+    def _id(self):
+        return self.rec["id"]
+
+    def id(self, info):
+        return gid(self.TYPE, self._id)
+
+    def legacyResourceId(self, info):
+        return str(self._id)
+
+    def createdAt(self, info):
+        return iso(self.rec["created_at"])
+
+    def updatedAt(self, info):
+        return iso(self.rec.get("updated_at") or self.rec["created_at"])
+
+
+class ShopView(View):
+    TYPE = "Shop"
+
+    def __init__(self, shop):
+        super().__init__(shop, {"id": shop.id})
+        self.name = shop.name
+        self.email = f"owner@{shop.domain}"
+        self.myshopifyDomain = shop.domain
+        self.currencyCode = shop.currency
+        self.ianaTimezone = shop.timezone
+        self.timezoneAbbreviation = "CET"
+        self.plan = {
+            "displayName": shop.plan,
+            "publicDisplayName": shop.plan,
+            "partnerDevelopment": shop.plan == "Development",
+            "shopifyPlus": shop.plan.startswith("Plus"),
+        }
+
+
+class AppInstallationView(View):
+    TYPE = "AppInstallation"
+
+    def accessScopes(self, info):
+        return [
+            {"handle": s, "description": s.replace("_", " ")} for s in self.shop.scopes
+        ]
+
+
+class LocationView(View):
+    TYPE = "Location"
+
+    def __init__(self, shop, rec):
+        super().__init__(shop, rec)
+        self.name = rec["name"]
+        self.isActive = rec["active"]
+        self.fulfillsOnlineOrders = True
+
+    def inventoryLevel(self, info, inventoryItemId, includeInactive=False):
+        iid = parse_gid(inventoryItemId, "InventoryItem")
+        return level_view(self.shop, iid, self._id, includeInactive)
+
+
+def level_view(shop, iid, lid, include_inactive=False):
+    level = shop.levels.get((iid, lid))
+    if level is None or not (level["active"] or include_inactive):
+        return None
+    return LevelView(shop, iid, lid, level)
+
+
+class LevelView:
+    TYPE = "InventoryLevel"
+
+    def __init__(self, shop, iid, lid, level):
+        self.shop, self.iid, self.lid, self.rec = shop, iid, lid, level
+        self.isActive = level["active"]
+        self.canDeactivate = True
+
+    def id(self, info):
+        return f"gid://shopify/InventoryLevel/{self.lid}?inventory_item_id={self.iid}"
+
+    def createdAt(self, info):
+        return iso(self.rec["created_at"])
+
+    def updatedAt(self, info):
+        return iso(self.rec["updated_at"])
+
+    def item(self, info):
+        return ItemView(self.shop, self.shop.items[self.iid])
+
+    def location(self, info):
+        return LocationView(self.shop, self.shop.locations[self.lid])
+
+    def quantities(self, info, names):
+        q = level_quantities(self.rec["q"])
+        out = []
+        for name in names:
+            if name not in q:
+                raise GraphQLError(f"Invalid quantity name: {name}")
+            out.append(
+                {
+                    "id": f"gid://shopify/InventoryQuantity/{self.lid}?inventory_item_id="
+                    f"{self.iid}&name={name}",
+                    "name": name,
+                    "quantity": q[name],
+                    "updatedAt": iso(self.rec["updated_at"]),
+                }
+            )
+        return out
+
+
+class ItemView(View):
+    TYPE = "InventoryItem"
+
+    def __init__(self, shop, rec):
+        super().__init__(shop, rec)
+        self.tracked = rec["tracked"]
+
+    def sku(self, info):
+        return self.shop.variants[self.rec["variant_id"]]["sku"]
+
+    def variant(self, info):
+        return VariantView(self.shop, self.shop.variants[self.rec["variant_id"]])
+
+    def inventoryLevel(self, info, locationId, includeInactive=False):
+        return level_view(
+            self.shop, self._id, parse_gid(locationId, "Location"), includeInactive
+        )
+
+    def inventoryLevels(self, info, first=None, after=None):
+        lids = [
+            lid
+            for lid in self.shop.locations
+            if (self._id, lid) in self.shop.levels
+            and self.shop.levels[(self._id, lid)]["active"]
+        ]
+        return connection(
+            lids,
+            lambda lid: [lid],
+            first,
+            after,
+            wrap=lambda lid: LevelView(
+                self.shop, self._id, lid, self.shop.levels[(self._id, lid)]
+            ),
+        )
+
+
+class VariantView(View):
+    TYPE = "ProductVariant"
+
+    def __init__(self, shop, rec):
+        super().__init__(shop, rec)
+        self.sku = rec["sku"]
+        self.title = rec["title"]
+        self.price = rec["price"]
+        self.barcode = rec["barcode"]
+
+    def displayName(self, info):
+        return f"{self.shop.products[self.rec['product_id']]['title']} - {self.rec['title']}"
+
+    def inventoryItem(self, info):
+        return ItemView(self.shop, self.shop.items[self.rec["item_id"]])
+
+    def product(self, info):
+        return ProductView(self.shop, self.shop.products[self.rec["product_id"]])
+
+    def inventoryQuantity(self, info):
+        iid = self.rec["item_id"]
+        return sum(
+            lv["q"]["available"]
+            for (i, _l), lv in self.shop.levels.items()
+            if i == iid and lv["active"]
+        )
+
+
+class ProductView(View):
+    TYPE = "Product"
+
+    def __init__(self, shop, rec):
+        super().__init__(shop, rec)
+        self.title = rec["title"]
+        self.handle = rec["handle"]
+        self.status = rec["status"]
+        self.vendor = rec["vendor"]
+
+    def tracksInventory(self, info):
+        return any(
+            self.shop.items[self.shop.variants[v]["item_id"]]["tracked"]
+            for v in self.rec["variant_ids"]
+        )
+
+    def totalInventory(self, info):
+        return sum(
+            VariantView(self.shop, self.shop.variants[v]).inventoryQuantity(info)
+            for v in self.rec["variant_ids"]
+        )
+
+    def variants(self, info, first=None, after=None):
+        recs = [self.shop.variants[v] for v in self.rec["variant_ids"]]
+        return connection(
+            recs,
+            lambda r: [r["id"]],
+            first,
+            after,
+            wrap=lambda r: VariantView(self.shop, r),
+        )
+
+
+def _money_bag(amount, currency):
+    money = {"amount": str(amount), "currencyCode": currency}
+    return {"shopMoney": money, "presentmentMoney": money}
+
+
+class OrderView(View):
+    TYPE = "Order"
+
+    def __init__(self, shop, rec):
+        super().__init__(shop, rec)
+        cur = rec["currency"]
+        self.name = rec["name"]
+        self.email = rec["email"]
+        self.test = False
+        self.closed = False
+        self.taxesIncluded = rec["taxes_included"]
+        self.currencyCode = self.presentmentCurrencyCode = cur
+        self.displayFinancialStatus = FINANCIAL.get(rec["financial_status"])
+        self.cancelReason = (
+            rec["cancel_reason"].upper() if rec["cancel_reason"] else None
+        )
+        self.totalPriceSet = _money_bag(rec["total_price"], cur)
+        self.subtotalPriceSet = _money_bag(rec["subtotal_price"], cur)
+        self.totalTaxSet = _money_bag(rec["total_tax"], cur)
+        self.totalDiscountsSet = _money_bag(rec["total_discounts"], cur)
+        self.totalShippingPriceSet = _money_bag(rec["total_shipping"], cur)
+
+    def processedAt(self, info):
+        return iso(self.rec["created_at"])
+
+    def cancelledAt(self, info):
+        return iso(self.rec["cancelled_at"])
+
+    def displayFulfillmentStatus(self, info):
+        done = sum(i["fulfilled"] for i in self.rec["line_items"])
+        want = sum(i["quantity"] - i["refunded"] for i in self.rec["line_items"])
+        if done == 0:
+            return "UNFULFILLED"
+        return "FULFILLED" if done >= want else "PARTIALLY_FULFILLED"
+
+    def lineItems(self, info, first=None, after=None):
+        return connection(
+            self.rec["line_items"],
+            lambda r: [r["id"]],
+            first,
+            after,
+            wrap=lambda r: LineItemView(self.shop, r, self.rec["currency"]),
+        )
+
+
+class LineItemView(View):
+    TYPE = "LineItem"
+
+    def __init__(self, shop, rec, currency):
+        super().__init__(shop, rec)
+        self.sku = rec["sku"]
+        self.name = rec["name"]
+        self.title = rec["title"]
+        self.quantity = rec["quantity"]
+        self.currentQuantity = rec["quantity"] - rec["refunded"]
+        self.originalUnitPriceSet = _money_bag(rec["price"], currency)
+        self._currency = currency
+
+    def variant(self, info):
+        var = self.shop.variants.get(self.rec["variant_id"])
+        return VariantView(self.shop, var) if var else None
+
+    def discountedTotalSet(self, info, withCodeDiscounts=None):
+        from .orders import money
+
+        disc = sum(money(a["amount"]) for a in self.rec["discount_allocations"])
+        return _money_bag(
+            money(self.rec["price"]) * self.rec["quantity"] - disc, self._currency
+        )
+
+
+class WebhookView(View):
+    TYPE = "WebhookSubscription"
+
+    def __init__(self, shop, rec):
+        super().__init__(shop, rec)
+        self.topic = rec["topic"]
+        self.uri = rec["uri"]
+        self.format = rec["format"]
+
+
+class AdjustmentGroupView(View):
+    TYPE = "InventoryAdjustmentGroup"
+
+    def __init__(self, shop, rec):
+        super().__init__(shop, rec)
+        self.reason = rec["reason"]
+        self.referenceDocumentUri = rec["referenceDocumentUri"]
+
+    def changes(
+        self, info, inventoryItemIds=None, locationIds=None, quantityNames=None
+    ):
+        items = {parse_gid(i, "InventoryItem") for i in inventoryItemIds or []}
+        locs = {parse_gid(i, "Location") for i in locationIds or []}
+        out = []
+        for ch in self.rec["changes"]:
+            if (items and ch["item"] not in items) or (
+                locs and ch["location"] not in locs
+            ):
+                continue
+            if quantityNames and ch["name"] not in quantityNames:
+                continue
+            out.append(
+                dict(
+                    ch,
+                    item=ItemView(self.shop, self.shop.items[ch["item"]])
+                    if ch["item"] in self.shop.items
+                    else None,
+                    location=LocationView(
+                        self.shop, self.shop.locations[ch["location"]]
+                    ),
+                )
+            )
+        return out
+
+
+def node_by_gid(shop, value):
+    """Resolve any supported global id to its view, or None (like Shopify's node/nodes)."""
+    kind = gid_kind(value)
+    num = parse_gid(value, kind) if kind else None
+    if num is None:
+        return None
+    if kind == "InventoryLevel":
+        iid = value.split("inventory_item_id=", 1)[-1]
+        return level_view(shop, int(iid), num) if iid.isdigit() else None
+    table = {
+        "Location": (shop.locations, LocationView),
+        "Product": (shop.products, ProductView),
+        "ProductVariant": (shop.variants, VariantView),
+        "InventoryItem": (shop.items, ItemView),
+        "Order": (shop.orders, OrderView),
+        "WebhookSubscription": (shop.subscriptions, WebhookView),
+        "InventoryAdjustmentGroup": (shop.groups, AdjustmentGroupView),
+    }
+    if kind not in table or num not in table[kind][0]:
+        return None
+    records, cls = table[kind]
+    return cls(shop, records[num])
+
+
+def filtered(records, query, fields_of):
+    groups = search.parse(query)
+    return (
+        [r for r in records if search.matches(groups, fields_of(r))]
+        if groups
+        else list(records)
+    )

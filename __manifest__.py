@@ -12,6 +12,12 @@
     "data": [
         "security/shopify_sync_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_config_parameter_data.xml",
+        "views/shopify_store_views.xml",
+        "views/shopify_location_views.xml",
+        "views/shopify_product_mapping_views.xml",
+        "views/shopify_sync_log_views.xml",
+        "views/shopify_menus.xml",
     ],
     "installable": True,
     "application": False,

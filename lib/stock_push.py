@@ -55,6 +55,15 @@ class WriteIntent:
             "changeFromQuantity": self.change_from,
         }
 
+    def as_quantity(self) -> dict:
+        """The quantity dict `ShopifyClient.set_inventory` takes."""
+        return {
+            "inventory_item_id": self.level.item,
+            "location_id": self.level.location,
+            "quantity": self.quantity,
+            "change_from": self.change_from,
+        }
+
     def applied_to(self, snapshot: LevelSnapshot) -> LevelSnapshot:
         """The level's snapshot once Shopify accepted this write."""
         return snapshot_after_write(snapshot, self.quantity, self.change_from, self.key)
@@ -103,6 +112,13 @@ class WriteBatch:
     key: str
 
     def quantities(self) -> list[dict]:
+        """Quantities for `ShopifyClient.set_inventory(..., idempotency_key=batch.key)`.
+
+        One call per batch: for <= 250 quantities the client sends the key unchanged."""
+        return [intent.as_quantity() for intent in self.intents]
+
+    def inputs(self) -> list[dict]:
+        """The GraphQL `quantities` input of inventorySetQuantities."""
         return [intent.as_input() for intent in self.intents]
 
 

@@ -378,7 +378,7 @@ class Connector:
         shop = self.world.shops[batch.store]
         self.mutation_calls += 1
         try:
-            status, _stale = shop.set_quantities(batch.quantities(), batch.key)
+            status, _stale = shop.set_quantities(batch.inputs(), batch.key)
         except Retryable as exc:
             if exc.maybe_applied:
                 self.uncertain.add(batch.key)  # resend as is until Shopify answers

@@ -37,6 +37,12 @@ def test_write_is_compare_and_swap_from_the_snapshot():
         "quantity": 3,
         "changeFromQuantity": 5,
     }
+    assert w.as_quantity() == {
+        "inventory_item_id": ITEM % 1,
+        "location_id": LOC,
+        "quantity": 3,
+        "change_from": 5,
+    }
     uuid.UUID(w.key)  # a UUID, as @idempotent expects
 
 

@@ -57,6 +57,12 @@ class Forger:
         self.store = store
         self.other_store_id = other_store_id
 
+    def _signed(self, body, **overrides):
+        """Correctly signed Shopify headers, with seeded ids (reproducible)."""
+        overrides.setdefault("Event_Id", str(uuid.UUID(int=self.rng.getrandbits(128))))
+        webhook_id = str(uuid.UUID(int=self.rng.getrandbits(128)))
+        return delivery_headers(body, self.store, webhook_id=webhook_id, **overrides)
+
     def _bytes(self, size):
         return bytes(self.rng.getrandbits(8) for _i in range(size))
 
@@ -125,23 +131,21 @@ class Forger:
         if attack == 0:
             # Valid signature, wrong shop: still a forgery.
             headers.update(
-                delivery_headers(
-                    body,
-                    self.store,
-                    Shop_Domain="evil-%s.myshopify.com" % rng.randrange(1000),
+                self._signed(
+                    body, Shop_Domain="evil-%s.myshopify.com" % rng.randrange(1000)
                 )
             )
         elif attack == 1:
             # Valid signature and shop, for another store's URL.
-            headers.update(delivery_headers(body, self.store))
+            headers.update(self._signed(body))
             store_id = self.other_store_id
         elif attack == 2 and rng.random() < 0.03:
             body = b"{" + b" " * (MAX_BODY_BYTES + rng.randrange(1, 1000)) + b"}"
-            headers.update(delivery_headers(body, self.store))
+            headers.update(self._signed(body))
         elif attack == 3 and store_id == self.store.id:
             # Genuinely signed but malformed (never valid UTF-8 JSON): refused, 400.
             body = b"\xff" + body
-            headers.update(delivery_headers(body, self.store))
+            headers.update(self._signed(body))
         # Other attacks: whatever random headers were drawn (wrong / missing HMAC).
         return method, store_id, body, self._sendable(headers)
 

@@ -74,7 +74,7 @@ class ShopifyCommon(TransactionCase):
     @classmethod
     def _start_emulator(cls):
         """Start the Shopify emulator on 127.0.0.1 for this class and return it."""
-        from odoo.addons.shopify_sync.tools.shopify_emulator import Emulator
+        from ..tools.shopify_emulator import Emulator
 
         emulator = Emulator(host="127.0.0.1", port=0)
         emulator.start()
@@ -93,7 +93,7 @@ class ShopifyCommon(TransactionCase):
             "shop_domain": domain,
             "client_id": client_id,
             "client_secret": client_secret,
-            "api_base_url_override": "%s/shops/%s" % (emulator.url, domain),
+            "api_base_url_override": shop.base_url,
         }
         values.update(vals)
         return cls._create_store(**values), shop

@@ -9,8 +9,7 @@ from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.shopify_sync.lib import API_VERSION
-
+from ..lib import API_VERSION
 from .common import ShopifyCommon
 
 
@@ -225,7 +224,7 @@ class TestShopifyStore(ShopifyCommon):
         self.assertEqual(store.client_id, "client-id-%d" % self._store_seq)
 
     def test_client_factory_uses_store_settings_and_saves_new_tokens(self):
-        from odoo.addons.shopify_sync.lib.auth import (
+        from ..lib.auth import (
             ClientCredentialsAuth,
             StaticTokenAuth,
         )
@@ -254,3 +253,37 @@ class TestShopifyStore(ShopifyCommon):
         legacy = store._shopify_client()
         self.assertIsInstance(legacy.auth, StaticTokenAuth)
         self.assertEqual(legacy.auth.access_token(legacy.token_url, None, 5), "legacy")
+
+
+@tagged("post_install", "-at_install")
+class TestShopifyStoreEmulated(ShopifyCommon):
+    """The client factory against the emulator on 127.0.0.1 (real HTTP)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.emulator = cls._start_emulator()
+
+    def test_client_credentials_token_is_fetched_and_cached_on_the_store(self):
+        store, shop = self._create_emulated_store(self.emulator, "emulated-a")
+        self.assertFalse(store.access_token)
+        info = store._shopify_client().shop_info()
+        self.assertEqual(info["myshopify_domain"], "emulated-a.myshopify.com")
+        token = store.access_token
+        self.assertTrue(token, "the obtained token is saved on the store")
+        self.assertGreater(store.access_token_expires_at, fields.Datetime.now())
+        # The next client reuses the cached token instead of asking for a new one.
+        client = store._shopify_client()
+        client.shop_info()
+        self.assertEqual(client.auth.renewals, 0)
+        self.assertEqual(store.access_token, token)
+
+    def test_wrong_secret_is_refused_by_the_shop(self):
+        from ..lib.errors import ShopifyAuthError
+
+        store, shop = self._create_emulated_store(self.emulator, "emulated-b")
+        store.client_secret = "not-the-secret"
+        with self.assertRaises(ShopifyAuthError) as info:
+            store._shopify_client().shop_info()
+        self.assertNotIn("not-the-secret", str(info.exception))
+        self.assertFalse(store.access_token)

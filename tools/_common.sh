@@ -37,9 +37,10 @@ ss_apt_install() {
 # ---------------------------------------------------------------- virtualenv
 ss_base_python() {
 	local py
-	for py in "${PYTHON:-}" python3.12 python3.11 python3.10 python3; do
+	for py in "${PYTHON:-}" python3 python3.12 python3.11 python3.10; do
 		[ -n "$py" ] && command -v "$py" >/dev/null || continue
-		if "$py" -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 12))'; then
+		# (pyenv shims exist for versions that are not selected: run them to know)
+		if "$py" -c 'import sys; sys.exit(not (3, 10) <= sys.version_info[:2] <= (3, 12))' 2>/dev/null; then
 			echo "$py"
 			return 0
 		fi

@@ -188,6 +188,7 @@ class ShopifyWebhookEvent(models.Model):
 
     def action_retry(self):
         """Put failed (or ignored) events back in the queue and wake the cron."""
+        self.check_access_rights("write")  # managers only, the write below is sudo
         retryable = self.filtered(lambda e: e.state in ("failed", "ignored"))
         if retryable:
             retryable.sudo().write(

@@ -10,7 +10,8 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import SUPERUSER_ID, api, fields
-from odoo.tests import TransactionCase, tagged
+from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 from odoo.addons.shopify_sync.models.shopify_webhook_event import (
     BACKOFF_BASE_SECONDS,
@@ -352,6 +353,17 @@ class TestWebhookProcessing(WebhookHandlerCase):
         Event._gc_shopify_webhook_events()
         self.assertTrue(kept.exists(), "15 days old is within a 30 days retention")
 
+    def test_retry_is_for_managers(self):
+        event = store_event(self.env, self.store, topic="carts/create")
+        event.write({"state": "failed"})
+        user = new_test_user(
+            self.env, login="shopify_reader", groups="shopify_sync.group_shopify_user"
+        )
+        self.assertEqual(event.with_user(user).state, "failed", "users can read")
+        with self.assertRaises(AccessError):
+            event.with_user(user).action_retry()
+        self.assertEqual(event.state, "failed")
+
     def test_duplicate_store_call_returns_empty(self):
         first = store_event(self.env, self.store, webhook_id="same-id")
         second = store_event(self.env, self.store, webhook_id="same-id")
@@ -407,6 +419,8 @@ class TestWebhookConcurrency(WebhookHandlerCase):
         try:
             env_a = api.Environment(cr_a, SUPERUSER_ID, {})
             env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+            # Without SKIP LOCKED the second claim would wait: fail fast instead.
+            cr_b.execute("SET LOCAL lock_timeout = '2s'")
             claimed_a = env_a["shopify.webhook.event"]._shopify_claim_due(2)
             claimed_b = env_b["shopify.webhook.event"]._shopify_claim_due(10)
             ours_a = set(claimed_a.ids) & set(ids)
@@ -419,6 +433,45 @@ class TestWebhookConcurrency(WebhookHandlerCase):
             cr_b.rollback()
             cr_a.close()
             cr_b.close()
+
+    def test_concurrent_identical_deliveries_store_one_event(self):
+        """Two requests carrying the same webhook id race past the duplicate check:
+        the unique index decides, the loser stores nothing and raises nothing."""
+        cr_a = self.registry.cursor()
+        outcome = {}
+
+        def second_delivery():
+            try:
+                with self.registry.cursor() as cr_b:
+                    env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+                    store = env_b["shopify.store"].browse(self.store_id)
+                    outcome["event"] = store_event(env_b, store, webhook_id="race").ids
+            except Exception as exc:  # noqa: BLE001 - asserted below
+                outcome["error"] = exc
+
+        try:
+            env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+            first = store_event(
+                env_a, env_a["shopify.store"].browse(self.store_id), webhook_id="race"
+            )
+            self.assertTrue(first)
+            thread = threading.Thread(target=second_delivery)
+            thread.start()
+            time.sleep(0.3)  # let the second INSERT block on the first one's row
+            self.assertTrue(thread.is_alive(), "second insert waits for the first")
+            cr_a.commit()
+            thread.join(timeout=10)
+        finally:
+            cr_a.close()
+        self.assertNotIn("error", outcome)
+        self.assertEqual(outcome["event"], [], "the loser is a duplicate")
+
+        def count(env):
+            return env["shopify.webhook.event"].search_count(
+                [("store_id", "=", self.store_id), ("webhook_id", "=", "race")]
+            )
+
+        self.assertEqual(self._with_env(count), 1)
 
     def test_two_parallel_cron_runs_never_process_an_event_twice(self):
         handled = []

@@ -296,7 +296,7 @@ class ShopifyWebhookEvent(models.Model):
             if auto_commit:
                 # One transaction per batch: makes the batch's results durable and
                 # releases its row locks so other workers never wait on us.
-                self.env.cr.commit()
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         if processed >= limit and self._shopify_has_due():
             self._shopify_trigger_processing()
         return processed

@@ -89,6 +89,11 @@ def main(argv):
             print(f"Odoo exited with code {returncode}")
         if result is None:
             print("no 'odoo.tests.result' line: the tests did not run to the end")
+        if entries:
+            print(
+                "offending log lines (ERROR / CRITICAL, or WARNING about shopify_sync;"
+                " a test expecting one wraps it in assertLogs / mute_logger):"
+            )
         for entry in entries[:MAX_SHOWN]:
             print("\n".join(entry))
         if len(entries) > MAX_SHOWN:

@@ -5,8 +5,9 @@ Why `requests` and not ShopifyAPI's transport: `shopify.GraphQL().execute` goes 
 has no retry and no THROTTLED handling, and keeps the active session in global,
 per-thread state (`ShopifyResource.activate_session`), which is wrong for a process
 serving many shops at once. So ShopifyAPI does what it does well -- validating the API
-version and building the Admin API path (`ApiVersion`), the shop URL (`Session`) -- and one pooled
-`requests.Session` per client carries the calls, with (connect, read) timeouts.
+version and building the Admin API path (`ApiVersion`), the shop URL (`Session`) -- and
+one pooled `requests.Session` per client carries the calls, with (connect, read)
+timeouts.
 
 `execute()` adds, around each call:
 - the access token from the auth object (renewed before expiry, and once after a 401);
@@ -218,7 +219,9 @@ class ShopifyClient:
                     retry_after=delay,
                     attempts=attempt + 1,
                 )
-            _logger.warning(
+            # THROTTLED is routine flow control; anything else deserves a warning.
+            _logger.log(
+                logging.INFO if message == "THROTTLED" else logging.WARNING,
                 "Shopify %s on %s: %s; retry %d in %.2fs",
                 op,
                 self.shop_domain,

@@ -56,7 +56,7 @@ class CostBucket:
 
     `observe()` records the truth from each answer; `reserve()` computes how long to
     wait before sending a call of a given estimated cost and debits that cost locally,
-    so     several threads sharing the client pace together instead of racing for the same
+    so several threads sharing the client pace together instead of racing for the same
     points.
     """
 

@@ -21,6 +21,7 @@ from lib.errors import (
     ShopifyStaleQuantityError,
 )
 from tools.shopify_emulator import Emulator
+from tools.shopify_emulator import server as emulator_server
 
 TOKEN = "shpat_test_static_token_0123456789"
 SECRET = "csecret-very-private"
@@ -28,6 +29,10 @@ SECRET = "csecret-very-private"
 
 @pytest.fixture(scope="module")
 def emu():
+    # The emulator writes headers and body in two sends: with Nagle on, each answer
+    # waits ~40 ms for the client's delayed ACK (a 10,000-call burst would take 7 min).
+    # Shopify has no such stall; until the emulator sets this itself, the test does.
+    emulator_server.Handler.disable_nagle_algorithm = True
     emulator = Emulator()
     emulator.start()
     yield emulator
@@ -120,7 +125,7 @@ def test_two_clients_competing_for_a_small_bucket_both_finish(emu):
 def test_burst_of_10000_calls_is_paced_and_never_throttled(emu):
     # Bucket/restore ratio chosen so the burst needs pacing (10,000 points > bucket)
     # yet fits in well under a minute: the client must run at the restore rate.
-    shop = new_shop(emu, bucket=100, restore_rate=400)
+    shop = new_shop(emu, bucket=100, restore_rate=300)
     client = client_for(shop, max_retry_seconds=5)
     costs = []
     client.on_cost = costs.append
@@ -135,7 +140,7 @@ def test_burst_of_10000_calls_is_paced_and_never_throttled(emu):
     assert points >= 10_000
     # it had to wait for the bucket to refill...
     assert client.stats["paced_seconds"] > 0
-    assert elapsed >= (points - 100) / 400 * 0.9
+    assert elapsed >= (points - 100) / 300 * 0.9
     # ...and still fits the test budget
     assert elapsed < 60
 

@@ -3,6 +3,7 @@
 Each test makes its own shop, so counters (`shop.stats`, `shop.mutations`) are its own.
 """
 
+import http.server
 import logging
 import threading
 import time
@@ -16,10 +17,11 @@ from lib.auth import ClientCredentialsAuth, StaticTokenAuth
 from lib.client import ShopifyClient
 from lib.errors import (
     ShopifyAuthError,
-    ShopifyError,
+    ShopifyGraphQLError,
     ShopifyRetryableError,
     ShopifyStaleQuantityError,
 )
+from lib.webhook import verify
 from tools.shopify_emulator import Emulator
 from tools.shopify_emulator import server as emulator_server
 
@@ -531,5 +533,59 @@ def test_shop_info_locations_webhooks_and_activation(emu):
 def test_errors_are_typed(emu):
     shop = new_shop(emu)
     client = client_for(shop)
-    with pytest.raises(ShopifyError):
+    with pytest.raises(ShopifyGraphQLError) as info:
         client.execute("query Broken { shop { noSuchField } }")
+    assert "noSuchField" in str(info.value)
+    assert client.stats["retries"] == 0  # a bad query is not retried
+
+
+# -- webhook signatures, end to end ------------------------------------------------
+class _Receiver(http.server.BaseHTTPRequestHandler):
+    received = []
+
+    def do_POST(self):
+        raw = self.rfile.read(int(self.headers["Content-Length"]))
+        self.received.append((raw, dict(self.headers)))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_webhook_deliveries_verify_with_current_or_previous_secret(emu):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        _Receiver.received = []
+        shop = new_shop(emu)
+        loc, items = stocked_items(shop, 1, available=50)
+        client = client_for(shop)
+        url = f"http://127.0.0.1:{server.server_address[1]}/shopify/webhook"
+        client.create_webhook("orders/create", url)
+        shop.place_order(lines=[{"sku": "SKU-0", "quantity": 1, "price": "1.00"}])
+        emu.dispatcher.flush()  # delivered (and signed) before the rotation
+        old_secret = shop.client_secret
+        shop.client_secret = "rotated-new-secret"  # the merchant rotates the secret
+        shop.place_order(lines=[{"sku": "SKU-0", "quantity": 1, "price": "1.00"}])
+        emu.dispatcher.flush()
+        assert len(_Receiver.received) == 2
+        (body1, head1), (body2, head2) = _Receiver.received
+        sig = {k.lower(): v for k, v in head1.items()}["x-shopify-hmac-sha256"]
+        sig2 = {k.lower(): v for k, v in head2.items()}["x-shopify-hmac-sha256"]
+        # during the grace period both secrets are accepted...
+        assert verify(body1, sig, ["rotated-new-secret", old_secret])
+        assert verify(body2, sig2, ["rotated-new-secret", old_secret])
+        # ...afterwards only the new one; a tampered body or a foreign secret never
+        assert not verify(body1, sig, ["rotated-new-secret"])
+        assert verify(body2, sig2, ["rotated-new-secret"])
+        assert not verify(
+            body1.replace(b'"quantity":1', b'"quantity":9'), sig, [old_secret]
+        )
+        assert not verify(body1, sig, ["someone-else"])
+        assert not verify(body1, None, [old_secret])
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -491,6 +491,31 @@ class ShopifyClient:
         self._raise_user_errors(payload)
         return (payload.get("inventoryLevel") or {}).get("id")
 
+    def _set_quantities_once(self, variables):
+        """One batch; waits while Shopify is still running an earlier attempt of the
+        same key (IDEMPOTENCY_CONCURRENT_REQUEST), then gets its result by replay."""
+        deadline = self._clock() + self.max_retry_seconds
+        attempt = 0
+        while True:
+            payload = self.execute("InventorySetQuantities", variables)[
+                "inventorySetQuantities"
+            ]
+            codes = {e.get("code") for e in payload.get("userErrors") or []}
+            if inventory.CONCURRENT_CODE not in codes:
+                return payload
+            delay = backoff_delay(
+                attempt, base=self._backoff_base, cap=self._backoff_cap, rng=self._rng
+            )
+            if self._clock() + delay > deadline:
+                raise ShopifyRetryableError(
+                    "InventorySetQuantities: an earlier attempt with the same "
+                    "idempotency key is still running",
+                    retry_after=delay,
+                    attempts=attempt + 1,
+                )
+            self._sleep(delay)
+            attempt += 1
+
     def set_inventory(
         self,
         quantities,
@@ -533,9 +558,7 @@ class ShopifyClient:
                     "quantities": inventory.to_input(batch),
                 },
             }
-            payload = self.execute("InventorySetQuantities", variables)[
-                "inventorySetQuantities"
-            ]
+            payload = self._set_quantities_once(variables)
             errs = payload.get("userErrors") or []
             if errs and all(e.get("code") == inventory.STALE_CODE for e in errs):
                 # Nothing of this batch was written; try the others, report at the end.

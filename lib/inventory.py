@@ -16,6 +16,7 @@ import uuid
 
 MAX_QUANTITIES_PER_CALL = 250
 STALE_CODE = "CHANGE_FROM_QUANTITY_STALE"
+CONCURRENT_CODE = "IDEMPOTENCY_CONCURRENT_REQUEST"
 _KEYS = ("inventory_item_id", "location_id", "quantity", "change_from")
 
 

@@ -196,3 +196,31 @@ def test_error_hierarchy():
     assert issubclass(ShopifyRetryableError, ShopifyError)
     err = ShopifyRetryableError("x", retry_after=3)
     assert err.retry_after == 3
+
+
+def test_concurrent_attempt_of_the_same_key_is_waited_for():
+    """IDEMPOTENCY_CONCURRENT_REQUEST: Shopify is still running the first attempt."""
+    client = ShopifyClient("a", auth=StaticTokenAuth("t"), sleep=lambda s: None)
+    answers = [
+        {
+            "userErrors": [
+                {
+                    "code": "IDEMPOTENCY_CONCURRENT_REQUEST",
+                    "field": None,
+                    "message": "in progress",
+                }
+            ],
+            "inventoryAdjustmentGroup": None,
+        },
+        {"userErrors": [], "inventoryAdjustmentGroup": {"id": "gid://shopify/G/1"}},
+    ]
+    sent = []
+
+    def execute(name, variables=None):
+        sent.append(variables["idempotencyKey"])
+        return {"inventorySetQuantities": answers.pop(0)}
+
+    client.execute = execute
+    result = client.set_inventory([qty(1)])
+    assert result[0]["adjustment_group_gid"] == "gid://shopify/G/1"
+    assert len(sent) == 2 and sent[0] == sent[1]

@@ -7,15 +7,15 @@ import base64
 import hashlib
 import heapq
 import hmac
+import http.client
 import itertools
 import json
 import random
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
 
 from .ids import iso_offset, now
 
@@ -143,29 +143,18 @@ class Dispatcher:
     def _deliver(self, delivery):
         shop = delivery["shop"]
         try:
-            req = urllib.request.Request(
-                delivery["uri"],
-                data=delivery["body"],
-                method="POST",
-                headers={
-                    "Content-Type": "application/json",
-                    "X-Shopify-Topic": delivery["topic"],
-                    "X-Shopify-Hmac-Sha256": sign(shop.client_secret, delivery["body"]),
-                    "X-Shopify-Shop-Domain": shop.domain,
-                    "X-Shopify-API-Version": API_VERSION,
-                    "X-Shopify-Webhook-Id": delivery["webhook_id"],
-                    "X-Shopify-Event-Id": delivery["event_id"],
-                    "X-Shopify-Triggered-At": delivery["triggered_at"],
-                    "User-Agent": "Shopify-Captain-Hook",
-                },
-            )
-            try:
-                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                    status = resp.status
-            except urllib.error.HTTPError as exc:
-                status = exc.code
-            except (OSError, ValueError) as exc:
-                status = f"error: {type(exc).__name__}"
+            headers = {
+                "Content-Type": "application/json",
+                "X-Shopify-Topic": delivery["topic"],
+                "X-Shopify-Hmac-Sha256": sign(shop.client_secret, delivery["body"]),
+                "X-Shopify-Shop-Domain": shop.domain,
+                "X-Shopify-API-Version": API_VERSION,
+                "X-Shopify-Webhook-Id": delivery["webhook_id"],
+                "X-Shopify-Event-Id": delivery["event_id"],
+                "X-Shopify-Triggered-At": delivery["triggered_at"],
+                "User-Agent": "Shopify-Captain-Hook",
+            }
+            status = self._post(delivery["uri"], delivery["body"], headers)
             ok = isinstance(status, int) and 200 <= status < 300
             with self._cond:
                 self._log(delivery, status)
@@ -174,6 +163,28 @@ class Dispatcher:
             with self._cond:
                 self._inflight -= 1
                 self._cond.notify_all()
+
+    def _post(self, uri, body, headers):
+        """POST with http.client (keeps Shopify's header spelling); -> status or error text."""
+        parts = urlsplit(uri)
+        conn_cls = (
+            http.client.HTTPSConnection
+            if parts.scheme == "https"
+            else http.client.HTTPConnection
+        )
+        conn = conn_cls(parts.hostname, parts.port, timeout=self.timeout)
+        try:
+            path = parts.path or "/"
+            conn.request(
+                "POST", f"{path}?{parts.query}" if parts.query else path, body, headers
+            )
+            resp = conn.getresponse()
+            resp.read()
+            return resp.status
+        except (OSError, http.client.HTTPException) as exc:
+            return f"error: {type(exc).__name__}"
+        finally:
+            conn.close()
 
     def _after(self, delivery, ok):
         shop = delivery["shop"]

@@ -39,7 +39,8 @@ def gql(shop, token, query=PING, version="2026-10", timeout=5):
     )
 
 
-# -- auth --------------------------------------------------------------------------------------
+# -- auth
+# --------------------------------------------------------------------------------------
 def test_client_credentials_token_works_and_bad_tokens_get_401(shop):
     resp = requests.post(
         f"{shop.base_url}/admin/oauth/access_token",
@@ -109,7 +110,8 @@ def test_validation_errors_come_from_the_schema(shop):
     assert "cost" in out["extensions"]
 
 
-# -- cost and throttling -----------------------------------------------------------------------
+# -- cost and throttling
+# -----------------------------------------------------------------------
 def test_every_answer_carries_the_cost_extension(shop):
     out = gql(
         shop, "shpat_static", "{ locations(first: 50) { nodes { id name } } }"
@@ -155,7 +157,8 @@ def test_throttled_answer_and_bucket_restore(emu):
 
 def test_query_over_1000_points_is_refused(shop):
     q = """{ productVariants(first: 250) { nodes { id product { id } inventoryItem {
-      inventoryLevel(locationId: "gid://shopify/Location/1") { id } } } } }"""  # 2 + 250 × 4
+      inventoryLevel(locationId: "gid://shopify/Location/1") { id } } } } }"""
+    # cost: 2 + 250 × 4
     out = gql(shop, "shpat_static", q).json()
     assert out["errors"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"
     assert out["extensions"]["cost"]["requestedQueryCost"] == 1002
@@ -163,14 +166,16 @@ def test_query_over_1000_points_is_refused(shop):
 
 
 def test_mutations_cost_ten(shop):
-    q = """mutation { webhookSubscriptionDelete(id: "gid://shopify/WebhookSubscription/1") {
+    q = """mutation { webhookSubscriptionDelete(
+      id: "gid://shopify/WebhookSubscription/1") {
       userErrors { message } } }"""
     out = gql(shop, "shpat_static", q).json()
     assert out["extensions"]["cost"]["requestedQueryCost"] == 10
     assert out["data"]["webhookSubscriptionDelete"]["userErrors"]
 
 
-# -- injected faults ---------------------------------------------------------------------------
+# -- injected faults
+# ---------------------------------------------------------------------------
 def test_http_faults_then_recovery(shop):
     shop.inject("http429", count=1, retry_after=2)
     shop.inject("http500")
@@ -206,7 +211,8 @@ def test_timeout_fault_applies_the_write_before_the_client_gives_up(shop):
     ]
     shop.set_level(item, loc, available=5)
     shop.inject("timeout", hold=1.0)
-    doc = """mutation S($i: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $i)
+    doc = """mutation S($i: InventorySetQuantitiesInput!) {
+      inventorySetQuantities(input: $i)
       @idempotent(key: "k-1") { userErrors { code } } }"""
     variables = {
         "i": {

@@ -14,7 +14,8 @@ SET = """mutation Set($input: InventorySetQuantitiesInput!, $key: String!) {
       item { id } location { id } } }
     userErrors { code field message } } }"""
 LEVEL = """query Level($item: ID!, $loc: ID!) { inventoryItem(id: $item) {
-  inventoryLevel(locationId: $loc) { quantities(names: ["available", "on_hand", "committed"]) {
+  inventoryLevel(locationId: $loc) { quantities(names: ["available", "on_hand",
+  "committed"]) {
   name quantity } } } }"""
 
 
@@ -63,7 +64,8 @@ def set_input(items_qty, loc, name="available"):
     }
 
 
-# -- quantity states ------------------------------------------------------------------------
+# -- quantity states
+# ------------------------------------------------------------------------
 def test_order_moves_available_to_committed_at_once(env):
     shop, loc, (a, _b), api = env
     shop.place_order(lines=[{"sku": "A", "quantity": 3}], location=loc)
@@ -153,7 +155,8 @@ def test_order_totals_are_consistent(env, included):
     assert all(isinstance(li["price"], str) for li in lines)
 
 
-# -- inventorySetQuantities ----------------------------------------------------------------
+# -- inventorySetQuantities
+# ----------------------------------------------------------------
 def test_set_quantities_applies_and_reports_changes(env):
     shop, loc, (a, _b), api = env
     out = api(SET, {"input": set_input([(a, 4, 10)], loc), "key": str(uuid.uuid4())})
@@ -269,7 +272,8 @@ def test_unknown_item_location_and_unstocked_level(env):
     ]
     act = api(
         """mutation A($i: ID!, $l: ID!) { inventoryActivate(inventoryItemId: $i,
-        locationId: $l, available: 3) { inventoryLevel { id } userErrors { message } } }""",
+        locationId: $l, available: 3) { inventoryLevel { id }
+        userErrors { message } } }""",
         {"i": a, "l": other},
     )
     assert act["data"]["inventoryActivate"]["userErrors"] == []
@@ -290,14 +294,16 @@ def test_set_on_hand_moves_available_by_the_same_delta(env):
     assert qty(shop, a, loc) == (13, 2, 15)
 
 
-# -- reads and paging ----------------------------------------------------------------------
+# -- reads and paging
+# ----------------------------------------------------------------------
 def test_pagination_across_more_than_250_variants(emu):
     shop = emu.add_shop(f"p{uuid.uuid4().hex[:8]}.myshopify.com")
     for n in range(260):
         shop.add_product(f"P{n}", variants=[{"sku": f"SKU-{n:03d}"}])
     shop.add_product("No sku", variants=[{"sku": None}])
     api = RawAdmin(shop)
-    q = """query V($after: String, $q: String) { productVariants(first: 100, after: $after,
+    q = """query V($after: String, $q: String) {
+      productVariants(first: 100, after: $after,
       query: $q) { nodes { sku } pageInfo { hasNextPage endCursor } } }"""
     seen, after, pages = [], None, 0
     while True:

@@ -1,6 +1,9 @@
-"""The emulator's SDL must be a faithful subset of Shopify's official Admin 2026-10 schema:
-every type, field, argument, enum value and the @idempotent directive exist there with the
-same type signature, and every argument / input field Shopify requires is present here."""
+"""The emulator's SDL must be a faithful subset of Shopify's official Admin 2026-10
+schema:
+every type, field, argument, enum value and the @idempotent directive exist there with
+the
+same type signature, and every argument / input field Shopify requires is present here.
+"""
 
 import gzip
 import json
@@ -132,7 +135,8 @@ def test_webhook_subscription_serves_uri_not_the_removed_fields(official):
 
 
 def test_a_field_shopify_removed_is_rejected_by_the_emulator():
-    # compareQuantity was removed from InventoryQuantityInput in 2026-04: the emulator must
+    # compareQuantity was removed from InventoryQuantityInput in 2026-04: the emulator
+    # must
     # refuse it exactly as Shopify's validator would.
     from graphql import parse, validate
 

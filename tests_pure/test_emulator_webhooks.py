@@ -1,5 +1,7 @@
-"""Webhook subscriptions and deliveries of the emulator: headers, HMAC with the client secret,
-REST payloads, at-least-once retries, deletion after 8 consecutive failures, seeded faults."""
+"""Webhook subscriptions and deliveries of the emulator: headers, HMAC with the client
+secret,
+REST payloads, at-least-once retries, deletion after 8 consecutive failures, seeded
+faults."""
 
 import base64
 import hashlib
@@ -13,7 +15,8 @@ from tools.shopify_emulator import Emulator
 from tools.shopify_emulator.testing import RawAdmin, WebhookReceiver
 
 CREATE = """mutation C($topic: WebhookSubscriptionTopic!, $uri: String!) {
-  webhookSubscriptionCreate(topic: $topic, webhookSubscription: {uri: $uri, format: JSON}) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: {uri: $uri, format:
+  JSON}) {
     webhookSubscription { id topic uri } userErrors { field message } } }"""
 LIST = "{ webhookSubscriptions(first: 50) { nodes { id topic uri } } }"
 
@@ -97,7 +100,8 @@ def test_api_inventory_write_emits_inventory_levels_update(emu, receiver):
     shop, loc, api = subscribed_shop(emu, receiver, ["INVENTORY_LEVELS_UPDATE"])
     item = next(iter(shop.items))
     out = api(
-        """mutation S($i: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $i)
+        """mutation S($i: InventorySetQuantitiesInput!) { inventorySetQuantities(input:
+        $i)
       @idempotent(key: "w-1") { userErrors { code } } }""",
         {
             "i": {

@@ -1,4 +1,5 @@
-"""Shopify emulator: an independent witness of Shopify's behaviour for tests, demo and benchmarks.
+"""Shopify emulator: an independent witness of Shopify's behaviour for tests, demo and
+benchmarks.
 
 Never imports `lib/` (it must not share the client's bugs) nor odoo.
 """

@@ -1,10 +1,12 @@
-"""Run the emulator standalone (demo, benchmarks): prints shops, credentials and URLs as JSON.
+"""Run the emulator standalone (demo, benchmarks): prints shops, credentials and URLs as
+JSON.
 
 python -m tools.shopify_emulator --port 8090 --shops alpha,beta,gamma --skus 50 \
     --locations alpha:2 --bucket 2000 --restore-rate 100 --seed 1
 """
 
 import argparse
+import contextlib
 import json
 import random
 import signal
@@ -12,6 +14,8 @@ import sys
 import threading
 
 from .emulator import Emulator
+
+CENTS = ["00", "50", "90"]
 
 
 def build(args):
@@ -43,7 +47,7 @@ def build(args):
                 variants=[
                     {
                         "sku": f"SKU-{n:05d}",
-                        "price": f"{rng.randint(5, 200)}.{rng.choice(['00', '50', '90'])}",
+                        "price": f"{rng.randint(5, 200)}.{rng.choice(CENTS)}",
                         "title": "Default Title",
                         "tracked": True,
                     }
@@ -97,10 +101,8 @@ def main(argv=None):
     )
     done = threading.Event()
     signal.signal(signal.SIGTERM, lambda *a: done.set())
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         done.wait()
-    except KeyboardInterrupt:
-        pass
     emu.stop()
     return 0
 

@@ -1,14 +1,18 @@
-"""JSON control API under /_control/... mirroring the Python API, for the demo and benchmarks.
+"""JSON control API under /_control/... mirroring the Python API, for the demo and
+benchmarks.
 
 GET  /_control/shops                         shops with credentials, URLs, locations
 POST /_control/shops                         {"domain", ...add_shop kwargs}
-GET  /_control/shops/<domain>/<read>         catalog | levels | orders | mutations | stats |
+GET  /_control/shops/<domain>/<read>         catalog | levels | orders | mutations |
+stats |
                                              subscriptions | level?item=..&location=..
 POST /_control/shops/<domain>/<action>       body = keyword arguments of Shop.<action>
 GET  /_control/deliveries                    webhook delivery log
-POST /_control/webhook_faults                {"duplicate", "delay", "reorder", "drop", "seed"}
+POST /_control/webhook_faults                {"duplicate", "delay", "reorder", "drop",
+"seed"}
 POST /_control/flush_webhooks                {"timeout"}
-POST /_control/config                        {"token_ttl", "retry_delays", "timeout_hold"}
+POST /_control/config                        {"token_ttl", "retry_delays",
+"timeout_hold"}
 """
 
 import json

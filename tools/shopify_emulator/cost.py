@@ -1,5 +1,7 @@
-"""Query cost like Shopify's calculator (approximate but deterministic): scalars and enums 0,
-objects 1, connections 2 + first × (cost of one node), mutations 10. The actual cost uses the
+"""Query cost like Shopify's calculator (approximate but deterministic): scalars and
+enums 0,
+objects 1, connections 2 + first × (cost of one node), mutations 10. The actual cost
+uses the
 number of nodes really returned, and the difference is refunded to the bucket."""
 
 from graphql import (
@@ -45,7 +47,8 @@ class CostCalculator:
         )
 
     def selection(self, parent, selection_set, data, counted):
-        """Cost of a selection set on `parent`; `data` (dict or None) switches to actual cost
+        """Cost of a selection set on `parent`; `data` (dict or None) switches to actual
+        cost
         when `counted` is True (we are below fields that were really returned)."""
         total, fragment_costs = 0, []
         for sel in selection_set.selections:
@@ -99,7 +102,9 @@ class CostCalculator:
         return 1 + children
 
     def connection_node(self, conn_type, selection_set):
-        """Cost of one node of a connection, whether read through `edges { node }` or `nodes`."""
+        """Cost of one node of a connection, whether read through `edges { node }` or
+        `nodes`.
+        """
         best = 0
         for sel in selection_set.selections:
             if not isinstance(sel, FieldNode):

@@ -1,4 +1,5 @@
-"""Admin GraphQL endpoint: parse + validate (LRU-cached) against our SDL subset of Shopify's
+"""Admin GraphQL endpoint: parse + validate (LRU-cached) against our SDL subset of
+Shopify's
 schema, charge the cost bucket, execute with graphql-core, refund the unused points, and
 attach `extensions.cost` to every answer."""
 
@@ -27,7 +28,8 @@ IDEMPOTENT = SCHEMA.get_directive("idempotent")
 
 @lru_cache(maxsize=1024)
 def prepare(query):
-    """-> (document, [error dicts]) for a query string; cached because clients resend the same
+    """-> (document, [error dicts]) for a query string; cached because clients resend
+    the same
     few documents thousands of times."""
     try:
         document = parse(query)
@@ -48,7 +50,9 @@ def cost_extension(shop, requested, actual):
 
 
 def handle(shop, body):
-    """One GraphQL request for `shop` -> JSON-able answer (always HTTP 200, like Shopify)."""
+    """One GraphQL request for `shop` -> JSON-able answer (always HTTP 200, like
+    Shopify).
+    """
     query = body.get("query") if isinstance(body, dict) else None
     if not isinstance(query, str):
         return {
@@ -79,8 +83,8 @@ def handle(shop, body):
         return {
             "errors": [
                 {
-                    "message": f"Query cost is {requested}, which exceeds the single query max cost "
-                    f"limit ({MAX_QUERY_COST}).",
+                    "message": f"Query cost is {requested}, which exceeds the single "
+                    f"query max cost limit ({MAX_QUERY_COST}).",
                     "extensions": {
                         "code": "MAX_COST_EXCEEDED",
                         "cost": requested,
@@ -145,7 +149,8 @@ class Root:
     def __init__(self, shop):
         self._shop = shop  # not `self.shop`: that name is the `shop` field's resolver
 
-    # -- queries --------------------------------------------------------------------------
+    # -- queries
+    # --------------------------------------------------------------------------
     def shop(self, info):
         return views.ShopView(self._shop)
 
@@ -213,7 +218,9 @@ class Root:
         )
 
     def _variant_candidates(self, query):
-        """Use the SKU index for plain `sku:X (OR sku:Y)*` lookups: O(matches), not O(catalog)."""
+        """Use the SKU index for plain `sku:X (OR sku:Y)*` lookups: O(matches), not
+        O(catalog).
+        """
         shop = self._shop
         groups = views.search.parse(query)
         if groups and all(
@@ -352,7 +359,8 @@ class Root:
         rec = self._shop.subscriptions.get(parse_gid(id, "WebhookSubscription"))
         return views.WebhookView(self._shop, rec) if rec else None
 
-    # -- mutations ------------------------------------------------------------------------
+    # -- mutations
+    # ------------------------------------------------------------------------
     def webhookSubscriptionCreate(self, info, topic, webhookSubscription):
         shop = self._shop
         uri = webhookSubscription.get("uri") or webhookSubscription.get("callbackUrl")

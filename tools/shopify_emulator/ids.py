@@ -45,7 +45,8 @@ def decode_cursor(cursor):
 
 
 def now():
-    # Shopify timestamps have second precision; keeping that exposes `>` vs `>=` filter bugs.
+    # Shopify timestamps have second precision; keeping that exposes `>` vs `>=` filter
+    # bugs.
     return datetime.now(timezone.utc).replace(microsecond=0)
 
 

@@ -1,6 +1,8 @@
-"""`inventorySetQuantities` with Shopify's 2026-04+ server-side rules: the @idempotent key and
+"""`inventorySetQuantities` with Shopify's 2026-04+ server-side rules: the @idempotent
+key and
 `changeFromQuantity` on every quantity are required (the schema cannot say so), a stale
-changeFromQuantity fails the whole call (nothing applied), a repeated key replays the first
+changeFromQuantity fails the whole call (nothing applied), a repeated key replays the
+first
 result, and the same key with other parameters is refused."""
 
 import json
@@ -44,7 +46,9 @@ def _err(code, field, message):
 
 
 def set_quantities(shop, data, key):
-    """-> result dict {"group": group id or None, "userErrors": [...], "replayed": bool}."""
+    """-> result dict {"group": group id or None, "userErrors": [...], "replayed":
+    bool}.
+    """
     if key is None:
         raise TopLevelError(
             "The @idempotent directive is required for this mutation.", "BAD_REQUEST"
@@ -54,7 +58,8 @@ def set_quantities(shop, data, key):
     quantities = data["quantities"]
     if len(quantities) > MAX_QUANTITIES:
         raise TopLevelError(
-            f"The input array size of {len(quantities)} is greater than the maximum allowed of "
+            f"The input array size of {len(quantities)} is greater than the "
+            "maximum allowed of "
             f"{MAX_QUANTITIES}.",
             "MAX_INPUT_SIZE_EXCEEDED",
         )
@@ -70,7 +75,8 @@ def set_quantities(shop, data, key):
                         _err(
                             "IDEMPOTENCY_KEY_PARAMETER_MISMATCH",
                             None,
-                            "The same idempotency key cannot be used with different operation parameters.",
+                            "The same idempotency key cannot be used with different "
+                            "operation parameters.",
                         )
                     ],
                 }
@@ -105,7 +111,8 @@ def _apply(shop, data):
                 _err(
                     None,
                     path + ["changeFromQuantity"],
-                    "changeFromQuantity is required; pass null to skip the compare check.",
+                    "changeFromQuantity is required; pass null to skip the compare "
+                    "check.",
                 )
             )
             continue
@@ -141,7 +148,8 @@ def _apply(shop, data):
         seen.add((iid, lid))
         level = shop.levels.get((iid, lid))
         if level is None or not level["active"]:
-            # 2026-10 has no ITEM_NOT_STOCKED_AT_LOCATION code any more; the level must be
+            # 2026-10 has no ITEM_NOT_STOCKED_AT_LOCATION code any more; the level must
+            # be
             # activated (inventoryActivate) first.
             errors.append(
                 _err(
@@ -235,7 +243,8 @@ def activate(shop, item_gid, loc_gid, available=None):
             return (iid, lid), [
                 {
                     "field": ["available"],
-                    "message": "Not allowed to set available quantity when the item is already "
+                    "message": "Not allowed to set available quantity when the item is "
+                    "already "
                     "active at the location.",
                 }
             ]

@@ -1,7 +1,9 @@
-"""Order money math and the REST-shaped order / refund payloads Shopify sends in webhooks.
+"""Order money math and the REST-shaped order / refund payloads Shopify sends in
+webhooks.
 
 Amounts are Decimal internally and strings with two decimals in payloads, like Shopify.
-Totals are consistent: total_price = Σ(line price × qty − allocations) + shipping − shipping
+Totals are consistent: total_price = Σ(line price × qty − allocations) + shipping −
+shipping
 discounts + (taxes when not included).
 """
 
@@ -29,8 +31,10 @@ def _tax(amount, rate, included):
 
 
 def allocate_discounts(lines, discounts):
-    """Split each discount over the lines in proportion to their amount (last line takes the
-    rounding rest). Returns (discount_applications, discount_codes, per-line allocation lists)."""
+    """Split each discount over the lines in proportion to their amount (last line takes
+    the
+    rounding rest). Returns (discount_applications, discount_codes, per-line allocation
+    lists)."""
     applications, codes = [], []
     allocations = [[] for _ in lines]
     gross = [money(line["price"]) * line["quantity"] for line in lines]
@@ -78,7 +82,9 @@ def _money_set(amount, currency):
 
 
 def compute_totals(order):
-    """Fill line / shipping tax lines and order totals in place (Decimal math, string output)."""
+    """Fill line / shipping tax lines and order totals in place (Decimal math, string
+    output).
+    """
     rate = Decimal(str(order["tax_rate"] or 0))
     included = order["taxes_included"]
     subtotal = total_tax = total_disc = Decimal("0")

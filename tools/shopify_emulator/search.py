@@ -1,5 +1,7 @@
-"""Shopify search syntax (`sku:ABC AND updated_at:>='2026-01-01T00:00:00Z' OR id:5`), enough
-for the filters the connector uses. Unknown fields match nothing rather than everything, so a
+"""Shopify search syntax (`sku:ABC AND updated_at:>='2026-01-01T00:00:00Z' OR id:5`),
+enough
+for the filters the connector uses. Unknown fields match nothing rather than everything,
+so a
 typo in a client filter shows up as an empty result, not a full scan."""
 
 import re
@@ -56,7 +58,9 @@ def _compare(actual, op, wanted):
 
 
 def matches(groups, fields):
-    """`fields` maps a search field to the record's value (callables are evaluated lazily)."""
+    """`fields` maps a search field to the record's value (callables are evaluated
+    lazily).
+    """
     if not groups:
         return True
     for group in groups:

@@ -1,4 +1,6 @@
-"""HTTP front of the emulator: routes, auth, injected API faults, token endpoint, control API."""
+"""HTTP front of the emulator: routes, auth, injected API faults, token endpoint,
+control API.
+"""
 
 import hmac
 import json
@@ -20,6 +22,7 @@ INVALID_TOKEN = (
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # header + body writes would otherwise wait ~40 ms
     server_version = "ShopifyEmulator/1.0"
 
     def log_message(self, *args):  # keep test output quiet; headers may hold tokens

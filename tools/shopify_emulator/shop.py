@@ -1,7 +1,9 @@
 """One emulated Shopify store: catalog, locations, inventory levels, orders, webhooks
-subscriptions, faults, and the merchant / shopper actions that move quantities like Shopify.
+subscriptions, faults, and the merchant / shopper actions that move quantities like
+Shopify.
 
-All state changes happen under `self.lock` (one RLock per shop); the GraphQL layer holds it
+All state changes happen under `self.lock` (one RLock per shop); the GraphQL layer holds
+it
 for a whole request so a query sees one consistent state.
 """
 
@@ -38,7 +40,8 @@ FAULT_KINDS = {"throttled", "http429", "http500", "http503", "slow", "timeout", 
 
 
 def level_quantities(q):
-    """All quantity names of one level, with Shopify's derived on_hand and unavailable."""
+    """All quantity names of one level, with Shopify's derived on_hand and
+    unavailable."""
     out = dict(q)
     out["unavailable"] = sum(q[n] for n in UNAVAILABLE)
     out["on_hand"] = q["available"] + q["committed"] + out["unavailable"]
@@ -92,7 +95,8 @@ class Shop:
     def base_url(self):
         return f"{self.emulator.url}/shops/{self.domain}"
 
-    # -- auth -----------------------------------------------------------------------------
+    # -- auth
+    # -----------------------------------------------------------------------------
     def issue_token(self):
         token = "shpat_" + secrets.token_hex(16)
         with self.lock:
@@ -122,7 +126,8 @@ class Shop:
             self.tokens.clear()
             self.access_token = None
 
-    # -- faults ---------------------------------------------------------------------------
+    # -- faults
+    # ---------------------------------------------------------------------------
     def inject(self, kind, count=1, **opts):
         if kind not in FAULT_KINDS:
             raise ValueError(
@@ -142,7 +147,8 @@ class Shop:
                 return fault[0], fault[2]
         return None, None
 
-    # -- catalog --------------------------------------------------------------------------
+    # -- catalog
+    # --------------------------------------------------------------------------
     def add_location(self, name, active=True):
         with self.lock:
             lid = next_id()
@@ -254,7 +260,8 @@ class Shop:
                 return var
         return None
 
-    # -- inventory levels -----------------------------------------------------------------
+    # -- inventory levels
+    # -----------------------------------------------------------------
     def _ids(self, item_gid, loc_gid):
         iid = (
             parse_gid(item_gid, "InventoryItem")
@@ -286,7 +293,8 @@ class Shop:
         return level
 
     def set_level(self, item_gid, loc_gid, available=0, emit=False, **others):
-        """Admin set-up: activate the level and set quantities (no webhook unless emit)."""
+        """Admin set-up: activate the level and set quantities (no webhook unless
+        emit)."""
         with self.lock:
             iid, lid = self._ids(item_gid, loc_gid)
             level = self.activate(iid, lid, available)
@@ -307,7 +315,9 @@ class Shop:
             return level_quantities(level["q"])
 
     def manual_edit(self, item_gid, loc_gid, available):
-        """The merchant types a new "Available" in the admin: available and on_hand move together."""
+        """The merchant types a new "Available" in the admin: available and on_hand move
+        together.
+        """
         with self.lock:
             iid, lid = self._ids(item_gid, loc_gid)
             level = self.activate(iid, lid)
@@ -335,7 +345,8 @@ class Shop:
             },
         )
 
-    # -- orders ---------------------------------------------------------------------------
+    # -- orders
+    # ---------------------------------------------------------------------------
     def place_order(
         self,
         lines,
@@ -353,9 +364,12 @@ class Shop:
         shipping_address=None,
         note=None,
     ):
-        """A shopper checks out. Tracked units move available → committed at once (before any
-        webhook), at `location` (default: first location). Overselling is allowed: available
-        may go negative, as in a Shopify store that continues selling when out of stock."""
+        """A shopper checks out. Tracked units move available → committed at once
+        (before any
+        webhook), at `location` (default: first location). Overselling is allowed:
+        available
+        may go negative, as in a Shopify store that continues selling when out of stock.
+        """
         with self.lock:
             lid = parse_gid(location, "Location") if location else min(self.locations)
             t = now()
@@ -484,7 +498,9 @@ class Shop:
         order["updated_at"] = now()
 
     def cancel_order(self, order_id, restock=True, reason="customer"):
-        """Cancel: unfulfilled committed units go back to available (restock) or leave stock."""
+        """Cancel: unfulfilled committed units go back to available (restock) or leave
+        stock.
+        """
         with self.lock:
             order = self._order(order_id)
             touched = set()
@@ -591,7 +607,8 @@ class Shop:
                 )
                 key = (item["item_id"], item["location_id"])
                 if tracked and from_open:
-                    # unshipped units are released whether or not the merchant "restocks"
+                    # unshipped units are released whether or not the merchant
+                    # "restocks"
                     self._move(
                         *key,
                         committed=-from_open,
@@ -692,7 +709,8 @@ class Shop:
             ],
         }
 
-    # -- webhooks -------------------------------------------------------------------------
+    # -- webhooks
+    # -------------------------------------------------------------------------
     def emit(self, topic, payload):
         self.emulator.dispatcher.emit(self, topic, payload)
 

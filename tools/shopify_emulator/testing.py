@@ -1,5 +1,7 @@
-"""Test helpers around the emulator that share nothing with `lib/`: a raw Admin API caller and a
-local webhook receiver recording every POST (body, headers) and answering a chosen status."""
+"""Test helpers around the emulator that share nothing with `lib/`: a raw Admin API
+caller and a
+local webhook receiver recording every POST (body, headers) and answering a chosen
+status."""
 
 import json
 import threading
@@ -45,7 +47,8 @@ class RawAdmin:
 
 
 class WebhookReceiver:
-    """Loopback HTTP server that records webhook POSTs; `statuses` is consumed per request
+    """Loopback HTTP server that records webhook POSTs; `statuses` is consumed per
+    request
     (then `default_status`)."""
 
     def __init__(self, default_status=200):
@@ -56,6 +59,8 @@ class WebhookReceiver:
         receiver = self
 
         class _H(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True
+
             def log_message(self, *a):
                 pass
 

@@ -1,6 +1,7 @@
 """Resolver objects: one class per GraphQL type, methods named like the fields.
 
-graphql-core's default resolver reads an attribute of the source and calls it with the field's
+graphql-core's default resolver reads an attribute of the source and calls it with the
+field's
 arguments when it is callable, so each method below IS the resolver of its field.
 """
 
@@ -24,7 +25,9 @@ FINANCIAL = {
 
 
 def connection(records, key, first, after, reverse=False, wrap=lambda r: r):
-    """Relay connection over `records` ordered by `key(record)` (a JSON-able, unique tuple)."""
+    """Relay connection over `records` ordered by `key(record)` (a JSON-able, unique
+    tuple).
+    """
     if first is None:
         raise GraphQLError("you must provide one of first or last")
     if first < 0 or first > MAX_PAGE:
@@ -222,7 +225,8 @@ class VariantView(View):
         self.barcode = rec["barcode"]
 
     def displayName(self, info):
-        return f"{self.shop.products[self.rec['product_id']]['title']} - {self.rec['title']}"
+        product = self.shop.products[self.rec["product_id"]]
+        return f"{product['title']} - {self.rec['title']}"
 
     def inventoryItem(self, info):
         return ItemView(self.shop, self.shop.items[self.rec["item_id"]])
@@ -394,7 +398,8 @@ class AdjustmentGroupView(View):
 
 
 def node_by_gid(shop, value):
-    """Resolve any supported global id to its view, or None (like Shopify's node/nodes)."""
+    """Resolve any supported global id to its view, or None (like Shopify's
+    node/nodes)."""
     kind = gid_kind(value)
     num = parse_gid(value, kind) if kind else None
     if num is None:

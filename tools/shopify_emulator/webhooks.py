@@ -1,6 +1,9 @@
-"""Webhook deliveries like Shopify's: POST of the REST-shaped JSON to every subscription of the
-topic, signed with the app's client secret, at least once (retries on non-2xx / timeout), the
-subscription deleted after `max_consecutive_failures` failed attempts in a row, and switchable,
+"""Webhook deliveries like Shopify's: POST of the REST-shaped JSON to every subscription
+of the
+topic, signed with the app's client secret, at least once (retries on non-2xx /
+timeout), the
+subscription deleted after `max_consecutive_failures` failed attempts in a row, and
+switchable,
 seeded faults (duplicate, delay, reorder, drop) to exercise the receiver."""
 
 import base64
@@ -29,7 +32,7 @@ def sign(secret, body):
 
 
 def topic_enum(topic):
-    """`orders/create` -> `ORDERS_CREATE` (the GraphQL WebhookSubscriptionTopic value)."""
+    """`orders/create` -> `ORDERS_CREATE` (GraphQL WebhookSubscriptionTopic)."""
     return topic.replace("/", "_").upper()
 
 
@@ -74,7 +77,9 @@ class Dispatcher:
             self._rng = random.Random(seed)
 
     def emit(self, shop, topic, payload):
-        """Queue one event for every subscription of `topic` (called under the shop lock)."""
+        """Queue one event for every subscription of `topic` (called under the shop
+        lock).
+        """
         enum = topic_enum(topic)
         subs = [s for s in shop.subscriptions.values() if s["topic"] == enum]
         if not subs:
@@ -165,7 +170,9 @@ class Dispatcher:
                 self._cond.notify_all()
 
     def _post(self, uri, body, headers):
-        """POST with http.client (keeps Shopify's header spelling); -> status or error text."""
+        """POST with http.client (keeps Shopify's header spelling); -> status or error
+        text.
+        """
         parts = urlsplit(uri)
         conn_cls = (
             http.client.HTTPSConnection

@@ -1,4 +1,3 @@
-
 from . import shopify_store
 from . import shopify_location
 from . import shopify_product_mapping

@@ -1,4 +1,3 @@
-
 from . import test_webhook_controller
 from . import test_webhook_processing
 from . import test_webhook_fuzz

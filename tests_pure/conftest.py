@@ -1,7 +1,7 @@
-"""Make the pure layer importable as top-level `lib` and the emulator as `tools.shopify_emulator`.
+"""Put the repo root on sys.path: tests import `lib` and `tools.shopify_emulator`.
 
-The repo root is an Odoo addon whose `__init__.py` imports odoo, so it must never be imported
-as a package here: only its pure subpackages are.
+The repo root is an Odoo addon whose `__init__.py` imports odoo, so it must never be
+imported as a package here: only its pure subpackages are.
 """
 
 import sys

@@ -10,6 +10,7 @@ sees THROTTLED. Pure arithmetic, no I/O; the clock is injected.
 
 import email.utils
 import random
+import re
 import threading
 import time
 
@@ -37,10 +38,8 @@ def parse_retry_after(value, *, now=None):
     if value is None:
         return None
     value = str(value).strip()
-    try:
+    if re.fullmatch(r"[0-9]+(\.[0-9]*)?", value):
         return max(0.0, float(value))
-    except ValueError:
-        pass
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -113,9 +113,9 @@ def main(argv):
     try:
         path = schema_path(version)
     except SchemaUnavailableError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)  # pylint: disable=print-used
         return 1
-    print(path)
+    print(path)  # pylint: disable=print-used
     return 0
 
 

@@ -88,7 +88,7 @@ def main(argv=None):
     emu = build(args).start()
     from .control import shop_info
 
-    print(
+    print(  # pylint: disable=print-used
         json.dumps(
             {
                 "url": emu.url,

@@ -314,4 +314,4 @@ def generate(official):
 
 if __name__ == "__main__":
     OUT.write_text(generate(load_official(sys.argv[1] if len(sys.argv) > 1 else None)))
-    print(f"wrote {OUT}")
+    print(f"wrote {OUT}")  # pylint: disable=print-used

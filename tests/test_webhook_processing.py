@@ -12,6 +12,7 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.shopify_sync.models.shopify_webhook_event import (
     BACKOFF_BASE_SECONDS,
@@ -146,6 +147,7 @@ class TestWebhookProcessing(WebhookHandlerCase):
         self.assertEqual(other_object.state, "done")
         self.assertNotIn(older.id, self.calls)
 
+    @mute_logger("odoo.addons.shopify_sync.models.shopify_webhook_event")
     def test_failure_backs_off_then_fails_then_retry(self):
         self.env["ir.config_parameter"].sudo().set_param(
             "shopify_sync.webhook_max_attempts", "3"
@@ -221,6 +223,7 @@ class TestWebhookProcessing(WebhookHandlerCase):
         self.assertEqual(event.state, "done")
         self.assertEqual(self.store.webhook_failed_count, 0)
 
+    @mute_logger("odoo.addons.shopify_sync.models.shopify_webhook_event")
     def test_retry_after_is_honoured(self):
         class Throttled(Exception):
             retry_after = 600
@@ -234,6 +237,7 @@ class TestWebhookProcessing(WebhookHandlerCase):
         self._run_cron()
         self.assertGreaterEqual((event.next_attempt_at - before).total_seconds(), 595)
 
+    @mute_logger("odoo.addons.shopify_sync.models.shopify_webhook_event")
     def test_one_bad_event_does_not_block_the_batch(self):
         def handler(event_model, event):
             if event.webhook_id == "bad":

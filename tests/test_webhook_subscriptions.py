@@ -1,6 +1,7 @@
 """Webhook subscriptions synced against the emulator over real HTTP on loopback."""
 
 from odoo.tests import TransactionCase, tagged
+from odoo.tools import mute_logger
 
 from odoo.addons.shopify_sync.lib import webhook_topics
 from odoo.addons.shopify_sync.models.shopify_store_webhook import plan_subscriptions
@@ -155,6 +156,7 @@ class TestWebhookSubscriptions(TransactionCase):
         self._assert_exactly_needed()
         self.assertIn("1 created", self.store.webhook_status)
 
+    @mute_logger("odoo.addons.shopify_sync.models.shopify_store_webhook")
     def test_api_failure_is_recorded_not_raised(self):
         self.store.client_secret = "not-the-app-secret"
         action = self.store.action_register_webhooks()

@@ -20,6 +20,7 @@
         "data/ir_cron_webhook_data.xml",
         "views/shopify_webhook_event_views.xml",
         "views/shopify_store_webhook_views.xml",
+        "views/shopify_store_setup_views.xml",
         "views/shopify_menus.xml",
     ],
     "installable": True,

@@ -6,3 +6,4 @@ from . import test_product_mapping
 from . import test_sync_log
 from . import test_security
 from . import test_webhook_subscriptions
+from . import test_setup

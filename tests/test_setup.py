@@ -1,0 +1,262 @@
+"""Test connection outcomes (real HTTP to the emulator) and the store health rules."""
+
+from datetime import timedelta
+from unittest.mock import patch
+
+from odoo import fields
+from odoo.tests import tagged
+
+from ..models.shopify_store_setup import REQUIRED_SCOPES, missing_scopes
+from ..tools.shopify_emulator.ids import next_id
+from .common import ShopifyCommon
+
+BASE_URL = "https://odoo.example.com"
+
+
+@tagged("post_install", "-at_install")
+class TestTestConnection(ShopifyCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.emulator = cls._start_emulator()
+        cls.env["ir.config_parameter"].sudo().set_param("web.base.url", BASE_URL)
+        # A merchant waits at most a few seconds; the tests do not wait at all
+        # (and the client then logs no retry warning).
+        patcher = patch.object(
+            type(cls.env["shopify.store"]), "_shopify_test_retry_seconds", 0
+        )
+        patcher.start()
+        cls.addClassCleanup(patcher.stop)
+
+    def _store(self, **shop_kwargs):
+        handle = "setup-%s" % next_id()
+        return self._create_emulated_store(self.emulator, handle, **shop_kwargs)
+
+    def _logs(self, store):
+        return self.env["shopify.sync.log"].search(
+            [("store_id", "=", store.id), ("operation", "=", "test_connection")]
+        )
+
+    def test_connected_shows_shop_plan_and_scopes(self):
+        store, shop = self._store()
+        result = store._shopify_test_connection()
+        self.assertTrue(result["ok"], result["message"])
+        self.assertEqual(store.state, "connected")
+        self.assertFalse(store.last_error)
+        self.assertEqual(store.shop_name, shop.name)
+        self.assertEqual(store.shop_plan, "Basic")
+        self.assertEqual(store.shop_currency, "EUR")
+        self.assertIn("write_inventory", store.granted_scopes)
+        self.assertFalse(store.missing_scopes)
+        self.assertIn(shop.name, result["message"])
+        self.assertIn("plan Basic", result["message"])
+        # The token came from the emulator's client-credentials endpoint.
+        self.assertTrue(store.sudo().access_token)
+        # The bucket Shopify reported is recorded (health: throttle seen).
+        self.assertEqual(store.throttle_maximum, 2000)
+        self.assertGreater(store.throttle_available, 0)
+        self.assertEqual(self._logs(store).state, "success")
+
+    def test_missing_scopes_are_named(self):
+        store, _shop = self._store()
+        _shop.scopes = ["read_products", "read_inventory", "read_locations"]
+        result = store._shopify_test_connection()
+        self.assertFalse(result["ok"])
+        self.assertEqual(result["kind"], "missing_scopes")
+        self.assertEqual(store.state, "error")
+        self.assertEqual(store.missing_scopes, "write_inventory, read_orders")
+        self.assertIn("write_inventory, read_orders", store.last_error)
+        self.assertIn("Dev Dashboard", store.last_error)
+        self.assertEqual(store.health_state, "error")
+        self.assertEqual(self._logs(store).state, "error")
+
+    def test_write_scope_implies_read_scope(self):
+        granted = ["write_products", "write_inventory", "read_locations", "read_orders"]
+        self.assertEqual(missing_scopes(granted), [])
+        self.assertEqual(missing_scopes([]), list(REQUIRED_SCOPES))
+
+    def test_wrong_client_secret(self):
+        store, _shop = self._store(client_secret="not-the-secret")
+        result = store._shopify_test_connection()
+        self.assertEqual(result["kind"], "credentials")
+        self.assertEqual(store.state, "error")
+        self.assertIn("refused the client ID / client secret", store.last_error)
+        # The log keeps the technical detail, never the secret.
+        log = self._logs(store)
+        self.assertIn("HTTP", log.message)
+        self.assertNotIn("not-the-secret", log.message)
+
+    def test_wrong_legacy_token(self):
+        store, _shop = self._store(
+            auth_method="legacy_token",
+            legacy_access_token="shpat_wrong",
+            legacy_api_secret="whatever",
+        )
+        result = store._shopify_test_connection()
+        self.assertEqual(result["kind"], "credentials")
+        self.assertIn("Admin API access token", store.last_error)
+
+    def test_unknown_shop(self):
+        # A well-formed domain the (emulated) Shopify does not know.
+        store = self._create_store(
+            shop_domain="nobody-here",
+            api_base_url_override="%s/shops/nobody-here.myshopify.com"
+            % self.emulator.url,
+        )
+        result = store._shopify_test_connection()
+        self.assertEqual(result["kind"], "unknown_shop")
+        self.assertIn(
+            "does not know the shop nobody-here.myshopify.com", result["message"]
+        )
+        self.assertIn("Settings › Domains", result["message"])
+
+    def test_network_failure(self):
+        # A loopback port nobody listens on: connection refused at once.
+        port = self._closed_port()
+        store = self._create_store(
+            api_base_url_override="http://127.0.0.1:%d/shops/x.myshopify.com" % port
+        )
+        result = store._shopify_test_connection()
+        self.assertEqual(result["kind"], "network")
+        self.assertIn("could not reach", store.last_error)
+
+    def test_throttled(self):
+        store, shop = self._store()
+        shop.inject("throttled", count=100)
+        result = store._shopify_test_connection()
+        self.assertEqual(result["kind"], "throttled")
+        self.assertIn("try again in a minute", result["message"])
+        self.assertEqual(store.state, "error")
+
+    def test_missing_credentials(self):
+        store = self._create_store(client_secret=False)
+        result = store._shopify_test_connection()
+        self.assertEqual(result["kind"], "credentials_missing")
+        self.assertIn("client ID and client secret", result["message"])
+
+    def test_button_returns_a_notification(self):
+        store, _shop = self._store()
+        action = store.action_test_connection()
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(action["params"]["type"], "success")
+
+    def test_lost_subscriptions_are_found_and_repaired(self):
+        store, shop = self._store()
+        store._shopify_test_connection()
+        self.assertFalse(store._shopify_check_webhooks())
+        self.assertTrue(store.webhook_registered_at)
+        self.assertEqual(store.webhook_lost_count, 0)
+        self.assertEqual(store.health_state, "ok", store.health_message)
+        # Shopify deletes subscriptions after 8 failed deliveries in a row.
+        lost = list(shop.subscriptions)[:3]
+        for sid in lost:
+            del shop.subscriptions[sid]
+        self.assertFalse(store._shopify_check_webhooks())
+        self.assertEqual(store.webhook_lost_count, 3)
+        self.assertEqual(store.health_state, "error")
+        self.assertIn("deleted 3 of our webhook subscriptions", store.health_message)
+        self.assertIn(BASE_URL + "/shopify/webhook/%d" % store.id, store.health_message)
+        self.assertEqual(len(shop.subscriptions), 9, "re-created")
+
+    @staticmethod
+    def _closed_port():
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return sock.getsockname()[1]
+
+
+@tagged("post_install", "-at_install")
+class TestStoreHealth(ShopifyCommon):
+    def setUp(self):
+        super().setUp()
+        self.now = fields.Datetime.now()
+        self.store = self._create_store(
+            state="connected", webhook_registered_at=self.now - timedelta(hours=2)
+        )
+
+    def _event(self, state, age_minutes=0):
+        event = self.env["shopify.webhook.event"].create(
+            {
+                "store_id": self.store.id,
+                "topic": "orders/create",
+                "webhook_id": "wh-%s" % next_id(),
+                "payload": "{}",
+                "state": state,
+            }
+        )
+        if age_minutes:
+            self.env.cr.execute(
+                "UPDATE shopify_webhook_event SET create_date = %s WHERE id = %s",
+                (self.now - timedelta(minutes=age_minutes), event.id),
+            )
+        self.store.invalidate_recordset()
+        return event
+
+    def test_healthy_store(self):
+        self.store.last_webhook_at = self.now - timedelta(minutes=5)
+        self.assertEqual(self.store.health_state, "ok")
+        self.assertEqual(self.store.health_message, "Everything looks fine.")
+
+    def test_draft_store_is_a_warning(self):
+        store = self._create_store()
+        self.assertEqual(store.health_state, "warning")
+        self.assertIn("Not connected yet", store.health_message)
+
+    def test_error_state_is_an_error(self):
+        self.store.write({"state": "error", "last_error": "Shopify refused it."})
+        self.assertEqual(self.store.health_state, "error")
+        self.assertIn("Shopify refused it.", self.store.health_message)
+
+    def test_webhook_silence_while_orders_expected(self):
+        self.store.last_webhook_at = self.now - timedelta(hours=30)
+        self.assertEqual(self.store.health_state, "warning")
+        self.assertIn("No webhook received for 30 hours", self.store.health_message)
+        # Not importing orders: silence is expected.
+        self.store.import_orders = False
+        self.assertEqual(self.store.health_state, "ok")
+
+    def test_never_received_after_registration(self):
+        self.store.webhook_registered_at = self.now - timedelta(hours=48)
+        self.assertEqual(self.store.health_state, "warning")
+        self.assertIn("since they were registered", self.store.health_message)
+        # The silence threshold is configurable.
+        self.env["ir.config_parameter"].sudo().set_param(
+            "shopify_sync.health_webhook_silence_hours", "72"
+        )
+        self.store.invalidate_recordset()
+        self.assertEqual(self.store.health_state, "ok")
+
+    def test_consecutive_errors(self):
+        self.store.consecutive_errors = 2
+        self.assertEqual(self.store.health_state, "warning")
+        self.assertIn("2 call(s) to Shopify failed in a row", self.store.health_message)
+        self.store.consecutive_errors = 6
+        self.assertEqual(self.store.health_state, "error")
+
+    def test_failed_events(self):
+        self._event("failed")
+        self.assertEqual(self.store.health_state, "warning")
+        self.assertIn("1 webhook event(s) failed", self.store.health_message)
+
+    def test_pending_events_late(self):
+        self._event("pending")
+        self.assertEqual(self.store.health_state, "ok", "just arrived: not late")
+        self._event("pending", age_minutes=40)
+        self.assertEqual(self.store.health_state, "warning")
+        self.assertIn("2 webhook event(s) wait since", self.store.health_message)
+        self.assertIn("processing cron", self.store.health_message)
+
+    def test_missing_scopes_recorded(self):
+        self.store.missing_scopes = "read_orders"
+        self.assertEqual(self.store.health_state, "error")
+        self.assertIn("read_orders", self.store.health_message)
+
+    def test_health_overview_action(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "shopify_sync.shopify_store_health_action"
+        )
+        self.assertEqual(action["res_model"], "shopify.store")
+        view = self.env.ref("shopify_sync.shopify_store_view_tree_health")
+        self.assertIn("health_state", view.arch)

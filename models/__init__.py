@@ -5,3 +5,9 @@ from . import shopify_sync_log
 from . import shopify_webhook_event
 from . import shopify_store_webhook
 from . import shopify_store_setup
+from . import shopify_customer_binding
+from . import sale_order
+from . import sale_order_line
+from . import shopify_order_importer
+from . import shopify_webhook_event_orders
+from . import shopify_store_orders

@@ -7,3 +7,4 @@ from . import test_sync_log
 from . import test_security
 from . import test_webhook_subscriptions
 from . import test_setup
+from . import test_order_import

@@ -1,0 +1,88 @@
+"""Shopify origin of a sale order: which store and order it was imported from.
+
+One sale order per (store, Shopify order GID): the SQL unique key is the last line of
+defence behind the importer's advisory lock (`shopify.order.importer`).
+"""
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    shopify_store_id = fields.Many2one(
+        "shopify.store",
+        string="Shopify Store",
+        index=True,
+        readonly=True,
+        copy=False,
+        ondelete="restrict",
+        help="The Shopify store this order was imported from. An unconfirmed order "
+        "from a store holds its stock in the quantities published to every store.",
+    )
+    shopify_order_gid = fields.Char(
+        string="Shopify Order GID", readonly=True, copy=False, index=True
+    )
+    shopify_order_name = fields.Char(
+        string="Shopify Order", readonly=True, copy=False, help="e.g. #1001"
+    )
+    shopify_order_id = fields.Char(
+        string="Shopify Order ID",
+        readonly=True,
+        copy=False,
+        help="Legacy numeric id (as in the admin URL).",
+    )
+    shopify_updated_at = fields.Datetime(
+        string="Shopify Updated At",
+        readonly=True,
+        copy=False,
+        help="updated_at of the last Shopify version applied: older deliveries "
+        "are ignored.",
+    )
+    shopify_financial_status = fields.Char(readonly=True, copy=False)
+    shopify_cancelled_at = fields.Datetime(readonly=True, copy=False)
+    shopify_needs_attention = fields.Boolean(
+        readonly=True, copy=False, index=True, tracking=True
+    )
+    shopify_attention_reason = fields.Text(readonly=True, copy=False)
+    shopify_refund_gids = fields.Text(
+        readonly=True,
+        copy=False,
+        help="Shopify refunds already applied to this order (one GID per line): "
+        "a refund delivered twice changes stock once.",
+    )
+    shopify_admin_url = fields.Char(compute="_compute_shopify_admin_url")
+
+    _sql_constraints = [
+        (
+            "shopify_order_unique",
+            "UNIQUE(shopify_store_id, shopify_order_gid)",
+            "A Shopify order is imported once per store.",
+        ),
+    ]
+
+    @api.depends("shopify_store_id.shop_domain", "shopify_order_id")
+    def _compute_shopify_admin_url(self):
+        for order in self:
+            if order.shopify_store_id and order.shopify_order_id:
+                order.shopify_admin_url = "https://%s/admin/orders/%s" % (
+                    order.shopify_store_id.shop_domain,
+                    order.shopify_order_id,
+                )
+            else:
+                order.shopify_admin_url = False
+
+    def _shopify_applied_refunds(self):
+        self.ensure_one()
+        return set((self.shopify_refund_gids or "").split())
+
+    def action_shopify_retry_import(self):
+        """Fetch the order again from Shopify and re-import it (needs-attention fix)."""
+        orders = self.filtered("shopify_store_id")
+        if not orders:
+            raise UserError(_("These orders were not imported from Shopify."))
+        importer = self.env["shopify.order.importer"]
+        for order in orders:
+            importer._shopify_reimport(order)
+        return True

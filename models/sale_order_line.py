@@ -1,0 +1,13 @@
+from odoo import fields, models
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    shopify_line_id = fields.Char(
+        string="Shopify Line ID",
+        readonly=True,
+        copy=False,
+        help="Legacy id of the Shopify line item (refunds and fulfilments refer to it)"
+        "; 'shipping:<id>' for shipping lines.",
+    )

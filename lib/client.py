@@ -36,7 +36,7 @@ import shopify
 from requests.adapters import HTTPAdapter
 from shopify.api_version import InvalidVersionError, VersionNotFoundError
 
-from . import API_VERSION, documents, inventory
+from . import API_VERSION, documents, inventory, order_graphql
 from .domain import normalize_shop_domain, validate_base_url_override
 from .errors import (
     ShopifyAuthError,
@@ -439,6 +439,12 @@ class ShopifyClient:
             {"query": f"updated_at:>='{since}'"},
             page_size,
         )
+
+    def order_for_import(self, order_gid):
+        """One full order (lines, shipping, taxes, refunds, fulfilments) in the REST
+        shape `payloads.parse_order` reads; None when the order does not exist."""
+        data = self.execute("OrderForImport", {"id": order_gid})
+        return order_graphql.order_from_graphql(data.get("order"))
 
     def webhook_subscriptions(self):
         return [

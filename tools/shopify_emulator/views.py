@@ -325,6 +325,152 @@ class OrderView(View):
             wrap=lambda r: LineItemView(self.shop, r, self.rec["currency"]),
         )
 
+    # -- the full order (OrderForImport), read from the webhook-shaped payload
+    def _rest(self):
+        if not hasattr(self, "_rest_cache"):
+            from .orders import order_payload
+
+            self._rest_cache = order_payload(self.shop, self.rec)
+        return self._rest_cache
+
+    def note(self, info):
+        return self.rec.get("note")
+
+    def tags(self, info):
+        return []
+
+    def sourceName(self, info):
+        return "web"
+
+    def totalTipReceivedSet(self, info):
+        return _money_bag("0.00", self.rec["currency"])
+
+    def customer(self, info):
+        cust = self.rec["customer"]
+        if not cust:
+            return None
+        return {
+            "id": gid("Customer", cust["id"]),
+            "email": cust.get("email"),
+            "firstName": cust.get("first_name"),
+            "lastName": cust.get("last_name"),
+            "phone": cust.get("phone"),
+        }
+
+    def billingAddress(self, info):
+        return _address(self.rec["billing_address"])
+
+    def shippingAddress(self, info):
+        return _address(self.rec["shipping_address"])
+
+    def shippingLines(self, info, first=None, after=None):
+        cur = self.rec["currency"]
+        return connection(
+            self._rest()["shipping_lines"],
+            lambda r: [r["id"]],
+            first,
+            after,
+            wrap=lambda r: {
+                "id": gid("ShippingLine", r["id"]),
+                "title": r["title"],
+                "code": r.get("code"),
+                "source": r.get("source"),
+                "originalPriceSet": _money_bag(r["price"], cur),
+                "discountedPriceSet": _money_bag(r["discounted_price"], cur),
+                "taxLines": _tax_lines(r["tax_lines"], cur),
+            },
+        )
+
+    def refunds(self, info, first=None):
+        cur = self.rec["currency"]
+        return [_refund_view(self.shop, r, cur) for r in self.rec["refunds"][:first]]
+
+    def fulfillments(self, info, first=None):
+        out = []
+        for f in self.rec["fulfillments"][:first]:
+            items = [
+                {
+                    "id": gid("FulfillmentLineItem", ln["id"]),
+                    "quantity": ln["quantity"],
+                    "lineItem": {"id": gid("LineItem", ln["id"])},
+                }
+                for ln in f["line_items"]
+            ]
+            out.append(
+                {
+                    "id": gid("Fulfillment", f["id"]),
+                    "status": f["status"].upper(),
+                    "createdAt": f["created_at"],
+                    "location": LocationView(
+                        self.shop, self.shop.locations[f["location_id"]]
+                    ),
+                    "fulfillmentLineItems": _sub_connection(items),
+                }
+            )
+        return out
+
+
+def _sub_connection(items):
+    """Resolver of a nested connection over plain dicts that carry an `id`."""
+
+    def resolve(info, first=None, after=None):
+        return connection(items, lambda r: [r["id"]], first, after)
+
+    return resolve
+
+
+def _address(addr):
+    if not addr:
+        return None
+    return {
+        "id": gid("MailingAddress", abs(hash(addr.get("address1") or "")) % 10**9),
+        "firstName": addr.get("first_name"),
+        "lastName": addr.get("last_name"),
+        "name": addr.get("name"),
+        "company": addr.get("company"),
+        "address1": addr.get("address1"),
+        "address2": addr.get("address2"),
+        "city": addr.get("city"),
+        "zip": addr.get("zip"),
+        "provinceCode": addr.get("province_code"),
+        "countryCodeV2": addr.get("country_code"),
+        "phone": addr.get("phone"),
+    }
+
+
+def _tax_lines(tax_lines, currency):
+    return [
+        {
+            "title": t["title"],
+            "rate": t["rate"],
+            "priceSet": _money_bag(t["price"], currency),
+        }
+        for t in tax_lines
+    ]
+
+
+def _refund_view(shop, refund, currency):
+    items = []
+    for ln in refund["refund_line_items"]:
+        loc = ln.get("location_id")
+        items.append(
+            {
+                "id": gid("RefundLineItem", ln["id"]),
+                "quantity": ln["quantity"],
+                "restockType": (ln.get("restock_type") or "no_restock").upper(),
+                "location": LocationView(shop, shop.locations[loc]) if loc else None,
+                "lineItem": {"id": gid("LineItem", ln["line_item_id"])},
+                "subtotalSet": _money_bag(ln["subtotal"], currency),
+                "totalTaxSet": _money_bag(ln["total_tax"], currency),
+            }
+        )
+    return {
+        "id": gid("Refund", refund["id"]),
+        "createdAt": refund["created_at"],
+        "note": refund.get("note"),
+        "refundLineItems": _sub_connection(items),
+    }
+
 
 class LineItemView(View):
     TYPE = "LineItem"
@@ -342,6 +488,31 @@ class LineItemView(View):
     def variant(self, info):
         var = self.shop.variants.get(self.rec["variant_id"])
         return VariantView(self.shop, var) if var else None
+
+    def variantTitle(self, info):
+        return self.rec.get("variant_title")
+
+    def requiresShipping(self, info):
+        return True
+
+    def taxable(self, info):
+        return bool(self.rec.get("tax_lines"))
+
+    def isGiftCard(self, info):
+        return False
+
+    def product(self, info):
+        prod = self.shop.products.get(self.rec["product_id"])
+        return ProductView(self.shop, prod) if prod else None
+
+    def discountAllocations(self, info):
+        return [
+            {"allocatedAmountSet": _money_bag(a["amount"], self._currency)}
+            for a in self.rec["discount_allocations"]
+        ]
+
+    def taxLines(self, info):
+        return _tax_lines(self.rec.get("tax_lines") or [], self._currency)
 
     def discountedTotalSet(self, info, withCodeDiscounts=None):
         from .orders import money

@@ -1,0 +1,434 @@
+"""Store -> Odoo: what a change seen at a Shopify level means, applied exactly once.
+
+A level changes in Shopify for six reasons (lib.stock): orders, cancellations,
+fulfilments, refund restocks, a merchant's manual edit, our own writes. Only the manual
+edit becomes an Odoo inventory adjustment; the order import owns the others. Webhooks
+and stale compare-and-swap answers only say "look again": every decision comes from a
+fresh read of the level compared with its snapshot, plus the fulfilments and return
+restocks at that level the snapshot does not contain yet (lib.stock_ledger).
+
+The read and the order activity are taken as one consistent picture: level read, orders
+fetched, level read again; only levels whose two reads are identical are classified
+(the others are read again), so the fetched orders are exactly what the read contains.
+The snapshot then becomes the read: a duplicated, late or reordered webhook finds
+nothing new, and an edit is applied once.
+"""
+
+import json
+import logging
+from dataclasses import replace
+from datetime import timedelta, timezone
+
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.tools import float_compare, float_round
+
+from ..lib import payloads
+from ..lib.errors import ShopifyRetryableError
+from ..lib.stock import classify_level_change, snapshot_from_read
+from ..lib.stock_ledger import stock_events, unaccounted_activity
+
+_logger = logging.getLogger(__name__)
+
+# Events older than the snapshot by more than this are inside it (absorbs clock skew
+# between Shopify and Odoo and orders committed late on Shopify's side). Parameter
+# `shopify_sync.stock_activity_overlap_seconds` overrides it.
+ACTIVITY_OVERLAP = timedelta(minutes=2)
+BRACKET_ATTEMPTS = 3
+
+
+class ShopifyLevelBusy(ShopifyRetryableError):
+    """The level kept changing while being read, or another worker holds it."""
+
+
+class ShopifyInventoryLevel(models.Model):
+    _inherit = "shopify.inventory.level"
+
+    seen_activity = fields.Text(
+        readonly=True,
+        help="Ids of the recent fulfilments and return restocks the snapshot contains "
+        "(JSON). Empty: unknown (first read).",
+    )
+    last_edit_qty = fields.Integer(
+        string="Last Store Edit", readonly=True, help="Units of the last manual edit."
+    )
+    last_edit_at = fields.Datetime(readonly=True)
+
+    # ------------------------------------------------------------------ entry points
+    def _shopify_apply_fresh_read(self, read):
+        """A stale compare-and-swap answer: classify (replaces the safe placeholder).
+        Returns the outcome for this level (see `_shopify_classify`)."""
+        self.ensure_one()
+        result = self._shopify_refresh(first_reads={self.id: read})
+        return result["outcomes"].get(self.id, "missing")
+
+    def _shopify_refresh(self, first_reads=None, skip_unchanged=True):
+        """Read these levels (one store), classify every change and apply it.
+
+        skip_unchanged: a level whose read equals its snapshot needs no order fetch
+        (webhooks, echoes of our writes); its snapshot stays, so nothing is lost. The
+        reconcile passes False: it fetches once for all levels and moves every
+        snapshot forward, which keeps later order fetches short.
+        Returns {"outcomes": {level id: outcome}, "stats": Counter-like dict}.
+        Raises ShopifyLevelBusy when some level kept changing while read.
+        """
+        stats = dict.fromkeys(
+            (
+                "read",
+                "unchanged",
+                "first_read",
+                "changed",
+                "orders",
+                "edits_applied",
+                "edits_republished",
+                "other_republished",
+                "units_adjusted",
+                "missing",
+            ),
+            0,
+        )
+        outcomes = {}
+        if not self:
+            return {"outcomes": outcomes, "stats": stats}
+        store = self.store_id
+        store.ensure_one()
+        levels = self.with_context(active_test=False)
+        self._shopify_lock_levels()
+        with store._shopify_client() as client:
+            todo = levels
+            before = {}
+            if first_reads:
+                before = {lid: r for lid, r in first_reads.items() if lid in todo.ids}
+            for _attempt in range(BRACKET_ATTEMPTS):
+                missing = todo.browse([i for i in todo.ids if i not in before])
+                if missing:
+                    before.update(missing._shopify_read_now(client))
+                if skip_unchanged:
+                    same = todo.filtered(lambda lv, b=before: lv._shopify_unchanged(b))
+                    for level in same:
+                        outcomes[level.id] = "unchanged"
+                    stats["unchanged"] += len(same)
+                    stats["read"] += len(same)
+                    todo -= same
+                    if not todo:
+                        break
+                orders = todo._shopify_fetch_orders(client)
+                after = todo._shopify_read_now(client)
+                events = todo._shopify_events(orders)
+                need_import = False
+                next_todo = self.browse()
+                for level in todo:
+                    read = after.get(level.id)
+                    stats["read"] += 1
+                    if read is None:
+                        outcomes[level.id] = "missing"
+                        stats["missing"] += 1
+                        continue
+                    first = before.get(level.id)
+                    if first is None or _quantities(first) != _quantities(read):
+                        next_todo |= level
+                        continue
+                    outcome, change = level._shopify_classify(read, events)
+                    outcomes[level.id] = outcome
+                    stats[outcome] = stats.get(outcome, 0) + 1
+                    if change is not None:
+                        need_import |= change.needs_order_import
+                        stats["orders"] += abs(change.orders)
+                        if change.adjust_odoo:
+                            stats["edits_applied"] += 1
+                            stats["units_adjusted"] += change.adjust_odoo
+                        elif change.manual_edit:
+                            stats["edits_republished"] += 1
+                        if change.other_states:
+                            stats["other_republished"] += 1
+                if need_import:
+                    self._shopify_import_fetched(store, orders)
+                if not next_todo:
+                    break
+                todo, before = next_todo, after
+            else:
+                raise ShopifyLevelBusy(
+                    "%d level(s) of %s kept changing while read; retry"
+                    % (len(todo), store.name),
+                    retry_after=5,
+                )
+        return {"outcomes": outcomes, "stats": stats}
+
+    # ------------------------------------------------------------------ reading
+    def _shopify_lock_levels(self):
+        """Serialise classifications of a level (webhook, push, reconcile): a second
+        worker would classify the same change against the same snapshot."""
+        self.flush_recordset()
+        try:
+            self.env.cr.execute(
+                "SELECT id FROM shopify_inventory_level WHERE id IN %s "
+                "FOR NO KEY UPDATE NOWAIT",
+                [tuple(self.ids)],
+                log_exceptions=False,
+            )
+        except Exception as exc:  # noqa: BLE001 - lock or serialization conflict
+            from psycopg2 import errors as pg_errors
+
+            if isinstance(
+                exc, (pg_errors.LockNotAvailable, pg_errors.SerializationFailure)
+            ):
+                raise ShopifyLevelBusy(
+                    "inventory level busy in another transaction", retry_after=5
+                ) from None
+            raise
+
+    def _shopify_unchanged(self, reads):
+        """The read shows exactly the snapshot (e.g. the echo of our own write)."""
+        self.ensure_one()
+        read = reads.get(self.id)
+        return (
+            read is not None
+            and bool(self.seen_at)
+            and _quantities(read)
+            == (self.seen_available, self.seen_on_hand, self.seen_committed)
+        )
+
+    def _shopify_read_now(self, client):
+        """{level id: LevelRead} for these levels (one store), read now."""
+        by_location = {}
+        for level in self:
+            by_location.setdefault(level.location_gid, []).append(level)
+        reads = {}
+        for location_gid, levels in by_location.items():
+            values = client.inventory_levels(
+                [lv.inventory_item_gid for lv in levels], [location_gid]
+            )
+            as_of = fields.Datetime.now()
+            for level in levels:
+                got = values.get((level.inventory_item_gid, location_gid))
+                if got is not None:
+                    reads[level.id] = self._shopify_read_from_api(got, as_of)
+        return reads
+
+    def _shopify_fetch_orders(self, client):
+        """Full payloads of the store's orders updated since the oldest snapshot."""
+        seen = [lv.seen_at for lv in self if lv.seen_at]
+        since = (min(seen) if seen else fields.Datetime.now()) - self._shopify_overlap()
+        payloads_ = []
+        for summary in client.iter_orders_updated_since(since, overlap=None):
+            data = client.order_for_import(summary["id"])
+            if data:
+                payloads_.append(data)
+        return payloads_
+
+    @api.model
+    def _shopify_overlap(self):
+        seconds = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("shopify_sync.stock_activity_overlap_seconds")
+        )
+        try:
+            return timedelta(seconds=max(int(seconds), 1))
+        except (TypeError, ValueError):
+            return ACTIVITY_OVERLAP
+
+    def _shopify_events(self, order_payloads):
+        """lib.stock_ledger events of the fetched orders at this store's items."""
+        store = self.store_id
+        items = {
+            m.variant_gid: m.inventory_item_gid
+            for m in store.mapping_ids
+            if m.variant_gid and m.inventory_item_gid
+        }
+        parsed = [payloads.parse_order(p) for p in order_payloads]
+        events = stock_events(parsed, lambda line: items.get(line.variant_gid))
+        return [replace(e, at=_naive(e.at)) for e in events]
+
+    # ------------------------------------------------------------------ deciding
+    def _shopify_classify(self, read, events):
+        """Classify one consistent read; apply and advance. Returns (outcome, change):
+        outcome first_read / unchanged / changed."""
+        self.ensure_one()
+        snapshot = self._shopify_snapshot()
+        if snapshot is None:
+            _act, contained = unaccounted_activity(
+                events,
+                self.inventory_item_gid,
+                self.location_gid,
+                horizon=read.as_of - self._shopify_overlap(),
+                accounted=(),
+            )
+            self.write(
+                dict(
+                    self._shopify_snapshot_vals(snapshot_from_read(read)),
+                    seen_activity=json.dumps(sorted(contained)),
+                    active_in_shopify=True,
+                    classification_needed=False,
+                )
+            )
+            self._shopify_mark_levels_dirty()
+            return "first_read", None
+        accounted = json.loads(self.seen_activity) if self.seen_activity else None
+        activity, contained = unaccounted_activity(
+            events,
+            self.inventory_item_gid,
+            self.location_gid,
+            horizon=snapshot.as_of - self._shopify_overlap(),
+            accounted=accounted,
+            snapshot_at=snapshot.as_of,
+        )
+        change = classify_level_change(
+            snapshot,
+            read,
+            activity,
+            accept_edits=self.store_id.accept_store_edits,
+        )
+        if change.stale_read:
+            if accounted is None:
+                self.write({"seen_activity": json.dumps(sorted(contained))})
+            return "unchanged", None
+        vals = dict(
+            self._shopify_snapshot_vals(change.snapshot),
+            seen_activity=json.dumps(sorted(contained)),
+            classification_needed=False,
+        )
+        if change.manual_edit:
+            vals.update(last_edit_qty=change.manual_edit, last_edit_at=read.as_of)
+        self.write(vals)
+        if change.adjust_odoo:
+            self._shopify_adjust_odoo(change.adjust_odoo)
+        self._shopify_log_change(snapshot, read, change)
+        # The published number goes out again: over an edit not accepted, to the
+        # other stores after an accepted one, and to this one when an order / other
+        # state moved it. The push writes nothing where the store already shows it.
+        self._shopify_mark_levels_dirty()
+        return "changed", change
+
+    def _shopify_log_change(self, snapshot, read, change):
+        if not (change.manual_edit or change.other_states or change.orders):
+            return
+        if change.adjust_odoo:
+            decision = "adjusted Odoo by %+d" % change.adjust_odoo
+        elif change.manual_edit:
+            decision = "store does not accept edits: Odoo's quantity re-published"
+        elif change.other_states:
+            decision = "other states moved: Odoo's quantity re-published"
+        else:
+            decision = "orders, owned by the order import"
+        self.env["shopify.sync.log"]._log(
+            store=self.store_id,
+            operation="inventory:classify",
+            direction="inbound",
+            state="success",
+            message="SKU %s at %s: available %s -> %s, on hand %s -> %s, committed "
+            "%s -> %s; orders %+d, fulfilled %d, restocked %d, manual edit %+d: %s"
+            % (
+                self.sku,
+                self.shopify_location_id.name,
+                snapshot.available,
+                read.available,
+                snapshot.on_hand,
+                read.on_hand,
+                snapshot.committed,
+                read.committed,
+                change.orders,
+                change.fulfilled,
+                change.restocked,
+                change.manual_edit,
+                decision,
+            ),
+            record=self,
+        )
+
+    # ------------------------------------------------------------------ applying
+    @api.model
+    def _shopify_import_fetched(self, store, order_payloads):
+        """Orders were placed or cancelled at a level: import them first, so the
+        published quantity already holds them. The importer is idempotent (older
+        versions are ignored, equal ones re-applied harmlessly); a busy order raises
+        and the whole classification is retried."""
+        if not store.import_orders:
+            return
+        importer = self.env["shopify.order.importer"]
+        for data in order_payloads:
+            importer._shopify_import_payload(store, data)
+
+    def _shopify_adjust_odoo(self, delta):
+        """One inventory adjustment of `delta` units at the mapped Odoo location (for
+        a location shared by several stores: that shared location). A decrease
+        larger than the stock there is floored at zero and reported. Returns the
+        units applied."""
+        self.ensure_one()
+        product, location = self.product_id, self.stock_location_id
+        Quant = (
+            self.env["stock.quant"]
+            .with_user(SUPERUSER_ID)
+            .with_context(inventory_mode=True, inventory_name="Shopify edit")
+        )
+        rounding = product.uom_id.rounding
+        plan = []
+        if delta > 0:
+            quant = Quant.search(
+                [
+                    ("product_id", "=", product.id),
+                    ("location_id", "=", location.id),
+                    ("lot_id", "=", False),
+                    ("package_id", "=", False),
+                    ("owner_id", "=", False),
+                ],
+                limit=1,
+            )
+            if not quant:
+                quant = Quant.create(
+                    {
+                        "product_id": product.id,
+                        "location_id": location.id,
+                        "inventory_quantity": 0,
+                    }
+                )
+            plan.append((quant, delta))
+            applied = delta
+        else:
+            left = -delta
+            quants = Quant.search(
+                [
+                    ("product_id", "=", product.id),
+                    ("location_id", "child_of", location.id),
+                    ("location_id.usage", "=", "internal"),
+                    ("quantity", ">", 0),
+                ],
+                order="quantity desc, id",
+            )
+            for quant in quants:
+                if float_compare(left, 0, precision_rounding=rounding) <= 0:
+                    break
+                take = min(left, quant.quantity)
+                plan.append((quant, -take))
+                left = float_round(left - take, precision_rounding=rounding)
+            applied = delta + left
+            if left > 0:
+                self.env["shopify.sync.log"]._log(
+                    store=self.store_id,
+                    operation="inventory:edit",
+                    direction="inbound",
+                    state="warning",
+                    message="SKU %s at %s: the store removed %d units, Odoo had only "
+                    "%s there; adjusted by %s."
+                    % (self.sku, location.display_name, -delta, -applied, applied),
+                    record=self,
+                )
+        for quant, qty in plan:
+            quant.inventory_quantity = quant.quantity + qty
+        if plan:
+            quants = Quant.browse([q.id for q, _qty in plan])
+            quants._apply_inventory()
+        # The quant hooks mark every level of this product/location dirty; say it
+        # here too so the new number reaches every store even without them.
+        self._shopify_mark_dirty(product, location)
+        return applied
+
+
+def _quantities(read):
+    return (read.available, read.on_hand, read.committed)
+
+
+def _naive(value):
+    """Aware datetime -> naive UTC, Odoo's datetime convention."""
+    if value is not None and value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value

@@ -1,0 +1,151 @@
+"""Inventory reconcile: every mapped level of every store read again and made true.
+
+Webhooks get lost and Odoo may be down while merchants edit stock: the reconcile is the
+safety net. Per store it imports the orders updated since its last run (the order
+import's own reconcile), reads every managed level together with the order activity
+(`shopify.inventory.level._shopify_refresh`: the same classification as a webhook, so
+an edit found here is applied once, like any other), then pushes: every level whose
+`available` differs from what Odoo publishes is written, the others cost nothing.
+What it corrected is counted on the store and in the sync log.
+"""
+
+import logging
+import threading
+
+from odoo import _, api, fields, models
+
+from ..lib.errors import ShopifyError
+from ..lib.redact import redact
+
+_logger = logging.getLogger(__name__)
+
+LEVELS_PER_CHUNK = 100  # one bracketed read of <= 100 items per location and call
+
+
+def _auto_commit_allowed():
+    return not getattr(threading.current_thread(), "testing", False)
+
+
+class ShopifyStore(models.Model):
+    _inherit = "shopify.store"
+
+    last_stock_reconcile_at = fields.Datetime(
+        string="Last Stock Reconcile", readonly=True, copy=False
+    )
+    last_stock_reconcile_corrections = fields.Integer(
+        string="Corrections (Last Reconcile)", readonly=True, copy=False
+    )
+    last_stock_reconcile_summary = fields.Char(
+        string="Last Reconcile Result", readonly=True, copy=False
+    )
+
+    def action_reconcile_inventory_now(self):
+        """Button: the same run as the cron, for these stores."""
+        self.check_access_rights("write")
+        messages = []
+        for store in self:
+            stats = store.sudo()._shopify_reconcile_inventory()
+            messages.append("%s: %s" % (store.name, _summary(stats)))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Inventory reconciled"),
+                "message": "\n".join(messages),
+                "type": "success",
+                "sticky": False,
+            },
+        }
+
+    @api.model
+    def _cron_reconcile_inventory(self):
+        for store in self.search([("state", "=", "connected")]):
+            try:
+                store._shopify_reconcile_inventory()
+            except ShopifyError as exc:
+                _logger.warning(
+                    "Shopify inventory reconcile of store %s failed: %s",
+                    store.id,
+                    redact(str(exc)),
+                )
+
+    def _shopify_reconcile_inventory(self):
+        """Orders, levels, push for this store. Returns the counters."""
+        self.ensure_one()
+        auto_commit = _auto_commit_allowed()
+        stats = {
+            "levels": 0,
+            "edits_applied": 0,
+            "units_adjusted": 0,
+            "edits_republished": 0,
+            "other_republished": 0,
+            "orders": 0,
+            "first_read": 0,
+            "missing": 0,
+            "busy": 0,
+            "drift_written": 0,
+        }
+        if self.import_orders and hasattr(self, "_shopify_reconcile_orders"):
+            try:
+                self._shopify_reconcile_orders()
+            except ShopifyError as exc:
+                stats["busy"] += 1
+                _logger.info("order reconcile of store %s: %s", self.id, exc)
+        Level = self.env["shopify.inventory.level"].sudo()
+        Level._shopify_sync_levels(self)
+        levels = Level.search(
+            [("store_id", "=", self.id), ("active_in_shopify", "=", True)]
+        ) | Level.search([("store_id", "=", self.id), ("seen_at", "!=", False)])
+        for start in range(0, len(levels), LEVELS_PER_CHUNK):
+            chunk = levels[start : start + LEVELS_PER_CHUNK]
+            stats["levels"] += len(chunk)
+            try:
+                with self.env.cr.savepoint():
+                    result = chunk._shopify_refresh(skip_unchanged=False)
+            except ShopifyError as exc:
+                stats["busy"] += len(chunk)
+                _logger.info("reconcile of store %s deferred: %s", self.id, exc)
+                continue
+            for key in stats:
+                stats[key] += result["stats"].get(key, 0)
+            if auto_commit:
+                # Each chunk's adjustments and snapshots are kept even if a later
+                # chunk fails; the levels' row locks are released.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+        # Drift: any level whose store shows another number than Odoo publishes.
+        # Marking all is cheap: the push writes only where the numbers differ.
+        levels.filtered(
+            lambda lv: not lv.classification_needed
+        )._shopify_mark_levels_dirty(reset_backoff=True)
+        results = Level._cron_push_inventory(store_ids=self.ids) or {}
+        stats["drift_written"] = (results.get(self.id) or {}).get("written", 0)
+        corrections = (
+            stats["edits_applied"]
+            + stats["edits_republished"]
+            + stats["other_republished"]
+            + stats["drift_written"]
+        )
+        self.write(
+            {
+                "last_stock_reconcile_at": fields.Datetime.now(),
+                "last_stock_reconcile_corrections": corrections,
+                "last_stock_reconcile_summary": _summary(stats),
+            }
+        )
+        self.env["shopify.sync.log"]._log(
+            store=self,
+            operation="inventory:reconcile",
+            direction="inbound",
+            state="warning" if stats["busy"] else "success",
+            message=_summary(stats),
+        )
+        return stats
+
+
+def _summary(stats):
+    return (
+        "%(levels)s levels read, %(edits_applied)s edit(s) applied "
+        "(%(units_adjusted)+d units), %(edits_republished)s edit(s) overwritten, "
+        "%(other_republished)s other change(s) overwritten, %(drift_written)s "
+        "level(s) corrected, %(busy)s deferred" % stats
+    )

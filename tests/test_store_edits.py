@@ -1,0 +1,130 @@
+"""A change seen at a store's level, by cause (a-e), against the emulator over HTTP:
+only a merchant's manual edit becomes an Odoo adjustment, exactly once, and then
+reaches every other store."""
+
+from odoo.tests import tagged
+
+from .stock_edits_common import START, StockEditsCommon
+
+
+@tagged("post_install", "-at_install")
+class TestStoreEdits(StockEditsCommon):
+    def assertAllShow(self, sku, qty_shared, qty_wh2=START):
+        shown = [self._available(n, sku) for n in range(3)]
+        self.assertEqual(shown, [qty_shared, qty_shared, qty_wh2])
+
+    def test_a_initial_sync_and_echo_change_nothing(self):
+        self.assertAllShow("EDIT-A", START)
+        self.assertFalse(self._adjustments())
+        writes = self._mutations()
+        # our own writes came back as inventory_levels/update: read, found to be ours
+        self._settle()
+        self.assertEqual(self._mutations(), writes, "I4: echo caused writes")
+        self.assertFalse(self._adjustments())
+
+    def test_b_order_is_owned_by_the_sale_order(self):
+        self.shops[0].place_order(
+            [{"sku": "EDIT-A", "quantity": 2}], location=self.locs[0]
+        )
+        self._settle()
+        orders = self.env["sale.order"].search(
+            [("shopify_store_id", "=", self.stores[0].id)]
+        )
+        self.assertEqual(len(orders), 1, "I6: one SO per order")
+        self.assertFalse(self._adjustments(), "I1: the order became an adjustment")
+        self.assertEqual(self._on_hand("EDIT-A"), START)
+        self.assertAllShow("EDIT-A", START - 2)
+
+    def test_c_cancel_and_refund_restock_are_not_edits(self):
+        order = self.shops[1].place_order(
+            [{"sku": "EDIT-B", "quantity": 3}], location=self.locs[1]
+        )
+        self._settle()
+        self.assertAllShow("EDIT-B", START - 3)
+        self.shops[1].cancel_order(order["id"])
+        self._settle()
+        self.assertFalse(self._adjustments())
+        self.assertAllShow("EDIT-B", START)
+        order = self.shops[0].place_order(
+            [{"sku": "EDIT-B", "quantity": 2}], location=self.locs[0]
+        )
+        self._settle()
+        self.shops[0].fulfill_order(order["id"])
+        self._settle()
+        self.shops[0].refund(order["id"], restock=True)
+        self._settle()
+        self.assertFalse(self._adjustments(), "cancel / fulfil / refund adjusted")
+        self.assertEqual(
+            [self._available(n, "EDIT-B") for n in range(3)],
+            [self._published(n, "EDIT-B") for n in range(3)],
+        )
+
+    def test_d_fulfilment_in_shopify_is_not_an_edit(self):
+        order = self.shops[0].place_order(
+            [{"sku": "EDIT-A", "quantity": 1}], location=self.locs[0]
+        )
+        self._settle()
+        self.shops[0].fulfill_order(order["id"])
+        self._settle()
+        self.assertFalse(self._adjustments())
+        self.assertEqual(
+            [self._available(n, "EDIT-A") for n in range(3)],
+            [self._published(n, "EDIT-A") for n in range(3)],
+        )
+
+    def test_e_manual_edit_once_and_everywhere_despite_webhook_chaos(self):
+        self.emulator.webhook_faults(duplicate=1.0, delay=0.2, reorder=True, seed=3)
+        self.addCleanup(self.emulator.webhook_faults)
+        self.shops[0].manual_edit(self.items[0]["EDIT-A"], self.locs[0], START - 4)
+        self._settle()
+        # the same deliveries once more, as a late retry by Shopify would
+        self.receiver.received.extend(self.receiver.received[-6:])
+        self._settle()
+        moves = self._adjustments("EDIT-A")
+        self.assertEqual(len(moves), 1, "I2/I5: one adjustment")
+        self.assertEqual(moves.quantity, 4)
+        self.assertEqual(self._on_hand("EDIT-A"), START - 4)
+        self.assertAllShow("EDIT-A", START - 4)
+        writes = self._mutations()
+        self._settle()
+        self.assertEqual(self._mutations(), writes, "I4")
+
+    def test_e_edit_up_in_the_shared_location(self):
+        self.shops[1].manual_edit(self.items[1]["EDIT-B"], self.locs[1], START + 5)
+        self._settle()
+        self.assertEqual(self._on_hand("EDIT-B"), START + 5)
+        self.assertEqual(len(self._adjustments("EDIT-B")), 1)
+        self.assertAllShow("EDIT-B", START + 5)
+
+    def test_store_not_accepting_edits_is_republished_over(self):
+        self.shops[2].manual_edit(self.items[2]["EDIT-A"], self.locs[2], 1)
+        self._settle()
+        self.assertFalse(self._adjustments())
+        self.assertEqual(self._available(2, "EDIT-A"), START)
+        self.assertEqual(
+            self._on_hand("EDIT-A", self.wh2.lot_stock_id), START, "Odoo untouched"
+        )
+
+    def test_order_and_edit_between_two_reads(self):
+        """An order of 2 and an edit of -2 look alike in `available`: with both
+        between two reads, only the edit is applied."""
+        shop = self.shops[0]
+        shop.place_order([{"sku": "EDIT-B", "quantity": 2}], location=self.locs[0])
+        level = shop.level(self.items[0]["EDIT-B"], self.locs[0])
+        shop.manual_edit(
+            self.items[0]["EDIT-B"], self.locs[0], level["available"] - 2
+        )
+        self._settle()
+        moves = self._adjustments("EDIT-B")
+        self.assertEqual(len(moves), 1)
+        self.assertEqual(moves.quantity, 2)
+        self.assertEqual(self._on_hand("EDIT-B"), START - 2)
+        self.assertEqual(
+            len(
+                self.env["sale.order"].search(
+                    [("shopify_store_id", "=", self.stores[0].id)]
+                )
+            ),
+            1,
+        )
+        self.assertAllShow("EDIT-B", START - 4)

@@ -114,7 +114,7 @@ class ShopifyInventoryLevel(models.Model):
                 orders = todo._shopify_fetch_orders(client)
                 after = todo._shopify_read_now(client)
                 events = todo._shopify_events(orders)
-                need_import = False
+                need_import = set()
                 next_todo = self.browse()
                 for level in todo:
                     read = after.get(level.id)
@@ -131,7 +131,8 @@ class ShopifyInventoryLevel(models.Model):
                     outcomes[level.id] = outcome
                     stats[outcome] = stats.get(outcome, 0) + 1
                     if change is not None:
-                        need_import |= change.needs_order_import
+                        if change.needs_order_import:
+                            need_import.add(level.mapping_id.variant_gid)
                         stats["orders"] += abs(change.orders)
                         if change.adjust_odoo:
                             stats["edits_applied"] += 1
@@ -141,7 +142,7 @@ class ShopifyInventoryLevel(models.Model):
                         if change.other_states:
                             stats["other_republished"] += 1
                 if need_import:
-                    self._shopify_import_fetched(store, orders)
+                    self._shopify_import_fetched(store, orders, need_import)
                 if not next_todo:
                     break
                 todo, before = next_todo, after
@@ -208,12 +209,12 @@ class ShopifyInventoryLevel(models.Model):
         """Full payloads of the store's orders updated since the oldest snapshot."""
         seen = [lv.seen_at for lv in self if lv.seen_at]
         since = (min(seen) if seen else fields.Datetime.now()) - self._shopify_overlap()
-        payloads_ = []
+        fetched = []
         for summary in client.iter_orders_updated_since(since, overlap=None):
             data = client.order_for_import(summary["id"])
             if data:
-                payloads_.append(data)
-        return payloads_
+                fetched.append((data, payloads.parse_order(data)))
+        return fetched
 
     @api.model
     def _shopify_overlap(self):
@@ -235,7 +236,7 @@ class ShopifyInventoryLevel(models.Model):
             for m in store.mapping_ids
             if m.variant_gid and m.inventory_item_gid
         }
-        parsed = [payloads.parse_order(p) for p in order_payloads]
+        parsed = [order for _data, order in order_payloads]
         events = stock_events(parsed, lambda line: items.get(line.variant_gid))
         return [replace(e, at=_naive(e.at)) for e in events]
 
@@ -337,16 +338,18 @@ class ShopifyInventoryLevel(models.Model):
 
     # ------------------------------------------------------------------ applying
     @api.model
-    def _shopify_import_fetched(self, store, order_payloads):
-        """Orders were placed or cancelled at a level: import them first, so the
-        published quantity already holds them. The importer is idempotent (older
-        versions are ignored, equal ones re-applied harmlessly); a busy order raises
-        and the whole classification is retried."""
+    def _shopify_import_fetched(self, store, fetched, variant_gids):
+        """Orders were placed or cancelled at these variants' levels: import the
+        fetched orders that sell them first, so the published quantity already holds
+        them. The importer is idempotent (older versions are ignored, equal ones
+        re-applied harmlessly); a busy order raises and the whole classification is
+        retried."""
         if not store.import_orders:
             return
         importer = self.env["shopify.order.importer"]
-        for data in order_payloads:
-            importer._shopify_import_payload(store, data)
+        for data, order in fetched:
+            if any(line.variant_gid in variant_gids for line in order.lines):
+                importer._shopify_import_payload(store, data)
 
     def _shopify_adjust_odoo(self, delta):
         """One inventory adjustment of `delta` units at the mapped Odoo location (for

@@ -23,7 +23,6 @@ TOPICS = (
     "refunds/create",
     "inventory_levels/update",
 )
-SKUS = ("EDIT-A", "EDIT-B")
 START = 10
 
 
@@ -42,16 +41,8 @@ class StockEditsCommon(ShopifyCommon):
         cls.wh2 = cls.env["stock.warehouse"].create(
             {"name": "Second warehouse", "code": "WH2", "company_id": cls.company.id}
         )
-        cls.products = {
-            sku: cls._create_product(sku, list_price=5.0, taxes_id=[(5, 0, 0)])
-            for sku in SKUS
-        }
+        cls.products = {}
         cls.stock_locations = (cls.warehouse.lot_stock_id, cls.wh2.lot_stock_id)
-        for product in cls.products.values():
-            for location in cls.stock_locations:
-                cls.env["stock.quant"]._update_available_quantity(
-                    product, location, START
-                )
         cls.stores, cls.shops, cls.locs, cls.items = [], [], [], []
         for n, (location, accept) in enumerate(
             (
@@ -78,17 +69,45 @@ class StockEditsCommon(ShopifyCommon):
                     "stock_location_id": location.id,
                 }
             )
-            items = {}
-            for sku in SKUS:
+            with store._shopify_client() as client:
+                for topic in TOPICS:
+                    client.create_webhook(topic, cls.receiver.url)
+            cls.stores.append(store)
+            cls.shops.append(shop)
+            cls.locs.append(loc_gid)
+            cls.items.append({})
+        cls.sku_seq = 0
+
+    def setUp(self):
+        super().setUp()
+        # Fresh SKUs per test: the emulator's state is not rolled back with Odoo's.
+        self.A, self.B = self._add_skus(2)
+
+    @classmethod
+    def _add_skus(cls, count, start=START):
+        """New products in Odoo (`start` units in both warehouses) and in every shop,
+        mapped, levels created and published; returns the SKUs."""
+        skus = []
+        for _ in range(count):
+            cls.sku_seq += 1
+            sku = "%s-%d" % (cls.__name__[:8].upper(), cls.sku_seq)
+            skus.append(sku)
+            product = cls._create_product(sku, list_price=5.0, taxes_id=[(5, 0, 0)])
+            cls.products[sku] = product
+            for location in cls.stock_locations:
+                cls.env["stock.quant"]._update_available_quantity(
+                    product, location, start
+                )
+            for n, (store, shop) in enumerate(zip(cls.stores, cls.shops, strict=True)):
                 variant = shop.add_product(
                     "Product " + sku, [{"sku": sku, "price": "5.00"}]
                 )["variants"][0]
-                shop.set_level(variant["inventory_item_id"], loc_gid, available=0)
-                items[sku] = variant["inventory_item_id"]
+                shop.set_level(variant["inventory_item_id"], cls.locs[n], available=0)
+                cls.items[n][sku] = variant["inventory_item_id"]
                 cls.env["shopify.product.mapping"].create(
                     {
                         "store_id": store.id,
-                        "product_id": cls.products[sku].id,
+                        "product_id": product.id,
                         "sku": sku,
                         "product_gid": variant["product_id"],
                         "variant_gid": variant["id"],
@@ -97,16 +116,10 @@ class StockEditsCommon(ShopifyCommon):
                         "state": "mapped",
                     }
                 )
-            with store._shopify_client() as client:
-                for topic in TOPICS:
-                    client.create_webhook(topic, cls.receiver.url)
-            cls.stores.append(store)
-            cls.shops.append(shop)
-            cls.locs.append(loc_gid)
-            cls.items.append(items)
         cls.Level._shopify_sync_levels()
         cls.Level._cron_push_inventory()
         cls._settle()
+        return skus
 
     # ------------------------------------------------------------------ plumbing
     @classmethod
@@ -131,6 +144,20 @@ class StockEditsCommon(ShopifyCommon):
         cls.Event.flush_model()
         cls.Event._cron_process_webhook_events(limit=10000)
         return len(received)
+
+    @classmethod
+    def _redeliver(cls, count):
+        """The last `count` deliveries again as new deliveries (new webhook ids), as
+        Shopify does when it re-sends an event."""
+        for delivery in list(cls.receiver.received[-count:]):
+            headers = dict(
+                delivery["headers"],
+                **{
+                    "X-Shopify-Webhook-Id": "again-%s"
+                    % delivery["headers"]["X-Shopify-Webhook-Id"]
+                },
+            )
+            cls.receiver.received.append(dict(delivery, headers=headers))
 
     @classmethod
     def _settle(cls, rounds=6):
@@ -170,3 +197,18 @@ class StockEditsCommon(ShopifyCommon):
         location = self.stores[n].location_ids.stock_location_id
         product = self.products[sku].with_context(location=location.id)
         return max(0, int(product.free_qty))
+
+    def _orders(self, sku):
+        return self.env["sale.order"].search(
+            [
+                ("shopify_store_id", "!=", False),
+                ("order_line.product_id", "=", self.products[sku].id),
+            ]
+        )
+
+    def _log_text(self):
+        """The classification decisions, for assertion messages."""
+        logs = self.env["shopify.sync.log"].search(
+            [("operation", "like", "inventory:%")], order="id"
+        )
+        return "\n".join("%s %s" % (lg.operation, lg.message) for lg in logs)

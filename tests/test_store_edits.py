@@ -14,7 +14,7 @@ class TestStoreEdits(StockEditsCommon):
         self.assertEqual(shown, [qty_shared, qty_shared, qty_wh2])
 
     def test_a_initial_sync_and_echo_change_nothing(self):
-        self.assertAllShow("EDIT-A", START)
+        self.assertAllShow(self.A, START)
         self.assertFalse(self._adjustments())
         writes = self._mutations()
         # our own writes came back as inventory_levels/update: read, found to be ours
@@ -24,29 +24,27 @@ class TestStoreEdits(StockEditsCommon):
 
     def test_b_order_is_owned_by_the_sale_order(self):
         self.shops[0].place_order(
-            [{"sku": "EDIT-A", "quantity": 2}], location=self.locs[0]
+            [{"sku": self.A, "quantity": 2}], location=self.locs[0]
         )
         self._settle()
-        orders = self.env["sale.order"].search(
-            [("shopify_store_id", "=", self.stores[0].id)]
-        )
+        orders = self._orders(self.A)
         self.assertEqual(len(orders), 1, "I6: one SO per order")
         self.assertFalse(self._adjustments(), "I1: the order became an adjustment")
-        self.assertEqual(self._on_hand("EDIT-A"), START)
-        self.assertAllShow("EDIT-A", START - 2)
+        self.assertEqual(self._on_hand(self.A), START)
+        self.assertAllShow(self.A, START - 2)
 
     def test_c_cancel_and_refund_restock_are_not_edits(self):
         order = self.shops[1].place_order(
-            [{"sku": "EDIT-B", "quantity": 3}], location=self.locs[1]
+            [{"sku": self.B, "quantity": 3}], location=self.locs[1]
         )
         self._settle()
-        self.assertAllShow("EDIT-B", START - 3)
+        self.assertAllShow(self.B, START - 3)
         self.shops[1].cancel_order(order["id"])
         self._settle()
         self.assertFalse(self._adjustments())
-        self.assertAllShow("EDIT-B", START)
+        self.assertAllShow(self.B, START)
         order = self.shops[0].place_order(
-            [{"sku": "EDIT-B", "quantity": 2}], location=self.locs[0]
+            [{"sku": self.B, "quantity": 2}], location=self.locs[0]
         )
         self._settle()
         self.shops[0].fulfill_order(order["id"])
@@ -55,76 +53,70 @@ class TestStoreEdits(StockEditsCommon):
         self._settle()
         self.assertFalse(self._adjustments(), "cancel / fulfil / refund adjusted")
         self.assertEqual(
-            [self._available(n, "EDIT-B") for n in range(3)],
-            [self._published(n, "EDIT-B") for n in range(3)],
+            [self._available(n, self.B) for n in range(3)],
+            [self._published(n, self.B) for n in range(3)],
         )
 
     def test_d_fulfilment_in_shopify_is_not_an_edit(self):
         order = self.shops[0].place_order(
-            [{"sku": "EDIT-A", "quantity": 1}], location=self.locs[0]
+            [{"sku": self.A, "quantity": 1}], location=self.locs[0]
         )
         self._settle()
         self.shops[0].fulfill_order(order["id"])
         self._settle()
-        self.assertFalse(self._adjustments())
+        self.assertFalse(self._adjustments(), self._log_text())
         self.assertEqual(
-            [self._available(n, "EDIT-A") for n in range(3)],
-            [self._published(n, "EDIT-A") for n in range(3)],
+            [self._available(n, self.A) for n in range(3)],
+            [self._published(n, self.A) for n in range(3)],
         )
 
     def test_e_manual_edit_once_and_everywhere_despite_webhook_chaos(self):
         self.emulator.webhook_faults(duplicate=1.0, delay=0.2, reorder=True, seed=3)
         self.addCleanup(self.emulator.webhook_faults)
-        self.shops[0].manual_edit(self.items[0]["EDIT-A"], self.locs[0], START - 4)
+        self.shops[0].manual_edit(self.items[0][self.A], self.locs[0], START - 4)
         self._settle()
         # the same deliveries once more, as a late retry by Shopify would
-        self.receiver.received.extend(self.receiver.received[-6:])
+        self._redeliver(8)
         self._settle()
-        moves = self._adjustments("EDIT-A")
+        moves = self._adjustments(self.A)
         self.assertEqual(len(moves), 1, "I2/I5: one adjustment")
         self.assertEqual(moves.quantity, 4)
-        self.assertEqual(self._on_hand("EDIT-A"), START - 4)
-        self.assertAllShow("EDIT-A", START - 4)
+        self.assertEqual(self._on_hand(self.A), START - 4)
+        self.assertAllShow(self.A, START - 4)
         writes = self._mutations()
         self._settle()
         self.assertEqual(self._mutations(), writes, "I4")
 
     def test_e_edit_up_in_the_shared_location(self):
-        self.shops[1].manual_edit(self.items[1]["EDIT-B"], self.locs[1], START + 5)
+        self.shops[1].manual_edit(self.items[1][self.B], self.locs[1], START + 5)
         self._settle()
-        self.assertEqual(self._on_hand("EDIT-B"), START + 5)
-        self.assertEqual(len(self._adjustments("EDIT-B")), 1)
-        self.assertAllShow("EDIT-B", START + 5)
+        self.assertEqual(self._on_hand(self.B), START + 5)
+        self.assertEqual(len(self._adjustments(self.B)), 1)
+        self.assertAllShow(self.B, START + 5)
 
     def test_store_not_accepting_edits_is_republished_over(self):
-        self.shops[2].manual_edit(self.items[2]["EDIT-A"], self.locs[2], 1)
+        self.shops[2].manual_edit(self.items[2][self.A], self.locs[2], 1)
         self._settle()
         self.assertFalse(self._adjustments())
-        self.assertEqual(self._available(2, "EDIT-A"), START)
+        self.assertEqual(self._available(2, self.A), START)
         self.assertEqual(
-            self._on_hand("EDIT-A", self.wh2.lot_stock_id), START, "Odoo untouched"
+            self._on_hand(self.A, self.wh2.lot_stock_id), START, "Odoo untouched"
         )
 
     def test_order_and_edit_between_two_reads(self):
         """An order of 2 and an edit of -2 look alike in `available`: with both
         between two reads, only the edit is applied."""
         shop = self.shops[0]
-        shop.place_order([{"sku": "EDIT-B", "quantity": 2}], location=self.locs[0])
-        level = shop.level(self.items[0]["EDIT-B"], self.locs[0])
-        shop.manual_edit(
-            self.items[0]["EDIT-B"], self.locs[0], level["available"] - 2
-        )
+        shop.place_order([{"sku": self.B, "quantity": 2}], location=self.locs[0])
+        level = shop.level(self.items[0][self.B], self.locs[0])
+        shop.manual_edit(self.items[0][self.B], self.locs[0], level["available"] - 2)
         self._settle()
-        moves = self._adjustments("EDIT-B")
+        moves = self._adjustments(self.B)
         self.assertEqual(len(moves), 1)
         self.assertEqual(moves.quantity, 2)
-        self.assertEqual(self._on_hand("EDIT-B"), START - 2)
+        self.assertEqual(self._on_hand(self.B), START - 2)
         self.assertEqual(
-            len(
-                self.env["sale.order"].search(
-                    [("shopify_store_id", "=", self.stores[0].id)]
-                )
-            ),
+            len(self._orders(self.B)),
             1,
         )
-        self.assertAllShow("EDIT-B", START - 4)
+        self.assertAllShow(self.B, START - 4)

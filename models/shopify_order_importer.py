@@ -478,7 +478,9 @@ class ShopifyOrderImporter(models.AbstractModel):
 
     # ------------------------------------------------------------------ currency
     @api.model
-    def _shopify_currency(self, code):
+    def _shopify_currency(self, code, activate=False):
+        """The Odoo currency of a code. Activated only under the order lock (two
+        concurrent imports activating it would fail on a serialization error)."""
         currency = (
             self.env["res.currency"]
             .sudo()
@@ -487,13 +489,13 @@ class ShopifyOrderImporter(models.AbstractModel):
         )
         if not currency:
             raise UserError(_("Currency %s does not exist in Odoo.", code))
-        if not currency.active:
+        if activate and not currency.active:
             currency.active = True
         return currency
 
     @api.model
     def _shopify_pricelist(self, company, code):
-        currency = self._shopify_currency(code)
+        currency = self._shopify_currency(code, activate=True)
         Pricelist = self.env["product.pricelist"].sudo()
         pricelist = Pricelist.search(
             [

@@ -8,3 +8,4 @@ from . import test_security
 from . import test_webhook_subscriptions
 from . import test_setup
 from . import test_order_import
+from . import test_order_idempotency

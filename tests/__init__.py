@@ -9,3 +9,4 @@ from . import test_webhook_subscriptions
 from . import test_setup
 from . import test_order_import
 from . import test_order_idempotency
+from . import test_inventory_push

@@ -27,6 +27,8 @@
         "views/shopify_inventory_level_views.xml",
         "views/shopify_store_inventory_views.xml",
         "data/ir_cron_inventory_data.xml",
+        "views/shopify_store_reconcile_views.xml",
+        "data/ir_cron_reconcile_data.xml",
         "views/shopify_menus.xml",
     ],
     "installable": True,

@@ -15,3 +15,6 @@ from . import shopify_inventory_level
 from . import stock_quant
 from . import shopify_store_inventory
 from . import shopify_webhook_event_products
+from . import shopify_inventory_level_edits
+from . import shopify_webhook_event_inventory
+from . import shopify_store_reconcile

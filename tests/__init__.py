@@ -10,3 +10,6 @@ from . import test_setup
 from . import test_order_import
 from . import test_order_idempotency
 from . import test_inventory_push
+from . import test_store_edits
+from . import test_reconcile
+from . import test_chaos

@@ -21,6 +21,7 @@
         "views/shopify_webhook_event_views.xml",
         "views/shopify_store_webhook_views.xml",
         "views/shopify_store_setup_views.xml",
+        "views/shopify_setup_wizard_views.xml",
         "data/ir_cron_orders_data.xml",
         "views/sale_order_views.xml",
         "views/shopify_store_orders_views.xml",
@@ -31,6 +32,9 @@
         "data/ir_cron_reconcile_data.xml",
         "views/shopify_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["shopify_sync/static/src/js/tours/*.js"],
+    },
     "installable": True,
     "application": False,
 }

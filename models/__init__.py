@@ -11,6 +11,7 @@ from . import sale_order_line
 from . import shopify_order_importer
 from . import shopify_webhook_event_orders
 from . import shopify_store_orders
+from . import shopify_setup_wizard
 from . import shopify_inventory_level
 from . import stock_quant
 from . import shopify_store_inventory

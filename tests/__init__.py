@@ -13,3 +13,4 @@ from . import test_inventory_push
 from . import test_store_edits
 from . import test_reconcile
 from . import test_chaos
+from . import test_tours

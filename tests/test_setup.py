@@ -5,6 +5,7 @@ from unittest.mock import patch
 
 from odoo import fields
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..models.shopify_store_setup import REQUIRED_SCOPES, missing_scopes
 from ..tools.shopify_emulator.ids import next_id
@@ -260,3 +261,62 @@ class TestStoreHealth(ShopifyCommon):
         self.assertEqual(action["res_model"], "shopify.store")
         view = self.env.ref("shopify_sync.shopify_store_view_tree_health")
         self.assertIn("health_state", view.arch)
+
+
+@tagged("post_install", "-at_install")
+class TestSetupWizard(ShopifyCommon):
+    """The wizard's failure paths (the happy path runs in the browser tour)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.emulator = cls._start_emulator()
+
+    def _wizard(self, store):
+        action = store.action_open_setup_wizard()
+        self.assertEqual(action["target"], "new")
+        return self.env["shopify.setup.wizard"].browse(action["res_id"])
+
+    def test_wrong_secret_then_right_one(self):
+        handle = "wizard-%s" % next_id()
+        store, shop = self._create_emulated_store(
+            self.emulator, handle, client_secret="typo"
+        )
+        shop.add_location("Main warehouse")
+        wizard = self._wizard(store)
+        self.assertEqual(wizard.shop_domain, store.shop_domain)
+        wizard.action_test_connection()
+        self.assertEqual(wizard.step, "credentials", "stays on the failed step")
+        self.assertFalse(wizard.step_ok)
+        self.assertIn("refused the client ID / client secret", wizard.message)
+        wizard.client_secret = shop.client_secret
+        wizard.action_test_connection()
+        self.assertEqual(wizard.step, "locations")
+        self.assertTrue(wizard.step_ok)
+        self.assertFalse(wizard.client_secret, "the typed secret is not kept")
+        self.assertEqual(store.sudo().client_secret, shop.client_secret)
+        self.assertEqual(len(store.location_ids), 1)
+        self.assertIn("Connected to", wizard.message)
+
+    def test_locations_must_be_mapped(self):
+        handle = "wizard-%s" % next_id()
+        store, shop = self._create_emulated_store(self.emulator, handle)
+        wizard = self._wizard(store)
+        wizard.step = "locations"
+        wizard.action_confirm_locations()
+        self.assertEqual(wizard.step, "locations")
+        self.assertIn("Map at least one Shopify location", wizard.message)
+
+    def test_webhook_step_explains_failures(self):
+        handle = "wizard-%s" % next_id()
+        store, shop = self._create_emulated_store(self.emulator, handle)
+        wizard = self._wizard(store)
+        wizard.step = "webhooks"
+        # The app's secret was rotated in Shopify but not in Odoo.
+        shop.client_secret = "rotated"
+        shop.tokens.clear()
+        with mute_logger("odoo.addons.shopify_sync.models.shopify_store_webhook"):
+            wizard.action_register_webhooks()
+        self.assertEqual(wizard.step, "webhooks")
+        self.assertIn("did not accept the webhook subscriptions", wizard.message)
+        self.assertIn("refused the credentials", wizard.message)

@@ -1,0 +1,204 @@
+"""Webhook ingest benchmark: a real `odoo-bin` with 2 HTTP workers and a cron worker,
+bursts of signed deliveries from a few concurrent client threads on loopback, answer
+latency p50 / p99 and events/s, then every event processed exactly once.
+
+    ~/.cache/shopify_sync/venv/bin/python tools/bench/bench_webhooks.py [--json]
+        [--deliveries 1200] [--bursts 4] [--threads 4] [--duplicates 0.05]
+
+Targets: >= 100 deliveries/s answered, p99 <= 250 ms. Some deliveries are sent twice
+(Shopify delivers at least once): the inbox must store each webhook id once and the
+cron must process each stored event once (attempts = 1, final state).
+Signatures are computed here with the standard library (HMAC-SHA256 of the raw body
+with the store's client secret), independently of the addon's own code.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import random
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Harness, Metric, base_arguments, report  # noqa: E402
+
+TOPIC = "products/update"
+TARGET_RATE = 100.0
+TARGET_P99_MS = 250.0
+PROCESS_TIMEOUT = 300  # seconds the cron may take to drain the inbox
+REQUEST_TIMEOUT = 10
+
+
+def sign(body, secret):
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    return base64.b64encode(digest).decode()
+
+
+def make_delivery(n, domain, secret):
+    product_id = 7_000_000 + n
+    body = json.dumps(
+        {
+            "id": product_id,
+            "admin_graphql_api_id": "gid://shopify/Product/%d" % product_id,
+            "title": "Bench product %d" % n,
+            "updated_at": "2026-11-01T10:00:00Z",
+            "variants": [],
+        }
+    ).encode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": TOPIC,
+        "X-Shopify-Shop-Domain": domain,
+        "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+        "X-Shopify-Event-Id": str(uuid.uuid4()),
+        "X-Shopify-Triggered-At": "2026-11-01T10:00:00Z",
+        "X-Shopify-API-Version": "2026-10",
+        "X-Shopify-Hmac-Sha256": sign(body, secret),
+    }
+    return body, headers
+
+
+def send_burst(url, deliveries, threads):
+    """Send `deliveries` from `threads` keep-alive clients; return (latencies, codes,
+    seconds)."""
+    latencies, codes, lock = [], [], threading.Lock()
+    chunks = [deliveries[i::threads] for i in range(threads)]
+    start_gate = threading.Barrier(threads + 1)
+
+    def worker(chunk):
+        session = requests.Session()
+        start_gate.wait()
+        for body, headers in chunk:
+            t0 = time.perf_counter()
+            try:
+                code = session.post(
+                    url, data=body, headers=headers, timeout=REQUEST_TIMEOUT
+                ).status_code
+            except requests.RequestException:
+                code = 0
+            elapsed = time.perf_counter() - t0
+            with lock:
+                latencies.append(elapsed)
+                codes.append(code)
+        session.close()
+
+    workers = [threading.Thread(target=worker, args=(c,)) for c in chunks]
+    for w in workers:
+        w.start()
+    start_gate.wait()
+    t0 = time.perf_counter()
+    for w in workers:
+        w.join()
+    return latencies, codes, time.perf_counter() - t0
+
+
+def percentile(values, pct):
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered)) - 1))
+    return ordered[index]
+
+
+def inbox_counts(h, store_id):
+    with h.env(commit=False) as env:
+        env.cr.execute(
+            """SELECT state, attempts, count(*), count(DISTINCT webhook_id)
+                 FROM shopify_webhook_event WHERE store_id = %s
+                GROUP BY state, attempts""",
+            (store_id,),
+        )
+        return env.cr.fetchall()
+
+
+def main():
+    parser = base_arguments(__doc__.split("\n\n")[0])
+    parser.add_argument("--deliveries", type=int, default=1200)
+    parser.add_argument("--bursts", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--duplicates", type=float, default=0.05)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    deliveries = max(1, min(args.deliveries, 20000))  # bounded on purpose
+    rng = random.Random(args.seed)
+
+    with Harness(db=args.db, template=args.template, keep_db=args.keep_db) as h:
+        ((store_id, shop),) = h.create_stores(1, prefix="hooks")
+        h.start_server(workers=2, cron_threads=1)
+        url = "http://127.0.0.1:%d/shopify/webhook/%d" % (h.server_port, store_id)
+
+        # Warm up each worker (registry, routing) outside the measurement.
+        warm = [
+            make_delivery(-i - 1, shop.domain, shop.client_secret) for i in range(20)
+        ]
+        send_burst(url, warm, args.threads)
+
+        unique = [
+            make_delivery(n, shop.domain, shop.client_secret) for n in range(deliveries)
+        ]
+        sent = list(unique)
+        sent += rng.sample(unique, int(len(unique) * args.duplicates))
+        rng.shuffle(sent)
+        latencies, codes, seconds = [], [], 0.0
+        per_burst = -(-len(sent) // args.bursts)
+        first_sent = time.monotonic()
+        for b in range(args.bursts):
+            chunk = sent[b * per_burst : (b + 1) * per_burst]
+            if not chunk:
+                break
+            lat, cod, took = send_burst(url, chunk, args.threads)
+            latencies += lat
+            codes += cod
+            seconds += took
+            time.sleep(0.5)  # a pause between bursts, as Shopify's traffic has
+
+        # Wait for the processing cron (woken by the deliveries' trigger).
+        expected = len(unique) + len(warm)
+        deadline = time.monotonic() + PROCESS_TIMEOUT
+        while time.monotonic() < deadline:
+            rows = inbox_counts(h, store_id)
+            if sum(r[2] for r in rows if r[0] != "pending") >= expected:
+                break
+            time.sleep(0.5)
+        drained = time.monotonic() - first_sent
+        rows = inbox_counts(h, store_id)
+
+    stored = sum(r[2] for r in rows)
+    final = sum(r[2] for r in rows if r[0] in ("done", "ignored"))
+    once = sum(r[2] for r in rows if r[0] in ("done", "ignored") and r[1] == 1)
+    bad_codes = len([c for c in codes if c != 200])
+    rate = len(sent) / seconds if seconds else 0.0
+    p50 = percentile(latencies, 50) * 1000
+    p99 = percentile(latencies, 99) * 1000
+    metrics = [
+        Metric("deliveries answered / s", ">= %d" % TARGET_RATE, round(rate, 1),
+               rate >= TARGET_RATE, "/s"),
+        Metric("answer p50", "-", round(p50, 1), None, " ms"),
+        Metric("answer p99", "<= %d ms" % TARGET_P99_MS, round(p99, 1),
+               p99 <= TARGET_P99_MS, " ms"),
+        Metric("answers not 200", "0", bad_codes, bad_codes == 0),
+        Metric("events stored (unique webhook ids)", "= %d" % expected, stored,
+               stored == expected),
+        Metric("events processed exactly once", "= %d" % expected, once,
+               once == expected and final == expected),
+        Metric("inbox drained after first delivery", "-", round(drained, 1), None,
+               " s"),
+    ]  # fmt: skip
+    extra = {
+        "notes": [
+            "%d deliveries (%d duplicates) in %d bursts from %d threads, "
+            "2 HTTP workers + 1 cron worker; inbox states: %s"
+            % (len(sent), len(sent) - len(unique), args.bursts, args.threads,
+               ", ".join("%s/attempts=%s: %d" % (r[0], r[1], r[2]) for r in rows)),
+        ]
+    }  # fmt: skip
+    ok = report(metrics, title="webhook ingest", as_json=args.json, extra=extra)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""Order import benchmark: 3 connected stores sharing one warehouse, orders of 5 lines
+placed in store A of the emulator, delivered to Odoo's inbox like the controller does,
+imported by the webhook cron, then pushed to every store.
+
+    ~/.cache/shopify_sync/venv/bin/python tools/bench/bench_orders.py [--json]
+        [--orders 50] [--latency-orders 20] [--template shopify_tmpl]
+
+Measures
+- orders/s: a burst of `--orders` orders/create events processed by the inbox cron
+  (parse, lock, partner, lines, taxes, totals check, confirmation, reservation);
+- webhook -> SO confirmed -> all stores updated: for `--latency-orders` orders one at
+  a time, from the delivery stored in the inbox to stores B and C showing the lower
+  quantity after the push cron (p50 / p95);
+- exactly one SO per order, and store A not decremented twice.
+Targets: >= 5 orders/s, p95 <= 3 s.
+"""
+
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _harness import Harness, Metric, base_arguments, report  # noqa: E402
+
+SKUS = ["BENCH-ORD-%d" % n for n in range(1, 6)]
+STOCK = 100000
+TARGET_RATE = 5.0
+TARGET_P95 = 3.0
+
+
+def percentile(values, pct):
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(pct / 100 * len(ordered) + 0.5) - 1))
+    return ordered[index]
+
+
+def setup(h):
+    stores = h.create_stores(3, prefix="bench-orders")
+    with h.env() as env:
+        warehouse = env["stock.warehouse"].search([], limit=1)
+        for sku in SKUS:
+            product = env["product.product"].create(
+                {
+                    "name": "Bench %s" % sku,
+                    "default_code": sku,
+                    "detailed_type": "product",
+                }
+            )
+            env["stock.quant"]._update_available_quantity(
+                product, warehouse.lot_stock_id, STOCK
+            )
+    locations = []
+    for _store_id, shop in stores:
+        locations.append(shop.add_location("Main"))
+        for sku in SKUS:
+            shop.add_product("Bench %s" % sku, [{"sku": sku, "price": "12.50"}])
+    with h.env() as env:
+        for store_id, _shop in stores:
+            store = env["shopify.store"].browse(store_id)
+            store._shopify_fetch_locations()
+            store._shopify_match_products()
+    with h.env() as env:
+        env["shopify.inventory.level"]._cron_push_inventory()
+    return stores, locations
+
+
+def place(shop, location, n):
+    return shop.place_order(
+        [{"sku": sku, "quantity": 1 + (n + i) % 3} for i, sku in enumerate(SKUS)],
+        location=location,
+        customer={"email": "bench%d@example.com" % (n % 7), "first_name": "Bench"},
+        shipping={"title": "Standard", "price": "4.90"},
+        discounts=[{"code": "BENCH10", "type": "percentage", "value": 10}],
+    )
+
+
+def deliver(env, store_id, payload):
+    store = env["shopify.store"].browse(store_id)
+    env["shopify.webhook.event"]._shopify_store_delivery(
+        store, "orders/create", str(uuid.uuid4()), json.dumps(payload), payload
+    )
+
+
+def shown(shop, location, sku):
+    var = shop.variant_by_sku(sku)
+    level = shop.level("gid://shopify/InventoryItem/%s" % var["item_id"], location)
+    return level["available"]
+
+
+def main():
+    parser = base_arguments(__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=50)
+    parser.add_argument("--latency-orders", type=int, default=20)
+    args = parser.parse_args()
+    with Harness(db=args.db, template=args.template, keep_db=args.keep_db) as h:
+        stores, locations = setup(h)
+        (a_id, shop_a), others = stores[0], stores[1:]
+        loc_a = locations[0]
+
+        # --- throughput: a burst of orders, imported by the inbox cron -------------
+        payloads = [place(shop_a, loc_a, n) for n in range(args.orders)]
+        with h.env() as env:
+            for payload in payloads:
+                deliver(env, a_id, payload)
+        started = time.monotonic()
+        with h.env() as env:
+            while env["shopify.webhook.event"]._cron_process_webhook_events(limit=500):
+                pass
+        elapsed = time.monotonic() - started
+        rate = args.orders / elapsed if elapsed else float("inf")
+        with h.env() as env:
+            env["shopify.inventory.level"]._cron_push_inventory()
+
+        # --- latency: delivery -> SO confirmed -> B and C updated ----------------
+        latencies, import_times = [], []
+        for n in range(args.latency_orders):
+            payload = place(shop_a, loc_a, 1000 + n)
+            want = [
+                shown(shop, locations[i + 1], SKUS[0])
+                for i, (_s, shop) in enumerate(others)
+            ]
+            qty = payload["line_items"][0]["quantity"]
+            t0 = time.monotonic()
+            with h.env() as env:
+                deliver(env, a_id, payload)
+            with h.env() as env:
+                env["shopify.webhook.event"]._cron_process_webhook_events(limit=50)
+            with h.env() as env:
+                so = env["sale.order"].search(
+                    [("shopify_order_gid", "=", payload["admin_graphql_api_id"])]
+                )
+                confirmed = so.state == "sale"
+            import_times.append(time.monotonic() - t0)
+            with h.env() as env:
+                env["shopify.inventory.level"]._cron_push_inventory()
+            now = [
+                shown(shop, locations[i + 1], SKUS[0])
+                for i, (_s, shop) in enumerate(others)
+            ]
+            updated = all(b == w - qty for b, w in zip(now, want, strict=True))
+            latencies.append(
+                time.monotonic() - t0 if confirmed and updated else float("inf")
+            )
+
+        with h.env() as env:
+            orders = env["sale.order"].search([("shopify_store_id", "=", a_id)])
+            total = args.orders + args.latency_orders
+            one_each = (
+                len(orders) == total
+                and len(set(orders.mapped("shopify_order_gid"))) == total
+            )
+            confirmed = sum(1 for so in orders if so.state == "sale")
+            attention = sum(1 for so in orders if so.shopify_needs_attention)
+        a_shown = shown(shop_a, loc_a, SKUS[0])
+        b_shown = shown(others[0][1], locations[1], SKUS[0])
+
+    p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
+    import_p95 = percentile(import_times, 95)
+    metrics = [
+        Metric(
+            "orders imported / s (5 lines)",
+            ">= %g" % TARGET_RATE,
+            round(rate, 2),
+            rate >= TARGET_RATE,
+        ),
+        Metric(
+            "webhook -> SO confirmed -> stores updated p50",
+            "-",
+            round(p50, 3),
+            None,
+            " s",
+        ),
+        Metric(
+            "webhook -> SO confirmed -> stores updated p95",
+            "<= %g s" % TARGET_P95,
+            round(p95, 3),
+            p95 <= TARGET_P95,
+            " s",
+        ),
+        Metric(
+            "  of which webhook -> SO confirmed p95",
+            "-",
+            round(import_p95, 3),
+            None,
+            " s",
+        ),
+        Metric("one SO per order", "= %d" % total, len(orders), one_each),
+        Metric(
+            "confirmed, none needing attention",
+            "= %d" % total,
+            confirmed,
+            confirmed == total and not attention,
+        ),
+        Metric(
+            "store A = store B (A not decremented twice)",
+            "equal",
+            "%s / %s" % (a_shown, b_shown),
+            a_shown == b_shown,
+        ),
+    ]
+    ok = report(
+        metrics,
+        title="order import",
+        as_json=args.json,
+        extra={"orders": args.orders, "latency_orders": args.latency_orders},
+    )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,3 +14,4 @@ from . import test_store_edits
 from . import test_reconcile
 from . import test_chaos
 from . import test_tours
+from . import test_order_e2e

@@ -13,6 +13,7 @@ holding any lock, then clears `dirty` only where `dirty_seq` is still the claime
 a stock change committed while the call was in flight keeps its level dirty.
 """
 
+import datetime
 import logging
 import threading
 import time
@@ -333,6 +334,11 @@ class ShopifyInventoryLevel(models.Model):
             if data.get(_TRIGGER_FLAG):
                 return
             data[_TRIGGER_FLAG] = True
+            # Not fields.Datetime.now(): truncated to the second, a trigger made
+            # while the cron runs can be older than the run's start, and Odoo deletes
+            # such triggers when the run ends (the change would wait for the
+            # safety-net interval).
+            at = datetime.datetime.utcnow()
         cron = self.env.ref(PUSH_CRON_XMLID, raise_if_not_found=False)
         if cron:
             cron.sudo()._trigger(at=at)
@@ -492,8 +498,8 @@ class ShopifyInventoryLevel(models.Model):
         first = self.env.cr.fetchone()[0]
         if first is None:
             return
-        now = fields.Datetime.now()
-        self._shopify_trigger_push(at=first if first > now else now)
+        now = datetime.datetime.utcnow()
+        self._shopify_trigger_push(at=first if first > now else None)
 
     @api.model
     def _shopify_push_client(self, store, run):

@@ -15,3 +15,5 @@ from . import test_reconcile
 from . import test_chaos
 from . import test_tours
 from . import test_order_e2e
+from . import test_product_matching
+from . import test_locations

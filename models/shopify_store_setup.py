@@ -77,6 +77,20 @@ class ShopifyStore(models.Model):
     )
     health_message = fields.Text(compute="_compute_health")
     webhook_oldest_pending_at = fields.Datetime(compute="_compute_health")
+    throttle_text = fields.Char(
+        string="API Bucket Seen",
+        compute="_compute_throttle_text",
+        help="Points left / bucket size in Shopify's last answer (rate limit).",
+    )
+
+    @api.depends("throttle_available", "throttle_maximum")
+    def _compute_throttle_text(self):
+        for store in self:
+            store.throttle_text = (
+                "%d / %d" % (store.throttle_available, store.throttle_maximum)
+                if store.throttle_maximum
+                else False
+            )
 
     # ------------------------------------------------------------------ health
     @api.model

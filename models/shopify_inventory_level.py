@@ -20,6 +20,8 @@ import time
 from collections import defaultdict
 from datetime import timedelta
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -155,6 +157,19 @@ class ShopifyInventoryLevel(models.Model):
              WHERE dirty AND active
             """
         )
+        # Dirty marks of stock changes, absorbed into `dirty` by the push. Stock
+        # transactions only INSERT here: updating level rows that the push updates too
+        # would make them fail with serialization errors (REPEATABLE READ) whenever
+        # a push finished during them. No foreign key: its KEY SHARE lock would make
+        # a stock move wait for the push's claim.
+        self.env.cr.execute(
+            """
+            CREATE TABLE IF NOT EXISTS shopify_inventory_level_mark (
+                id BIGSERIAL PRIMARY KEY,
+                level_id INTEGER NOT NULL
+            )
+            """
+        )
 
     @api.depends("dirty", "classification_needed", "last_error")
     def _compute_state(self):
@@ -261,7 +276,8 @@ class ShopifyInventoryLevel(models.Model):
     def _shopify_mark_dirty(self, products, locations=None):
         """Mark dirty every level of `products` whose Odoo location is one of
         `locations` or a parent of one (None: every location). Same transaction as
-        the caller (a rollback drops the mark and the trigger); one SQL UPDATE.
+        the caller (a rollback drops the mark and the trigger); one INSERT of
+        marks that the push absorbs (`_shopify_absorb_marks`).
         Returns the number of levels marked."""
         product_ids = _ids(products)
         if not product_ids:
@@ -276,10 +292,8 @@ class ShopifyInventoryLevel(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE shopify_inventory_level
-                   SET dirty = TRUE,
-                       dirty_seq = COALESCE(dirty_seq, 0) + 1,
-                       dirty_since = COALESCE(dirty_since, now() AT TIME ZONE 'UTC')
+                INSERT INTO shopify_inventory_level_mark (level_id)
+                SELECT id FROM shopify_inventory_level
                  WHERE product_id IN %s AND active %s
                 """,
                 tuple(product_ids),
@@ -288,9 +302,36 @@ class ShopifyInventoryLevel(models.Model):
         )
         marked = self.env.cr.rowcount
         if marked:
-            self.invalidate_model(["dirty", "dirty_seq", "dirty_since"])
             self._shopify_trigger_push()
         return marked
+
+    @api.model
+    def _shopify_absorb_marks(self):
+        """Turn the committed stock-change marks into `dirty` levels (push side).
+        Returns the number of levels marked. A concurrent absorber (the cron and
+        "Sync now") makes this a no-op: the marks stay for the next run."""
+        self.env.flush_all()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    """
+                    WITH marks AS (
+                        DELETE FROM shopify_inventory_level_mark RETURNING level_id
+                    )
+                    UPDATE shopify_inventory_level
+                       SET dirty = TRUE, dirty_seq = COALESCE(dirty_seq, 0) + 1,
+                           dirty_since = COALESCE(dirty_since, %s)
+                     WHERE id IN (SELECT level_id FROM marks) AND active
+                    """,
+                    [fields.Datetime.now()],
+                    log_exceptions=False,
+                )
+        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
+            return 0
+        absorbed = self.env.cr.rowcount
+        if absorbed:
+            self.invalidate_model(["dirty", "dirty_seq", "dirty_since"])
+        return absorbed
 
     def _shopify_mark_levels_dirty(self, reset_backoff=False):
         """Mark these levels dirty (by id)."""
@@ -450,6 +491,7 @@ class ShopifyInventoryLevel(models.Model):
         if not stores:
             return {}
         self.sudo()._shopify_sync_levels(stores)
+        self.sudo()._shopify_absorb_marks()
         if auto_commit:
             # New levels become visible (and claimable) for the per-batch commits.
             self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -462,7 +504,10 @@ class ShopifyInventoryLevel(models.Model):
                 summary = self.sudo()._shopify_push_store(store, auto_commit, cache)
                 results[store.id] = _merge_summaries(results.get(store.id), summary)
                 progressed |= bool(summary["written"] or summary["stale"])
-            if not (progressed and self._shopify_has_due(stores)):
+            if not progressed:
+                break
+            self.sudo()._shopify_absorb_marks()
+            if not self._shopify_has_due(stores):
                 break
         self._shopify_schedule_next(stores)
         return results
@@ -480,6 +525,9 @@ class ShopifyInventoryLevel(models.Model):
             """,
             [tuple(stores.ids), fields.Datetime.now()],
         )
+        if self.env.cr.fetchone():
+            return True
+        self.env.cr.execute("SELECT 1 FROM shopify_inventory_level_mark LIMIT 1")
         return bool(self.env.cr.fetchone())
 
     @api.model
@@ -496,6 +544,9 @@ class ShopifyInventoryLevel(models.Model):
             [fields.Datetime.now(), tuple(stores.ids)],
         )
         first = self.env.cr.fetchone()[0]
+        self.env.cr.execute("SELECT 1 FROM shopify_inventory_level_mark LIMIT 1")
+        if self.env.cr.fetchone():
+            first = datetime.datetime.utcnow()  # marks committed during the run
         if first is None:
             return
         now = datetime.datetime.utcnow()
@@ -667,7 +718,7 @@ class ShopifyInventoryLevel(models.Model):
                AND (lv.next_attempt_at IS NULL OR lv.next_attempt_at <= %s)
              ORDER BY lv.id
              LIMIT %s
-               FOR UPDATE OF lv SKIP LOCKED
+               FOR NO KEY UPDATE OF lv SKIP LOCKED
             """,
             [store.id, fields.Datetime.now(), CLAIM_LIMIT],
         )
@@ -903,18 +954,44 @@ class ShopifyInventoryLevel(models.Model):
             values,
         )
 
-    def _shopify_resend_pending(self, run):
-        """Resend every due uncertain batch of the store, exactly as it was sent."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            """
-            SELECT DISTINCT pending_batch_key FROM shopify_inventory_level
-             WHERE store_id = %s AND active AND pending_batch_key IS NOT NULL
-               AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
-            """,
-            [run.store.id, fields.Datetime.now()],
-        )
-        keys = [row[0] for row in self.env.cr.fetchall()]
+    def _shopify_settle_pending(self):
+        """Resend now (same keys, backoff ignored) the uncertain batches of these
+        levels. Call it before reading them for classification: an uncertain write
+        may have been applied, and its effect must not be taken for a store edit.
+        Returns the levels still pending (the resend failed again)."""
+        pending = self.filtered("pending_batch_key")
+        for store in pending.store_id:
+            run = _PushRun(store, None, _auto_commit_allowed(self.env))
+            try:
+                run.client = self._shopify_push_client(store, run)
+                keys = pending.filtered(lambda lv, s=store: lv.store_id == s).mapped(
+                    "pending_batch_key"
+                )
+                self._shopify_resend_pending(run, keys=set(keys))
+            except ShopifyError as exc:
+                _logger.info(
+                    "Shopify pending writes of %s not settled: %s", store.name, exc
+                )
+            finally:
+                if run.client:
+                    run.client.close()
+        return self.filtered("pending_batch_key")
+
+    def _shopify_resend_pending(self, run, keys=None):
+        """Resend every due uncertain batch of the store (or the batches `keys`,
+        due or not), exactly as it was sent."""
+        if keys is None:
+            self.env.flush_all()
+            self.env.cr.execute(
+                """
+                SELECT DISTINCT pending_batch_key FROM shopify_inventory_level
+                 WHERE store_id = %s AND active AND pending_batch_key IS NOT NULL
+                   AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
+                """,
+                [run.store.id, fields.Datetime.now()],
+            )
+            keys = [row[0] for row in self.env.cr.fetchall()]
+        keys = sorted(keys)
         for key in keys:
             levels = self.search(
                 [("store_id", "=", run.store.id), ("pending_batch_key", "=", key)]

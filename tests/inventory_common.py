@@ -113,6 +113,11 @@ class InventoryCommon(ShopifyCommon):
     def _write_counts(self):
         return [len(self._writes(shop)) for shop in self.shops]
 
+    def _dirty(self, levels):
+        """Levels dirty once the pending stock-change marks are absorbed."""
+        self.Level._shopify_absorb_marks()
+        return levels.filtered("dirty")
+
     def _levels(self, product=None, store=None):
         domain = []
         if product:

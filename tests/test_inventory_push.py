@@ -73,7 +73,7 @@ class TestInventoryPush(InventoryCommon):
             self.env.ref("stock.stock_location_suppliers"),
             self.stock,
         )
-        self.assertTrue(self._levels(self.p1).filtered("dirty"))
+        self.assertTrue(self._dirty(self._levels(self.p1)))
         self._push()
         self.assertEqual(self._shown_everywhere("INV-1"), [15, 15, 15])
         self.assertEqual(self._shown(2, "INV-1", second=True), 3, "other warehouse")
@@ -153,10 +153,10 @@ class TestInventoryPush(InventoryCommon):
         triggers = Trigger.search_count([("cron_id", "=", cron.id)])
         with self.env.cr.savepoint(flush=True) as savepoint:
             self.Quant._update_available_quantity(self.p1, self.stock, 1)
-            self.assertEqual(len(self._levels(self.p1).filtered("dirty")), 3)
+            self.assertEqual(len(self._dirty(self._levels(self.p1))), 3)
             savepoint.rollback()
         self.Level.invalidate_model()
-        self.assertFalse(self._levels().filtered("dirty"), "rollback drops the mark")
+        self.assertFalse(self._dirty(self._levels()), "rollback drops the mark")
         self.env.cr.precommit.data.pop("shopify_sync.push_triggered", None)
         for _i in range(50):
             self.Quant._update_available_quantity(self.p1, self.stock, 1)
@@ -168,7 +168,7 @@ class TestInventoryPush(InventoryCommon):
         # The stock change and its dirty mark are committed, the cron never ran.
         self.Quant._update_available_quantity(self.p1, self.stock, 7)
         levels = self._levels(self.p1, self.stores[0])
-        self.assertTrue(levels.filtered("dirty"))
+        self.assertTrue(self._dirty(levels))
         # The next run pushes it.
         self._push()
         self.assertEqual(self._shown_everywhere("INV-1"), [17, 17, 17])
@@ -372,3 +372,21 @@ class TestInventoryPush(InventoryCommon):
         self.assertEqual(len(logs) - count, 3)
         self.assertIn("1 written", logs[0].message)
         self.assertIn("API calls", logs[0].message)
+
+    @mute_logger(CLIENT_LOGGER)
+    def test_settle_pending_before_a_fresh_read(self):
+        """The store-edit logic settles an uncertain write before reading the level:
+        resent now with its key, its effect is ours, not a store edit."""
+        shop = self.shops[1]
+        shop.inject("timeout", 6, apply="before")
+        self.Quant._update_available_quantity(self.p2, self.stock, 3)
+        self._push()
+        level = self._levels(self.p2, self.stores[1])
+        key = level.pending_batch_key
+        self.assertTrue(key)
+        shop.faults.clear()
+        self.assertFalse(level._shopify_settle_pending())
+        self.assertFalse(level.pending_batch_key)
+        self.assertEqual((level.seen_available, level.last_published_qty), (7, 7))
+        same = [m for m in self._writes(shop) if m["idempotency_key"] == key]
+        self.assertEqual(len([m for m in same if not m["result"]["replayed"]]), 1)

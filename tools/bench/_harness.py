@@ -333,7 +333,8 @@ class Harness:
         with self.env() as env:
             for _i in range(count):
                 self._store_seq += 1
-                handle = "%s-%d-%s" % (prefix, self._store_seq, self.db[-4:])
+                tail = "".join(c for c in self.db[-6:].lower() if c.isalnum())
+                handle = "%s-%d-%s" % (prefix, self._store_seq, tail)
                 domain = "%s.myshopify.com" % handle
                 shop = emulator.add_shop(
                     domain,

@@ -141,7 +141,7 @@ def _latency(h, stores, products, location, changes):
     loc_gid = {
         sid: shop.locations and next(iter(shop.locations)) for sid, shop in stores
     }
-    samples = []
+    samples, late = [], []
     for n in range(changes):
         product_id = products.ids[n]
         with h.registry.cursor() as cr:
@@ -170,9 +170,11 @@ def _latency(h, stores, products, location, changes):
                 break
             time.sleep(0.005)
         samples.append(time.monotonic() - committed)
+        if shown != [expected] * len(shown):
+            late.append("change %d: expected %s, shown %s" % (n, expected, shown))
         time.sleep(0.2)  # changes arrive one at a time
     h.stop_server()
-    return samples
+    return samples, late
 
 
 def main():
@@ -267,7 +269,9 @@ def main():
             "points/s restore), one store after the other" % (args.sample, rate)
         )
         # Latency of one change through a real server's cron thread.
-        samples = _latency(h, stores, products, location, args.changes)
+        samples, late = _latency(h, stores, products, location, args.changes)
+        notes.extend(late)
+        notes.append("latency samples (s): %s" % ", ".join("%.3f" % x for x in samples))
         p50 = statistics.median(samples)
         p95 = (
             statistics.quantiles(samples, n=20)[-1]

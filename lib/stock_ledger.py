@@ -15,8 +15,11 @@ restock lines) its snapshot already contains, and counts only the others:
   the level* (the caller's bracket), so that the read contains exactly the events the
   fetch returned.
 
-A snapshot taken without such a bracket (the first read of a level) has `accounted`
-None: its events are then split by time alone, the best that can be known.
+The first read of a level is bracketed too, and its `accounted` is every event the
+fetch returned there (`accounted=()`): a fulfilment in the very second of an
+unbracketed first read could only be guessed inside or outside it, and a wrong guess is
+a phantom manual edit of -f. `accounted` None (a snapshot of unknown contents) falls
+back to splitting the events by time, the best that can be known then.
 """
 
 from __future__ import annotations

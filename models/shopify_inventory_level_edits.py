@@ -24,7 +24,7 @@ from odoo.tools import float_compare, float_round
 
 from ..lib import payloads
 from ..lib.errors import ShopifyRetryableError
-from ..lib.stock import classify_level_change, snapshot_from_read
+from ..lib.stock import LevelRead, classify_level_change, snapshot_from_read
 from ..lib.stock_ledger import stock_events, unaccounted_activity
 
 _logger = logging.getLogger(__name__)
@@ -153,6 +153,80 @@ class ShopifyInventoryLevel(models.Model):
                     retry_after=5,
                 )
         return {"outcomes": outcomes, "stats": stats}
+
+    # ------------------------------------------------------------------ first reads
+    def _shopify_read_levels(self, run, levels):
+        """The push's first read of levels, bracketed like every classification.
+
+        A snapshot is only useful with its ledger (the fulfilments and restocks it
+        contains): timestamps have one-second precision, so a fulfilment in the very
+        second of an unbracketed first read cannot be placed before or after it, and
+        guessing wrong makes it a phantom manual edit of -f at the next
+        classification. So the plain read (and activation) is followed by an order
+        fetch and a second read; a level whose two reads agree keeps the snapshot
+        with the fetched events as its ledger, the others are read again."""
+        super()._shopify_read_levels(run, levels)
+        placeholders = levels.filtered("seen_at")
+        first = {lv.id: _read_of(lv) for lv in placeholders}
+        todo = placeholders
+        try:
+            for _attempt in range(BRACKET_ATTEMPTS):
+                todo, first = todo._shopify_settle_first_reads(run.client, first)
+                if not todo:
+                    return
+        except Exception:
+            # Never leave a snapshot without its ledger behind (the push would
+            # write from it): these levels are read first again.
+            todo.write({"seen_at": False})
+            raise
+        # Kept changing while read: no snapshot yet, read first again later.
+        todo.write({"seen_at": False})
+        todo._shopify_level_error(
+            "the level kept changing while read; read again", retry_after=5
+        )
+
+    def _shopify_settle_first_reads(self, client, first):
+        """One bracket over first reads {level id: LevelRead}: fetch the store's
+        orders, read again; store the snapshot and its ledger where both reads
+        agree. Returns (levels still moving, their latest reads)."""
+        orders = self._shopify_fetch_orders(client)
+        after = self._shopify_read_now(client)
+        events = self._shopify_events(orders)
+        overlap = self._shopify_overlap()
+        moving, rows = self.browse(), []
+        for level in self:
+            read, before = after.get(level.id), first.get(level.id)
+            if (
+                read is None
+                or before is None
+                or _quantities(read) != _quantities(before)
+            ):
+                moving |= level
+                continue
+            _act, contained = unaccounted_activity(
+                events,
+                level.inventory_item_gid,
+                level.location_gid,
+                horizon=read.as_of - overlap,
+                accounted=(),
+            )
+            rows.append(
+                (
+                    level.id,
+                    *_quantities(read),
+                    read.as_of,
+                    json.dumps(sorted(contained)),
+                )
+            )
+        if rows:
+            self._shopify_bulk_update(
+                "seen_available = v.a, seen_on_hand = v.o, seen_committed = v.c, "
+                "seen_at = v.at, seen_activity = v.acc",
+                "(id, a, o, c, at, acc)",
+                "(%s::int, %s::int, %s::int, %s::int, %s::timestamp, %s::text)",
+                rows,
+            )
+        return moving, {lid: r for lid, r in after.items() if lid in moving.ids}
 
     # ------------------------------------------------------------------ reading
     def _shopify_lock_levels(self):
@@ -424,6 +498,13 @@ class ShopifyInventoryLevel(models.Model):
         # here too so the new number reaches every store even without them.
         self._shopify_mark_dirty(product, location)
         return applied
+
+
+def _read_of(level):
+    """The level's stored snapshot as a LevelRead."""
+    return LevelRead(
+        level.seen_available, level.seen_on_hand, level.seen_committed, level.seen_at
+    )
 
 
 def _quantities(read):

@@ -4,8 +4,12 @@ the real decision functions of lib.stock / lib.stock_push.
 Nothing here talks HTTP: Shopify levels follow the quantity rules of
 docs/stock-truth-notes (orders a->c, fulfilments leave c and o, refunds restock a and o,
 manual edits move a and o), the API can throttle, fail, time out or apply a write and
-lose the answer, webhooks are duplicated, reordered, delayed or dropped. The connector
-in the middle decides only through published_quantity, plan_push / batch_writes and
+lose the answer, webhooks are duplicated, reordered, delayed or dropped. Timestamps
+are coarse (several events share one, as with one-second datetimes), so, like the Odoo
+glue, the connector reads every level in a bracket (read, fetch stock events, read
+again) and keeps per level the ids of the events its snapshot contains
+(lib.stock_ledger) -- the first read included. The connector in the middle decides
+only through published_quantity, plan_push / batch_writes, unaccounted_activity and
 classify_level_change; the order import is abstract (one SO per order id, brought to
 the order's current state). `check_invariants` states I1-I6 independently of the
 connector's own arithmetic.
@@ -20,11 +24,11 @@ from dataclasses import dataclass
 from lib.stock import (
     LevelKey,
     LevelRead,
-    OrderActivity,
     classify_level_change,
     published_quantity,
     snapshot_from_read,
 )
+from lib.stock_ledger import StockEvent, unaccounted_activity
 from lib.stock_push import batch_writes, plan_push
 
 SKUS = ("SKU-A", "SKU-B")
@@ -38,6 +42,15 @@ STORES = {
 WAREHOUSES = ("W1", "W2")
 INITIAL_ON_HAND = 6
 BATCH_SIZE = 3  # small, so batching is exercised on 10 levels
+# Timestamps are coarser than events, as Shopify's and Odoo's one-second datetimes are:
+# several events and reads share one timestamp, so a time window alone cannot say
+# whether a fulfilment is inside a read of the same second (lib.stock_ledger).
+TICKS_PER_STAMP = 4
+OVERLAP = 3  # stamps; ACTIVITY_OVERLAP of the Odoo glue
+
+
+def stamp(clock):
+    return clock // TICKS_PER_STAMP
 
 
 class Retryable(Exception):
@@ -72,7 +85,7 @@ class Shop:
         self.locations, self.accept_edits, self.buffer = locations, accept_edits, buffer
         self.levels = {}
         self.orders = {}
-        self.activity = []  # (time, sku, location, fulfilled, restocked)
+        self.activity = []  # (tick, sku, location, fulfilled, restocked)
         self.results = {}  # idempotency key -> first result
         self.edits = []  # (sku, location, d) applied by the merchant
 
@@ -145,19 +158,21 @@ class Shop:
     def read_level(self, sku, location):
         self.world.fault(write=False)
         a, c, o = self.levels[sku, location]
-        return LevelRead(a, o, c, self.world.clock)
+        return LevelRead(a, o, c, stamp(self.world.clock))
 
-    def activity_between(self, sku, location, since, until):
+    def events_since(self, since):
+        """Fulfilments and refund restocks of the orders updated since the stamp
+        `since` (inclusive: one-second timestamps), as lib.stock_ledger events."""
         self.world.fault(write=False)
-        f = r = 0
-        for t, s, loc, fq, rq in self.activity:
-            if s == sku and loc == location and since < t <= until:
-                f, r = f + fq, r + rq
-        return OrderActivity(fulfilled=f, restocked=r)
+        return [
+            StockEvent("%s-E%d" % (self.name, t), s, loc, fq, rq, stamp(t))
+            for t, s, loc, fq, rq in self.activity
+            if stamp(t) >= since
+        ]
 
     def orders_updated_since(self, since):
         self.world.fault(write=False)
-        return [o for o in self.orders.values() if o.updated_at > since]
+        return [o for o in self.orders.values() if stamp(o.updated_at) >= since]
 
     def set_quantities(self, quantities, key):
         """inventorySetQuantities(name: available) with changeFromQuantity and
@@ -280,6 +295,7 @@ class Connector:
     def __init__(self, world, naive=False):
         self.world, self.naive = world, naive
         self.snapshots = {}
+        self.ledgers = {}  # level -> ids of the stock events its snapshot contains
         self.dirty = set()
         self.to_read = set()
         self.outbox = []  # batches whose outcome is unknown: resent with the same key
@@ -397,34 +413,85 @@ class Connector:
             self.world.chaos["stale answer"] += 1
             self.to_read.update(i.level for i in batch.intents)
 
+    def bracketed_read(self, level, since):
+        """Read, fetch the store's stock events since `since`, read again: only
+        when both reads agree are the fetched events exactly those the read
+        contains. Returns (read, events) or None (read again later)."""
+        shop = self.world.shops[level.store]
+        read = shop.read_level(level.item, level.location)
+        events = shop.events_since(since)
+        again = shop.read_level(level.item, level.location)
+        if (read.available, read.on_hand, read.committed) != (
+            again.available,
+            again.on_hand,
+            again.committed,
+        ):
+            return None
+        return again, events
+
+    def first_read(self, level):
+        """A level's first snapshot, with its ledger (every event it contains):
+        without one, a fulfilment in the same second as the read could only be
+        guessed inside or outside it."""
+        got = self.bracketed_read(level, stamp(self.world.clock) - OVERLAP)
+        if got is None:
+            return False
+        read, events = got
+        _act, contained = unaccounted_activity(
+            events,
+            level.item,
+            level.location,
+            horizon=read.as_of - OVERLAP,
+            accounted=(),
+        )
+        self.snapshots[level] = snapshot_from_read(read)
+        self.ledgers[level] = contained
+        return True
+
     def _read_levels(self):
         pending = self._pending_levels()
         for level in sorted(self.to_read - pending):
             shop = self.world.shops[level.store]
+            snap = self.snapshots.get(level)
             try:
-                read = shop.read_level(level.item, level.location)
-                snap = self.snapshots.get(level)
-                since = snap.as_of if snap else read.as_of
-                activity = shop.activity_between(
-                    level.item, level.location, since, read.as_of
-                )
+                if snap is None:
+                    if self.first_read(level):
+                        self.to_read.discard(level)
+                        self.dirty.add(level)
+                    continue
+                got = self.bracketed_read(level, snap.as_of - OVERLAP)
             except Retryable:
                 continue
+            if got is None:
+                continue
+            read, events = got
             self.to_read.discard(level)
             self.dirty.add(level)
-            if snap is None:
-                self.snapshots[level] = snapshot_from_read(read)
-            elif self.naive:
+            if self.naive:
                 self._naive_apply(level, read.available)
                 self.snapshots[level] = snapshot_from_read(read, self.snapshots[level])
             else:
-                self._apply_change(level, snap, read, activity, shop)
+                self._apply_change(level, snap, read, events, shop)
 
-    def _apply_change(self, level, snap, read, activity, shop):
+    def _apply_change(self, level, snap, read, events, shop):
+        accounted = self.ledgers.get(level)
+        activity, contained = unaccounted_activity(
+            events,
+            level.item,
+            level.location,
+            horizon=snap.as_of - OVERLAP,
+            accounted=accounted,
+            snapshot_at=snap.as_of,
+        )
         change = classify_level_change(
             snap, read, activity, accept_edits=shop.accept_edits
         )
+        if change.stale_read:
+            if accounted is None:
+                self.ledgers[level] = contained
+            return
         self.snapshots[level] = change.snapshot
+        self.ledgers[level] = contained
         if change.needs_order_import:
             try:
                 orders = shop.orders_updated_since(snap.as_of)
@@ -475,10 +542,7 @@ class World:
             self.shops[name] = shop
         self.initial_on_hand = dict(self.odoo.on_hand)
         for level in self.all_levels():  # initial sync: read every level once
-            shop = self.shops[level.store]
-            self.connector.snapshots[level] = snapshot_from_read(
-                shop.read_level(level.item, level.location)
-            )
+            assert self.connector.first_read(level)
 
     # -- plumbing
     def tick(self):

@@ -153,6 +153,32 @@ def test_ignoring_fulfilments_fails(monkeypatch):
     assert failures >= 10
 
 
+def _fulfilled_in_the_second_of_the_first_read(forget_ledgers):
+    """s1 sells one unit and ships it within the second of the initial read, then
+    everything settles. `forget_ledgers`: the first snapshots carry no ledger, as an
+    unbracketed first read (a plain read of the level, no order fetch) leaves them."""
+    world = World(seed=3)
+    world.webhook_chaos = False
+    if forget_ledgers:
+        world.connector.ledgers.clear()
+    for op in [("order", 0, 0, 0, 1), ("fulfil", 0, 1), ("webhooks", 20), ("step",)]:
+        world.apply(op)
+    world.settle()
+    return check_invariants(world)
+
+
+def test_fulfilment_in_the_second_of_the_first_read_is_no_edit():
+    assert _fulfilled_in_the_second_of_the_first_read(forget_ledgers=False) == []
+
+
+def test_first_read_without_ledger_makes_a_phantom_edit():
+    """Without the ledger the fulfilment can only be placed by time; in the read's own
+    second it is taken as inside the read, and the unit that left on_hand becomes a
+    manual edit of -1 on top of the shipment (I1/I2): every first read is bracketed."""
+    problems = _fulfilled_in_the_second_of_the_first_read(forget_ledgers=True)
+    assert any(p.startswith("I1/I2") for p in problems), problems
+
+
 def test_keys_without_snapshot_version_fail(monkeypatch):
     """A key that ignores the snapshot version makes a later identical intent look like
     a replay: Shopify returns the old answer, the write never happens (I3 fails)."""

@@ -371,6 +371,7 @@ class ShopifyInventoryLevel(models.Model):
         """Wake the push cron, once per transaction for "now" (a trigger row per
         stock move would be 1,000 rows for 1,000 changes)."""
         data = self.env.cr.precommit.data
+        notify_now = False
         if at is None:
             if data.get(_TRIGGER_FLAG):
                 return
@@ -380,9 +381,15 @@ class ShopifyInventoryLevel(models.Model):
             # such triggers when the run ends (the change would wait for the
             # safety-net interval).
             at = datetime.datetime.utcnow()
+            notify_now = True
         cron = self.env.ref(PUSH_CRON_XMLID, raise_if_not_found=False)
         if cron:
-            cron.sudo()._trigger(at=at)
+            cron = cron.sudo()
+            cron._trigger(at=at)
+            if notify_now:
+                # Odoo wakes the cron workers only for triggers not later than its
+                # second-truncated "now"; ours is precise (see above): wake them.
+                self.env.cr.postcommit.add(cron._notifydb)
 
     # ------------------------------------------------------------------ levels set
     @api.model

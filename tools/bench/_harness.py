@@ -132,6 +132,9 @@ def base_arguments(description):
     parser.add_argument(
         "--keep-db", action="store_true", help="do not drop the database at the end"
     )
+    parser.add_argument(
+        "--log-level", default="warn", help="Odoo log level (in-process and server)"
+    )
     return parser
 
 

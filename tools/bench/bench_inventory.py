@@ -126,7 +126,7 @@ def _latency(h, stores, products, location, changes):
     from odoo import SUPERUSER_ID, api
 
     h.start_server(cron_threads=1)
-    time.sleep(3)  # let the cron thread settle on its first poll
+    time.sleep(15)  # the server runs every due cron once at start: let it finish
     items = {}
     with h.registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
@@ -184,7 +184,12 @@ def main():
     parser.add_argument("--changes", type=int, default=50)
     args = parser.parse_args()
     metrics, notes = [], []
-    with Harness(db=args.db, template=args.template, keep_db=args.keep_db) as h:
+    with Harness(
+        db=args.db,
+        template=args.template,
+        keep_db=args.keep_db,
+        odoo_log_level=args.log_level,
+    ) as h:
         stores = h.create_stores(STORES)
         with h.env() as env:
             products, location = _setup(h, env, stores, args.skus)

@@ -68,7 +68,6 @@ class ShopifyInventoryLevel(models.Model):
     )
     shopify_location_id = fields.Many2one(
         "shopify.location",
-        string="Shopify Location",
         required=True,
         ondelete="cascade",
         index=True,

@@ -15,6 +15,7 @@ published quantity of a few SKUs in every shop next to Odoo's, to watch them con
 """
 
 import argparse
+import contextlib
 import itertools
 import os
 import random
@@ -114,11 +115,9 @@ class Emulator:
 def wait_for(what, probe, seconds, pids=()):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        try:
-            if probe():
+        with contextlib.suppress(requests.RequestException, ValueError):
+            if probe():  # not answering yet: try again
                 return
-        except (requests.RequestException, ValueError):
-            pass
         for pid in pids:
             try:
                 os.kill(int(pid), 0)
@@ -376,7 +375,7 @@ def trickle(args):
                 report(emu, shops, catalogs, watch)
             time.sleep(args.interval)
     except KeyboardInterrupt:
-        pass
+        out("trickle stopped")
 
 
 def report(emu, shops, catalogs, skus):

@@ -13,7 +13,6 @@ class SaleOrder(models.Model):
 
     shopify_store_id = fields.Many2one(
         "shopify.store",
-        string="Shopify Store",
         index=True,
         readonly=True,
         copy=False,
@@ -34,7 +33,6 @@ class SaleOrder(models.Model):
         help="Legacy numeric id (as in the admin URL).",
     )
     shopify_updated_at = fields.Datetime(
-        string="Shopify Updated At",
         readonly=True,
         copy=False,
         help="updated_at of the last Shopify version applied: older deliveries "

@@ -67,7 +67,7 @@ class ShopifyInventoryLevel(models.Model):
         readonly=True,
     )
     shopify_location_id = fields.Many2one(
-        "shopify.location",
+        comodel_name="shopify.location",
         required=True,
         ondelete="cascade",
         index=True,

@@ -205,7 +205,11 @@ class ShopifyOrderImporter(models.AbstractModel):
         so = SaleOrder.create(values)
         self._shopify_fill(so, store, order)
         so.message_post(
-            body=_("Imported from Shopify store %s, order %s.", store.name, order.name)
+            body=_(
+                "Imported from Shopify store %(store)s, order %(order)s.",
+                store=store.name,
+                order=order.name,
+            )
         )
         return so
 

@@ -19,3 +19,4 @@ from . import shopify_webhook_event_products
 from . import shopify_inventory_level_edits
 from . import shopify_webhook_event_inventory
 from . import shopify_store_reconcile
+from . import shopify_store_health

@@ -593,7 +593,7 @@ class ShopifyInventoryLevel(models.Model):
         run.failed = True
         run.counts["errors"] += 1
         store = run.store
-        store.write({"consecutive_errors": store.consecutive_errors + 1})
+        store._shopify_health_record("add", consecutive_errors=1)
         retry_after = getattr(exc, "retry_after", None)
         self.env.flush_all()
         self.env.cr.execute(
@@ -634,17 +634,20 @@ class ShopifyInventoryLevel(models.Model):
             message=message,
             duration_ms=int(summary["wall_seconds"] * 1000),
         )
-        store_vals = {}
+        # Health bookkeeping after commit, never on the store row (concurrent
+        # pushes, imports and webhooks would fail each other's transactions).
+        store = run.store
         if not run.failed and (summary["written"] or summary["in_sync"]):
-            store_vals["last_push_at"] = fields.Datetime.now()
+            store._shopify_health_record(last_push_at=fields.Datetime.now())
             if not summary["errors"]:
-                store_vals["consecutive_errors"] = 0
+                store._shopify_health_record("set", consecutive_errors=0)
         throttle = getattr(run, "throttle", None) or {}
         if throttle.get("maximumAvailable"):
-            store_vals["throttle_available"] = throttle.get("currentlyAvailable") or 0
-            store_vals["throttle_maximum"] = throttle["maximumAvailable"]
-        if store_vals:
-            run.store.write(store_vals)
+            store._shopify_health_record(
+                "set",
+                throttle_available=throttle.get("currentlyAvailable") or 0,
+                throttle_maximum=throttle["maximumAvailable"],
+            )
         if run.touched_mappings:
             self._shopify_update_mappings(run.touched_mappings)
 
@@ -1052,7 +1055,7 @@ class ShopifyInventoryLevel(models.Model):
             run.counts["errors"] += 1
             run.failed = True
             levels._shopify_level_error(str(exc), retry_after=exc.retry_after)
-            run.store.write({"consecutive_errors": run.store.consecutive_errors + 1})
+            run.store._shopify_health_record("add", consecutive_errors=1)
             return "retry"
         except ShopifyUserError as exc:
             run.counts["errors"] += 1

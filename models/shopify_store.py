@@ -145,14 +145,15 @@ class ShopifyStore(models.Model):
         help="Defaults to the warehouse of the first mapped location.",
     )
 
-    # --- health -----------------------------------------------------------------------
-    last_webhook_at = fields.Datetime(readonly=True, copy=False)
-    last_push_at = fields.Datetime(readonly=True, copy=False)
-    last_order_import_at = fields.Datetime(readonly=True, copy=False)
-    last_reconcile_at = fields.Datetime(readonly=True, copy=False)
-    consecutive_errors = fields.Integer(readonly=True, copy=False)
-    throttle_available = fields.Float(readonly=True, copy=False)
-    throttle_maximum = fields.Float(readonly=True, copy=False)
+    # --- health: read from `shopify.store.health` (written after commit, never on
+    # this row: see models/shopify_store_health.py) --------------------------------
+    last_webhook_at = fields.Datetime(compute="_compute_shopify_bookkeeping")
+    last_push_at = fields.Datetime(compute="_compute_shopify_bookkeeping")
+    last_order_import_at = fields.Datetime(compute="_compute_shopify_bookkeeping")
+    last_reconcile_at = fields.Datetime(compute="_compute_shopify_bookkeeping")
+    consecutive_errors = fields.Integer(compute="_compute_shopify_bookkeeping")
+    throttle_available = fields.Float(compute="_compute_shopify_bookkeeping")
+    throttle_maximum = fields.Float(compute="_compute_shopify_bookkeeping")
 
     # --- relations --------------------------------------------------------------------
     location_ids = fields.One2many("shopify.location", "store_id", string="Locations")
@@ -174,6 +175,23 @@ class ShopifyStore(models.Model):
             "The safety buffer cannot be negative.",
         ),
     ]
+
+    def _compute_shopify_bookkeeping(self):
+        """Every column of the store's health row (one query for all stores)."""
+        health = self.env["shopify.store.health"].sudo()
+        columns = health._shopify_columns()
+        ids = [sid for sid in self._origin.ids if sid]
+        rows = health.search_fetch([("store_id", "in", ids)], ["store_id", *columns])
+        by_store = {row.store_id.id: row for row in rows}
+        for store in self:
+            row = by_store.get(store._origin.id, health.browse())
+            for column in columns:
+                store[column] = row[column]
+
+    def _shopify_health_record(self, mode="max", **vals):
+        """Record health bookkeeping (`last_push_at=now`...) for these stores after
+        the current transaction commits; `mode`: max (timestamps), set, add."""
+        self.env["shopify.store.health"].sudo()._shopify_record(self.ids, mode, vals)
 
     @api.depends("location_ids.stock_location_id")
     def _compute_warehouse_id(self):
@@ -266,20 +284,33 @@ class ShopifyStore(models.Model):
         """Secrets a webhook signature may be made with right now (current first)."""
         self.ensure_one()
         store = self.sudo()
-        current = (
-            store.legacy_api_secret
-            if store.auth_method == "legacy_token"
-            else store.client_secret
+        return _webhook_secrets(
+            store.auth_method,
+            store.client_secret,
+            store.legacy_api_secret,
+            store.previous_client_secret,
+            store.previous_secret_valid_until,
         )
-        secrets = [current] if current else []
-        if (
-            store.previous_client_secret
-            and store.previous_secret_valid_until
-            and store.previous_secret_valid_until > fields.Datetime.now()
-            and store.previous_client_secret not in secrets
-        ):
-            secrets.append(store.previous_client_secret)
-        return secrets
+
+    @api.model
+    def _shopify_webhook_auth(self, store_id):
+        """`(active, shop_domain, secrets)` of a store, or None when unknown.
+
+        The webhook route's only read of the store: one small query instead of
+        loading the record (computed fields, sudo, access checks) per delivery.
+        """
+        self.env.cr.execute(
+            """
+            SELECT active, shop_domain, auth_method, client_secret, legacy_api_secret,
+                   previous_client_secret, previous_secret_valid_until
+              FROM shopify_store WHERE id = %s
+            """,
+            (store_id,),
+        )
+        row = self.env.cr.fetchone()
+        if row is None:
+            return None
+        return row[0], row[1], _webhook_secrets(*row[2:])
 
     def _shopify_save_token(self, token, expires_at):
         """Cache a freshly obtained access token on the store.
@@ -345,3 +376,17 @@ def _to_naive_utc(value):
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
         return value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
     return value
+
+
+def _webhook_secrets(auth_method, current_secret, legacy_secret, previous, valid_until):
+    """The secrets valid now for webhook signatures (current first)."""
+    current = legacy_secret if auth_method == "legacy_token" else current_secret
+    secrets = [current] if current else []
+    if (
+        previous
+        and valid_until
+        and valid_until > fields.Datetime.now()
+        and previous not in secrets
+    ):
+        secrets.append(previous)
+    return secrets

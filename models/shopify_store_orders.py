@@ -167,8 +167,10 @@ class ShopifyStore(models.Model):
         vals = {"last_order_import_at": fields.Datetime.now()}
         if not stats["errors"] and not stats["busy"]:
             # Only a clean run moves the watermark: failed orders are fetched again.
+            # Recorded after commit (GREATEST): a lost touch only widens the next
+            # run's window.
             vals["last_reconcile_at"] = started
-        self.write(vals)
+        self._shopify_health_record("max", **vals)
         self.env["shopify.sync.log"]._log(
             store=self,
             direction="inbound",

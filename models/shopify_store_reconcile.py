@@ -29,14 +29,15 @@ def _auto_commit_allowed():
 class ShopifyStore(models.Model):
     _inherit = "shopify.store"
 
+    # Health bookkeeping: kept in `shopify.store.health`, written after commit.
     last_stock_reconcile_at = fields.Datetime(
-        string="Last Stock Reconcile", readonly=True, copy=False
+        string="Last Stock Reconcile", compute="_compute_shopify_bookkeeping"
     )
     last_stock_reconcile_corrections = fields.Integer(
-        string="Corrections (Last Reconcile)", readonly=True, copy=False
+        string="Corrections (Last Reconcile)", compute="_compute_shopify_bookkeeping"
     )
     last_stock_reconcile_summary = fields.Char(
-        string="Last Reconcile Result", readonly=True, copy=False
+        string="Last Reconcile Result", compute="_compute_shopify_bookkeeping"
     )
 
     def action_reconcile_inventory_now(self):
@@ -125,12 +126,11 @@ class ShopifyStore(models.Model):
             + stats["other_republished"]
             + stats["drift_written"]
         )
-        self.write(
-            {
-                "last_stock_reconcile_at": fields.Datetime.now(),
-                "last_stock_reconcile_corrections": corrections,
-                "last_stock_reconcile_summary": _summary(stats),
-            }
+        self._shopify_health_record(
+            "set",
+            last_stock_reconcile_at=fields.Datetime.now(),
+            last_stock_reconcile_corrections=corrections,
+            last_stock_reconcile_summary=_summary(stats),
         )
         self.env["shopify.sync.log"]._log(
             store=self,

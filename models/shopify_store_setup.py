@@ -358,11 +358,10 @@ class ShopifyStore(models.Model):
         """Remember the API bucket Shopify reported (health: throttle seen)."""
         status = (cost or {}).get("throttleStatus") or {}
         if status.get("maximumAvailable"):
-            self.sudo().write(
-                {
-                    "throttle_available": status.get("currentlyAvailable") or 0.0,
-                    "throttle_maximum": status["maximumAvailable"],
-                }
+            self._shopify_health_record(
+                "set",
+                throttle_available=status.get("currentlyAvailable") or 0.0,
+                throttle_maximum=status["maximumAvailable"],
             )
 
     @staticmethod

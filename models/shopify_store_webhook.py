@@ -68,11 +68,13 @@ def plan_subscriptions(subscriptions, url, path, topics=webhook_topics.TOPICS):
 class ShopifyStore(models.Model):
     _inherit = "shopify.store"
 
+    # Health bookkeeping: kept in `shopify.store.health`, written after commit.
     webhook_status = fields.Text(
-        readonly=True, copy=False, help="Result of the last webhook subscription check."
+        compute="_compute_shopify_bookkeeping",
+        help="Result of the last webhook subscription check.",
     )
     webhook_checked_at = fields.Datetime(
-        string="Webhooks Checked At", readonly=True, copy=False
+        string="Webhooks Checked At", compute="_compute_shopify_bookkeeping"
     )
     webhook_pending_count = fields.Integer(compute="_compute_webhook_counts")
     webhook_failed_count = fields.Integer(compute="_compute_webhook_counts")
@@ -147,8 +149,8 @@ class ShopifyStore(models.Model):
                 # Client errors never carry secrets (lib.errors contract).
                 message = "Webhook subscription check failed: %s" % (exc,)
                 errors[store.id] = message
-                store.sudo().write(
-                    {"webhook_status": message, "webhook_checked_at": now}
+                store._shopify_health_record(
+                    "set", webhook_status=message, webhook_checked_at=now
                 )
                 self.env["shopify.sync.log"]._log(
                     store=store,
@@ -163,7 +165,9 @@ class ShopifyStore(models.Model):
                     type(exc).__name__,
                 )
                 continue
-            store.sudo().write({"webhook_status": summary, "webhook_checked_at": now})
+            store._shopify_health_record(
+                "set", webhook_status=summary, webhook_checked_at=now
+            )
             self.env["shopify.sync.log"]._log(
                 store=store,
                 direction="outbound",

@@ -20,7 +20,7 @@ class ShopifyWebhookEvent(models.Model):
         _so, outcome = self.env["shopify.order.importer"]._shopify_import_payload(
             store, event._shopify_payload()
         )
-        store.sudo().last_order_import_at = self.env.cr.now()
+        store._shopify_health_record(last_order_import_at=self.env.cr.now())
         return "ignored" if outcome == "stale" else None
 
     def _shopify_handle_orders_create(self, event):

@@ -196,7 +196,9 @@ class TestStoreHealth(ShopifyCommon):
         return event
 
     def test_healthy_store(self):
-        self.store.last_webhook_at = self.now - timedelta(minutes=5)
+        self.store._shopify_health_record(
+            "set", last_webhook_at=self.now - timedelta(minutes=5)
+        )
         self.assertEqual(self.store.health_state, "ok")
         self.assertEqual(self.store.health_message, "Everything looks fine.")
 
@@ -211,7 +213,9 @@ class TestStoreHealth(ShopifyCommon):
         self.assertIn("Shopify refused it.", self.store.health_message)
 
     def test_webhook_silence_while_orders_expected(self):
-        self.store.last_webhook_at = self.now - timedelta(hours=30)
+        self.store._shopify_health_record(
+            "set", last_webhook_at=self.now - timedelta(hours=30)
+        )
         self.assertEqual(self.store.health_state, "warning")
         self.assertIn("No webhook received for 30 hours", self.store.health_message)
         # Not importing orders: silence is expected.
@@ -230,10 +234,10 @@ class TestStoreHealth(ShopifyCommon):
         self.assertEqual(self.store.health_state, "ok")
 
     def test_consecutive_errors(self):
-        self.store.consecutive_errors = 2
+        self.store._shopify_health_record("set", consecutive_errors=2)
         self.assertEqual(self.store.health_state, "warning")
         self.assertIn("2 call(s) to Shopify failed in a row", self.store.health_message)
-        self.store.consecutive_errors = 6
+        self.store._shopify_health_record("set", consecutive_errors=6)
         self.assertEqual(self.store.health_state, "error")
 
     def test_failed_events(self):

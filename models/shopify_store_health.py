@@ -117,15 +117,20 @@ class ShopifyStoreHealth(models.Model):
 
     # ------------------------------------------------------------------ apply
     @classmethod
+    def _shopify_write(cls, registry, ops):
+        """Apply `ops` in a short READ COMMITTED transaction of their own."""
+        with registry.cursor() as cr:
+            # Before any query of the transaction: upserts on a row another touch
+            # just committed then update the newest version instead of failing
+            # with a serialization error (REPEATABLE READ would).
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            cls._shopify_apply(cr, ops)
+
+    @classmethod
     def _shopify_flush(cls, registry, ops):
-        """Apply the queued changes in a short READ COMMITTED transaction."""
+        """The commit hook: `_shopify_write`, never failing the committed work."""
         try:
-            with registry.cursor() as cr:
-                # Before any query of the transaction: upserts on a row another
-                # touch just committed then update the newest version instead of
-                # failing with a serialization error (REPEATABLE READ would).
-                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-                cls._shopify_apply(cr, ops)
+            cls._shopify_write(registry, ops)
         except psycopg2.Error as exc:
             # Bookkeeping only (e.g. the store was deleted meanwhile): the business
             # work is committed already and must not look failed.

@@ -16,12 +16,17 @@ stores (unique webhook id per store), this model does the rest later:
 
 import json
 import logging
+import os
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+import psycopg2
+import psycopg2.sql
 from psycopg2 import errors as pg_errors
 
-from odoo import api, fields, models
+from odoo import api, fields, models, sql_db
+
+from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
 
 from ..lib import webhook_topics
 from ..lib.redact import redact
@@ -35,6 +40,38 @@ BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
 BATCH_SIZE = 20
 MAX_ERROR_LENGTH = 2000
+
+
+_WAKE_FLAG = "shopify_sync.webhook_cron_wake"
+_notify_lock = threading.Lock()
+_notify_cnx = {}  # "cnx": (pid, psycopg2 connection to the `postgres` database)
+
+
+def _notify_cron_workers(dbname):
+    """What `ir.cron._notifydb` does, on one connection kept per process.
+
+    Odoo's cron workers LISTEN on the `postgres` database, whose connections Odoo
+    never pools: `_notifydb` connects anew each time. A failure only delays the
+    run to the cron workers' next poll: the trigger row is committed already.
+    """
+    with _notify_lock:
+        pid, cnx = _notify_cnx.get("cnx", (None, None))
+        try:
+            if cnx is None or cnx.closed or pid != os.getpid():
+                _name, info = sql_db.connection_info_for("postgres")
+                cnx = psycopg2.connect(**info)
+                cnx.autocommit = True
+                _notify_cnx["cnx"] = (os.getpid(), cnx)
+            with cnx.cursor() as cr:
+                cr.execute(
+                    psycopg2.sql.SQL("SELECT {}('cron_trigger', %s)").format(
+                        psycopg2.sql.Identifier(ODOO_NOTIFY_FUNCTION)
+                    ),
+                    [dbname],
+                )
+        except psycopg2.Error as exc:
+            _notify_cnx.pop("cnx", None)
+            _logger.info("cron workers not notified: %s", type(exc).__name__)
 
 
 def _auto_commit_allowed():
@@ -216,9 +253,40 @@ class ShopifyWebhookEvent(models.Model):
 
     @api.model
     def _shopify_trigger_processing(self, at=None):
-        cron = self.env.ref(PROCESS_CRON_XMLID, raise_if_not_found=False)
-        if cron:
-            cron.sudo()._trigger(at=at)
+        """Wake the processing cron: one trigger row, one NOTIFY after commit.
+
+        Not `ir.cron._trigger()` for "now": its time is truncated to the second, so
+        a trigger made while the cron runs can be older than the run's start and
+        Odoo deletes it when the run ends (the event would wait for the interval);
+        and its wake-up opens a new PostgreSQL connection per call, the dearest
+        step of a webhook delivery. A precise time survives the run; the wake-up
+        goes through one kept connection per process (`_notify_cron_workers`).
+        """
+        if at is not None:
+            cron = self.env.ref(PROCESS_CRON_XMLID, raise_if_not_found=False)
+            if cron:
+                cron.sudo()._trigger(at=at)
+            return
+        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
+            PROCESS_CRON_XMLID, raise_if_not_found=False
+        )
+        if not cron_id:
+            return
+        self.env.cr.execute(
+            """
+            INSERT INTO ir_cron_trigger
+                   (cron_id, call_at, create_uid, write_uid, create_date, write_date)
+            SELECT id, %s, %s, %s, now() at time zone 'UTC', now() at time zone 'UTC'
+              FROM ir_cron WHERE id = %s AND active
+            """,
+            (datetime.utcnow(), self.env.uid, self.env.uid, cron_id),
+        )
+        if self.env.cr.rowcount:
+            data = self.env.cr.postcommit.data
+            if not data.get(_WAKE_FLAG):
+                data[_WAKE_FLAG] = True
+                dbname = self.env.cr.dbname
+                self.env.cr.postcommit.add(lambda: _notify_cron_workers(dbname))
 
     @api.model
     def _shopify_max_attempts(self):

@@ -17,3 +17,4 @@ from . import test_tours
 from . import test_order_e2e
 from . import test_product_matching
 from . import test_locations
+from . import test_store_health

@@ -203,9 +203,11 @@ class Harness:
             "--db_port=%s" % f["pg_port"],
             "--db_user=%s" % DB_USER,
             "--data-dir=%s" % f["data_dir"],
+            # -d without --db-filter: Odoo then serves this database only and does
+            # not list PostgreSQL's databases (a new connection) per sessionless
+            # request such as a webhook delivery.
             "-d",
             self.db,
-            "--db-filter=^%s$" % self.db,
         ]
 
     def _odoo_bin(self):

@@ -30,6 +30,10 @@ STORES = 3
 def _setup(h, env, stores, skus):
     """Catalogue in Odoo and in every shop, locations, SKU matching, stock."""
     t0 = time.monotonic()
+    # Setup is not measured: lift the shops' rate limit while the catalogue is read
+    # (Standard limits are restored before any measurement).
+    for _store_id, shop in stores:
+        shop.bucket.configure(maximum=1e9, restore_rate=1e9, available=1e9)
     codes = ["BENCH-%05d" % i for i in range(skus)]
     Product = env["product.product"].with_context(tracking_disable=True)
     products = Product.browse()
@@ -73,6 +77,8 @@ def _setup(h, env, stores, skus):
         [location.id, warehouse.company_id.id, tuple(products.ids)],
     )
     env.invalidate_all()
+    for _store_id, shop in stores:
+        shop.bucket.configure(maximum=2000, restore_rate=100, available=2000)
     sys.stderr.write("setup: %.0fs\n" % (time.monotonic() - t0))
     return products, location
 
@@ -125,6 +131,14 @@ def _latency(h, stores, products, location, changes):
     """Commit a quant change, wait until every shop shows the new number."""
     from odoo import SUPERUSER_ID, api
 
+    # Steady state: the daily / periodic crons (catalogue matching, reconcile...)
+    # already ran; postpone them so the one cron thread serves the push only.
+    with h.registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        push = env.ref("shopify_sync.ir_cron_shopify_push_inventory")
+        env["ir.cron"].search([("id", "!=", push.id)]).write(
+            {"nextcall": "2100-01-01 00:00:00"}
+        )
     h.start_server(cron_threads=1)
     time.sleep(15)  # the server runs every due cron once at start: let it finish
     items = {}
@@ -196,14 +210,18 @@ def main():
             products, location = _setup(h, env, stores, args.skus)
         Level_name = "shopify.inventory.level"
         # First sync: levels have no snapshot: read (and activate) then write.
+        # Counted, not timed: at Standard limits its reads alone are ~15 minutes of
+        # rate limit, so the shops' limits are lifted for it.
+        for _sid, shop in stores:
+            shop.bucket.configure(maximum=1e9, restore_rate=1e9, available=1e9)
         with h.env() as env:
-            t0 = time.monotonic()
             first = env[Level_name]._cron_push_inventory()
-            first_wall = time.monotonic() - t0
+        for _sid, shop in stores:
+            shop.bucket.configure(maximum=2000, restore_rate=100, available=2000)
         f = _sum_runs(first)
         notes.append(
-            "first sync (no snapshot yet: every level read, then written): %d calls, "
-            "%.0f points, %.1fs" % (f["calls"], f["points"], first_wall)
+            "first sync (no snapshot yet: every level read, then written; limits "
+            "lifted, not timed): %d calls, %.0f points" % (f["calls"], f["points"])
         )
         # Every product changes: a full push of N x 3 levels from known snapshots.
         with h.env() as env:

@@ -25,6 +25,7 @@ so the caller gets `ShopifyRetryableError` and decides (e.g. lists webhooks befo
 re-creating one).
 """
 
+import json
 import logging
 import random
 import threading
@@ -40,6 +41,7 @@ from . import API_VERSION, documents, inventory, order_graphql
 from .domain import normalize_shop_domain, validate_base_url_override
 from .errors import (
     ShopifyAuthError,
+    ShopifyBulkOperationError,
     ShopifyError,
     ShopifyGraphQLError,
     ShopifyRetryableError,
@@ -55,6 +57,23 @@ PAGE_SIZE = 250  # Shopify's maximum `first`
 # InventoryItems per levels query: ~3 points each keeps a query far below the 1000 cap.
 LEVELS_PER_QUERY = 100
 SKUS_PER_QUERY = 50
+# Above this many variants one bulk operation beats ~100+ paged calls (issue 5).
+BULK_THRESHOLD = 25000
+BULK_DONE = {"COMPLETED", "FAILED", "CANCELED", "EXPIRED"}
+# Bulk queries take no `first`/`after`: Shopify walks the whole connection itself.
+BULK_VARIANTS = """{
+  productVariants(query: %s) {
+    edges {
+      node {
+        id
+        sku
+        title
+        inventoryItem { id tracked }
+        product { id title }
+      }
+    }
+  }
+}"""
 _SKU_SPECIAL = set(" :\"'\\()")
 
 
@@ -384,6 +403,97 @@ class ShopifyClient:
             "ProductVariants", "productVariants", {"query": query}, page_size
         ):
             yield self._variant(node)
+
+    def variants_count(self, query="sku:*", limit=None):
+        """(count, exact) of the variants matching `query`. Shopify stops counting at
+        `limit` (None = no limit) and then answers AT_LEAST, i.e. exact=False."""
+        data = self.execute("ProductVariantsCount", {"query": query, "limit": limit})
+        count = data["productVariantsCount"]
+        return count["count"], count["precision"] == "EXACT"
+
+    def iter_all_variants(
+        self, query="sku:*", threshold=BULK_THRESHOLD, poll_interval=2.0, timeout=3600
+    ):
+        """Every variant, as `iter_variants` yields them: paged for a catalogue up to
+        `threshold` variants, one bulk operation above it."""
+        count, _ = self.variants_count(query, limit=threshold + 1)
+        if count > threshold:
+            _logger.info(
+                "Shopify %s: more than %d variants, reading them in bulk",
+                self.shop_domain,
+                threshold,
+            )
+            yield from self.iter_variants_bulk(
+                query, poll_interval=poll_interval, timeout=timeout
+            )
+        else:
+            yield from self.iter_variants(query=query)
+
+    def iter_variants_bulk(self, query="sku:*", poll_interval=2.0, timeout=3600):
+        """Every variant matching `query`, read by one bulk operation (a JSONL file)."""
+        # A JSON string literal is a valid GraphQL string literal.
+        operation = self.run_bulk_query(
+            BULK_VARIANTS % json.dumps(query),
+            poll_interval=poll_interval,
+            timeout=timeout,
+        )
+        for node in self._iter_jsonl(operation.get("url")):
+            yield self._variant(node)
+
+    def run_bulk_query(self, bulk_query, poll_interval=2.0, timeout=3600):
+        """Start a bulk query and poll it until it ends; the COMPLETED operation
+        {id, status, errorCode, objectCount, url}. `ShopifyBulkOperationError` when it
+        fails or outlasts `timeout` seconds; `ShopifyUserError` when Shopify refuses
+        it (e.g. OPERATION_IN_PROGRESS: one bulk query per app and shop at a time)."""
+        payload = self.execute("BulkOperationRunQuery", {"query": bulk_query})[
+            "bulkOperationRunQuery"
+        ]
+        self._raise_user_errors(payload)
+        operation = payload["bulkOperation"]
+        deadline = self._clock() + timeout
+        while operation["status"] not in BULK_DONE:
+            if self._clock() + poll_interval > deadline:
+                raise ShopifyBulkOperationError(
+                    f"bulk operation {operation['id']} still {operation['status']} "
+                    f"after {timeout}s",
+                    operation_gid=operation["id"],
+                    bulk_status=operation["status"],
+                )
+            self._sleep(poll_interval)
+            operation = self.execute("BulkOperation", {"id": operation["id"]})[
+                "bulkOperation"
+            ]
+        if operation["status"] != "COMPLETED":
+            raise ShopifyBulkOperationError(
+                f"bulk operation {operation['id']} ended {operation['status']}"
+                f" ({operation.get('errorCode') or 'no error code'})",
+                operation_gid=operation["id"],
+                bulk_status=operation["status"],
+                error_code=operation.get("errorCode"),
+            )
+        return operation
+
+    def _iter_jsonl(self, url):
+        """The objects of a bulk result file, one per line. No URL = no result.
+
+        The URL is a signed link to Shopify's storage: it gets no access token, and it
+        is never put in a message (the signature grants access)."""
+        if not url:
+            return
+        try:
+            with self._session.get(url, timeout=self.timeout, stream=True) as resp:
+                if resp.status_code != 200:
+                    raise ShopifyRetryableError(
+                        f"bulk result download: HTTP {resp.status_code}",
+                        status=resp.status_code,
+                    )
+                for line in resp.iter_lines():
+                    if line.strip():
+                        yield json.loads(line)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise ShopifyRetryableError(
+                f"bulk result download: {type(exc).__name__}"
+            ) from None
 
     def variants_by_sku(self, skus):
         """{sku: [variant dicts]} of exact SKU matches (Shopify's search is fuzzier)."""

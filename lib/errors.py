@@ -94,3 +94,17 @@ class ShopifyStaleQuantityError(ShopifyUserError):
             applied=applied,
         )
         self.stale = list(stale)
+
+
+class ShopifyBulkOperationError(ShopifyError):
+    """A bulk operation ended without a result (FAILED, CANCELED, EXPIRED) or did not
+    finish in time. `.bulk_status` and `.error_code` are Shopify's (`errorCode` may be
+    None); `.operation_gid` names the operation."""
+
+    def __init__(
+        self, message, *, operation_gid=None, bulk_status=None, error_code=None
+    ):
+        super().__init__(message)
+        self.operation_gid = operation_gid
+        self.bulk_status = bulk_status
+        self.error_code = error_code

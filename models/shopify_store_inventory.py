@@ -201,15 +201,14 @@ class ShopifyStore(models.Model):
     def _shopify_match_products(self):
         """Bind every variant of the shop to the one Odoo product with its SKU.
 
-        Reads the catalogue with cursor paging (250 variants per call). Gap: shops
-        above ~25,000 variants should use a bulk operation (bulkOperationRunQuery +
-        JSONL); paging still works there, only slower."""
+        Reads the catalogue with cursor paging (250 variants per call), or with one
+        bulk operation (bulkOperationRunQuery + JSONL) above 25,000 variants."""
         self.ensure_one()
         started = time.monotonic()
         with self._shopify_client() as client:
             variants = [
                 dict(v, title=variant_title(v.get("product_title"), v.get("title")))
-                for v in client.iter_variants()
+                for v in client.iter_all_variants()
             ]
             calls = client.stats["calls"]
         counts = self.env["shopify.product.mapping"]._shopify_bind_variants(

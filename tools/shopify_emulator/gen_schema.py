@@ -51,8 +51,11 @@ SPEC = {
         "order",
         "webhookSubscriptions(first,after,topics)",
         "webhookSubscription",
+        "productVariantsCount(query,limit)",
+        "bulkOperation",
     ],
     "Mutation": [
+        "bulkOperationRunQuery(query)",
         "webhookSubscriptionCreate",
         "webhookSubscriptionDelete",
         "inventorySetQuantities",
@@ -287,6 +290,23 @@ SPEC = {
         "ledgerDocumentUri",
     ],
     "InventoryActivatePayload": ["inventoryLevel", "userErrors"],
+    "Count": ["count", "precision"],
+    "BulkOperationRunQueryPayload": ["bulkOperation", "userErrors"],
+    "BulkOperationUserError": ["code", "field", "message"],
+    "BulkOperation": [
+        "id",
+        "type",
+        "status",
+        "errorCode",
+        "query",
+        "objectCount",
+        "rootObjectCount",
+        "fileSize",
+        "url",
+        "partialDataUrl",
+        "createdAt",
+        "completedAt",
+    ],
 }
 
 

@@ -11,12 +11,13 @@ from graphql import (
     build_schema,
     execute,
     get_directive_values,
+    get_named_type,
     get_operation_ast,
     parse,
     validate,
 )
 
-from . import inventory, views
+from . import bulk, inventory, views
 from .cost import MAX_QUERY_COST, CostCalculator
 from .ids import gid, now, parse_gid
 
@@ -189,6 +190,43 @@ class Root:
         self, info, first=None, after=None, query=None, sortKey="ID", reverse=False
     ):
         shop = self._shop
+        recs = self._variants_matching(query)
+        key = _sort_key(
+            sortKey,
+            {
+                "SKU": "sku",
+                "TITLE": "title",
+                "UPDATED_AT": "updated_at",
+                "CREATED_AT": "created_at",
+            },
+        )
+        return views.connection(
+            recs, key, first, after, reverse, wrap=lambda r: views.VariantView(shop, r)
+        )
+
+    def productVariantsCount(self, info, query=None, limit=None):
+        # Shopify stops counting at `limit` and then says AT_LEAST.
+        count = len(self._variants_matching(query))
+        if limit is not None and count > limit:
+            return {"count": limit, "precision": "AT_LEAST"}
+        return {"count": count, "precision": "EXACT"}
+
+    def bulkOperation(self, info, id):
+        return bulk.poll(self._shop, self._run_bulk, id)
+
+    def _run_bulk(self, query):
+        """Rows of a bulk query's top-level connection; None when it fails."""
+        document = parse(query)
+        result = execute(SCHEMA, document, root_value=_AllPages(self))
+        if result.errors or not result.data:
+            return None
+        conn = next(iter(result.data.values()))
+        if "edges" in conn:
+            return [edge["node"] for edge in conn["edges"]]
+        return conn.get("nodes") or []
+
+    def _variants_matching(self, query):
+        shop = self._shop
         recs = self._variant_candidates(query)
         recs = views.filtered(
             recs,
@@ -204,18 +242,7 @@ class Root:
                 "product_status": lambda: shop.products[r["product_id"]]["status"],
             },
         )
-        key = _sort_key(
-            sortKey,
-            {
-                "SKU": "sku",
-                "TITLE": "title",
-                "UPDATED_AT": "updated_at",
-                "CREATED_AT": "created_at",
-            },
-        )
-        return views.connection(
-            recs, key, first, after, reverse, wrap=lambda r: views.VariantView(shop, r)
-        )
+        return recs
 
     def _variant_candidates(self, query):
         """Use the SKU index for plain `sku:X (OR sku:Y)*` lookups: O(matches), not
@@ -361,6 +388,17 @@ class Root:
 
     # -- mutations
     # ------------------------------------------------------------------------
+    def bulkOperationRunQuery(self, info, query, groupObjects):
+        shop = self._shop
+        result = bulk.run_query(shop, SCHEMA, query)
+        shop.log_mutation(
+            "bulkOperationRunQuery",
+            {"query": query},
+            None,
+            {"userErrors": result["userErrors"]},
+        )
+        return result
+
     def webhookSubscriptionCreate(self, info, topic, webhookSubscription):
         shop = self._shop
         uri = webhookSubscription.get("uri") or webhookSubscription.get("callbackUrl")
@@ -470,6 +508,26 @@ class Root:
         )
         level = views.level_view(shop, *key) if key and not errors else None
         return {"inventoryLevel": level, "userErrors": errors}
+
+
+class _AllPages:
+    """Root resolvers for a bulk query: top-level connections without `first` return
+    every page."""
+
+    def __init__(self, root):
+        self._root = root
+
+    def __getattr__(self, name):
+        resolve = getattr(self._root, name)
+
+        def every_page(info, **args):
+            if args.get("first") is None:
+                named = get_named_type(info.return_type).name
+                if named.endswith("Connection"):
+                    return bulk.all_pages(resolve, info, args)
+            return resolve(info, **args)
+
+        return every_page
 
 
 def _sort_key(sort_key, columns):

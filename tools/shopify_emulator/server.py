@@ -10,9 +10,10 @@ import time
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
-from . import control, graphql_api
+from . import bulk, control, graphql_api
 
 API_PATH = re.compile(r"^/shops/([^/]+)/admin/api/([^/]+)/graphql\.json$")
+BULK_PATH = re.compile(r"^/_bulk/(\d+)\.jsonl$")
 TOKEN_PATH = re.compile(r"^/shops/([^/]+)/admin/oauth/access_token$")
 VERSIONS = {"2026-04", "2026-07", "2026-10"}
 INVALID_TOKEN = (
@@ -73,6 +74,9 @@ class Handler(BaseHTTPRequestHandler):
         m = API_PATH.match(parts.path)
         if m and method == "POST":
             return self._graphql(m.group(1), m.group(2), raw)
+        m = BULK_PATH.match(parts.path)
+        if m and method == "GET":
+            return self._bulk_file(int(m.group(1)))
         m = TOKEN_PATH.match(parts.path)
         if m and method == "POST":
             return self._token(m.group(1), raw)
@@ -129,6 +133,17 @@ class Handler(BaseHTTPRequestHandler):
         ):  # applied, but the client gives up before the answer comes
             time.sleep(opts.get("hold", self.emulator.timeout_hold))
         return self._send(200, answer)
+
+    def _bulk_file(self, op_id):
+        # Like Shopify's signed storage URL: no access token needed.
+        shop = bulk.find(self.emulator, op_id)
+        data = None
+        if shop is not None:
+            with shop.lock:
+                data = bulk.jsonl(shop, op_id)
+        if data is None:
+            return self._send(404, {"errors": "Not Found"})
+        return self._send(200, data)
 
     def _token(self, domain, raw):
         shop = self.emulator.shops.get(domain)

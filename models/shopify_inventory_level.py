@@ -260,6 +260,11 @@ class ShopifyInventoryLevel(models.Model):
         )
         return "needs_classification"
 
+    def _shopify_apply_fresh_reads(self, reads):
+        """`_shopify_apply_fresh_read` for several levels of one store, given
+        {level id: LevelRead}. Returns {level id: outcome}."""
+        return {lv.id: lv._shopify_apply_fresh_read(reads[lv.id]) for lv in self}
+
     @api.model
     def _shopify_read_from_api(self, values, as_of):
         """client.inventory_levels() entry -> lib.stock.LevelRead."""
@@ -1123,15 +1128,18 @@ class ShopifyInventoryLevel(models.Model):
             levels.mapped("inventory_item_gid"),
             sorted(set(levels.mapped("location_gid"))),
         )
+        reads = {}
         for lv in levels:
             values = found.get((lv.inventory_item_gid, lv.location_gid))
             if values is None:
                 # Not stocked there any more: read and activate it again.
                 lv.write({"seen_at": False, "active_in_shopify": False})
                 continue
-            outcome = lv._shopify_apply_fresh_read(
-                self._shopify_read_from_api(values, as_of)
-            )
+            reads[lv.id] = self._shopify_read_from_api(values, as_of)
+        # All stale levels of the batch at once: the classification fetches the
+        # store's recent orders once for them, not once per level.
+        outcomes = self.browse(list(reads))._shopify_apply_fresh_reads(reads)
+        for outcome in outcomes.values():
             if outcome == "needs_classification":
                 run.counts["needs_classification"] += 1
 

@@ -4,9 +4,29 @@ The repo root is an Odoo addon whose `__init__.py` imports odoo, so it must neve
 imported as a package here: only its pure subpackages are.
 """
 
+import os
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def official_schema():
+    """Shopify's official Admin 2026-10 schema (npm @shopify/dev-mcp, fetch_schema).
+
+    Skips loudly on a laptop without npm and FAILS in CI (CI=true): a silently skipped
+    schema check would let a typo or a field Shopify removed reach a merchant's sync.
+    """
+    from tools.fetch_schema import SchemaUnavailableError, load_official_schema
+
+    try:
+        return load_official_schema("2026-10")
+    except SchemaUnavailableError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"official Shopify schema unavailable in CI: {exc}")
+        pytest.skip(f"!!! OFFICIAL SHOPIFY SCHEMA UNAVAILABLE, NOT VALIDATED: {exc}")

@@ -5,10 +5,6 @@ the
 same type signature, and every argument / input field Shopify requires is present here.
 """
 
-import gzip
-import json
-from pathlib import Path
-
 import pytest
 from graphql import (
     GraphQLEnumType,
@@ -17,33 +13,14 @@ from graphql import (
     GraphQLObjectType,
     GraphQLScalarType,
     Undefined,
-    build_client_schema,
 )
 
 from tools.shopify_emulator.graphql_api import SCHEMA as OURS
 
-CANDIDATES = [
-    Path.home() / ".cache/shopify_sync/schema/admin_2026-10.json.gz",
-    Path("/tmp/devmcp/package/dist/data/admin_2026-10.json.gz"),
-]
-
 
 @pytest.fixture(scope="module")
-def official():
-    path = next((p for p in CANDIDATES if p.is_file()), None)
-    if path is None:
-        try:
-            from tools.fetch_schema import SchemaUnavailableError, schema_path
-
-            path = schema_path("2026-10")
-        except (ImportError, SchemaUnavailableError) as exc:
-            pytest.skip(
-                f"official Shopify schema unavailable (npm @shopify/dev-mcp): {exc}"
-            )
-    with gzip.open(path, "rt") as fh:
-        schema = build_client_schema(json.load(fh)["data"])
-    schema._validation_errors = []
-    return schema
+def official(official_schema):
+    return official_schema
 
 
 def _required(arg):

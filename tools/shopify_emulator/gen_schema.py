@@ -26,8 +26,6 @@ from graphql import (
     get_named_type,
 )
 
-OFFICIAL = Path("/tmp/devmcp/package/dist/data/admin_2026-10.json.gz")
-CACHED = Path.home() / ".cache/shopify_sync/schema/admin_2026-10.json.gz"
 OUT = Path(__file__).with_name("schema.graphql")
 
 CONN = ["edges", "nodes", "pageInfo"]
@@ -311,14 +309,16 @@ SPEC = {
 
 
 def load_official(path=None):
-    for candidate in [path, CACHED, OFFICIAL]:
-        if candidate and Path(candidate).exists():
-            with gzip.open(candidate, "rt") as fh:
-                schema = build_client_schema(json.load(fh)["data"])
-            # Shopify's schema trips one graphql-core rule; documents still validate
-            schema._validation_errors = []
-            return schema
-    raise FileNotFoundError("official admin_2026-10.json.gz not found")
+    """The official schema: `path` if given, else the cached npm copy (fetch_schema)."""
+    if not path:
+        from ..fetch_schema import load_official_schema
+
+        return load_official_schema("2026-10")
+    with gzip.open(path, "rt") as fh:
+        schema = build_client_schema(json.load(fh)["data"])
+    # Shopify's schema trips one graphql-core rule; documents still validate
+    schema._validation_errors = []
+    return schema
 
 
 def _split(entry):

@@ -8,7 +8,7 @@
     "author": "shopify_sync contributors",
     "website": "https://github.com/shopify-sync/shopify_sync",
     "depends": ["sale_stock", "mail"],
-    "external_dependencies": {"python": ["shopify", "requests"]},
+    "external_dependencies": {"python": ["ShopifyAPI", "requests"]},
     "data": [
         "security/shopify_sync_security.xml",
         "security/ir.model.access.csv",

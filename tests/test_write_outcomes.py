@@ -187,6 +187,48 @@ class TestWriteOutcomes(StockEditsCommon):
         self.assertNoPhantom(self.A, START + 1)
 
     @mute_logger(*MUTED)
+    def test_concurrent_runs_settle_one_batch_once(self):
+        """Two runs resend the same uncertain batch (the cron and a reconcile): the
+        second answer (a replay) finds the batch settled by the first and changes
+        nothing, instead of applying the write again to the advanced snapshot."""
+        shop = self.shops[2]
+        shop.inject("timeout", 6, apply="before")
+        self._receive(self.A, 3)  # wh2 is not touched: store 3 sells from it
+        self.env["stock.quant"]._update_available_quantity(
+            self.products[self.A], self.wh2.lot_stock_id, 3
+        )
+        self._push()
+        level = self._level(2, self.A)
+        self.assertTrue(level.pending_batch_key)
+        shop.faults.clear()
+        level.write({"next_attempt_at": False})
+        real = type(self.Level)._shopify_push_client
+        other_run = []
+
+        def client_with_concurrent_run(model, store, run):
+            client = real(model, store, run)
+            send = client.set_inventory
+
+            def set_inventory(*args, **kwargs):
+                answer = send(*args, **kwargs)
+                if not other_run:
+                    other_run.append(True)
+                    level._shopify_settle_pending()  # settles it first
+                return answer
+
+            client.set_inventory = set_inventory
+            return client
+
+        with patch.object(
+            type(self.Level), "_shopify_push_client", client_with_concurrent_run
+        ):
+            self._push()
+        self.assertTrue(other_run)
+        self.assertFalse(level.pending_batch_key)
+        self.assertEqual(level.seen_available, START + 3)
+        self.assertNoPhantom(self.A, START + 3)
+
+    @mute_logger(*MUTED)
     def test_poison_batch_is_isolated(self):
         """A batch whose handling raises (here: a bug in the answer's handling for
         one SKU) does not stop the store, nor the other stores: its levels are

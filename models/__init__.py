@@ -17,6 +17,7 @@ from . import stock_quant
 from . import shopify_store_inventory
 from . import shopify_webhook_event_products
 from . import shopify_inventory_level_edits
+from . import shopify_inventory_level_settle
 from . import shopify_webhook_event_inventory
 from . import shopify_store_reconcile
 from . import shopify_store_health

@@ -18,6 +18,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
+from dataclasses import replace
 from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
@@ -39,7 +40,8 @@ from ..lib.stock import (
     published_quantity,
     snapshot_from_read,
 )
-from ..lib.stock_push import WriteBatch, WriteIntent, batch_writes, plan_push
+from ..lib.stock_outcome import next_version
+from ..lib.stock_push import WriteBatch, WriteIntent, plan_push
 
 _logger = logging.getLogger(__name__)
 
@@ -586,6 +588,10 @@ class ShopifyInventoryLevel(models.Model):
                     break
         except ShopifyError as exc:
             self._shopify_store_failed(run, exc)
+        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
+            self._shopify_store_busy(run)  # a concurrent run settled the same rows
+        except Exception as exc:  # noqa: BLE001 - one store never stops the others
+            self._shopify_store_crashed(run, exc)
         finally:
             run.client.close()
         summary = run.summary()
@@ -692,27 +698,28 @@ class ShopifyInventoryLevel(models.Model):
             {(lv.product_id.id, lv.stock_location_id.id) for lv in ready},
         )
         desired, by_key, snapshots = {}, {}, {}
+        scope = self._shopify_key_scope(run.store)  # keys unique to this database
         for lv in ready:
-            key = LevelKey(run.store.id, lv.inventory_item_gid, lv.location_gid)
+            key = LevelKey(scope, lv.inventory_item_gid, lv.location_gid)
             desired[key] = published[(lv.product_id.id, lv.stock_location_id.id)]
             by_key[key] = lv
             snapshots[key] = lv._shopify_snapshot()
         plan = plan_push(desired, snapshots)
         if plan.in_sync:
-            self._shopify_finalize(
-                run,
-                [
-                    (by_key[k], snapshots[k], desired[k], claimed[by_key[k].id])
-                    for k in plan.in_sync
-                ],
+            rows = [
+                (by_key[k], snapshots[k], desired[k], claimed[by_key[k].id])
+                for k in plan.in_sync
+            ]
+            self._shopify_isolated(
+                run, rows, lambda part: self._shopify_finalize(run, part), "in sync"
             )
             run.counts["in_sync"] += len(plan.in_sync)
-        for batch in batch_writes(plan.writes):
+        for batch in self._shopify_batches(plan.writes, by_key):
             self._shopify_persist_pending(batch, by_key, claimed)
             self._shopify_commit(run)
-            outcome = self._shopify_send_batch(run, batch, by_key)
+            self._shopify_send_guarded(run, batch, by_key)
             self._shopify_commit(run)
-            if outcome == "retry":
+            if run.failed:
                 break
         return True
 
@@ -781,6 +788,7 @@ class ShopifyInventoryLevel(models.Model):
             if values is None:
                 continue
             snap = snapshot_from_read(self._shopify_read_from_api(values, as_of))
+            snap = replace(snap, version=next_version(lv.snapshot_version))
             rows.append((lv.id, snap))
         self._shopify_store_snapshots(rows, active_in_shopify=True)
         run.counts["read"] += len(rows)
@@ -956,15 +964,16 @@ class ShopifyInventoryLevel(models.Model):
                     intent.key,
                     claimed[lv.id],
                     "%s:%s" % (lv.product_id.id, lv.stock_location_id.id),
+                    lv.snapshot_version,
                 )
             )
         self._shopify_bulk_update(
             "pending_batch_key = v.bk, pending_qty = v.q, pending_change_from = v.cf, "
             "pending_intent_key = v.ik, pending_seq = v.seq, "
-            "pending_published_key = v.pk",
-            "(id, bk, q, cf, ik, seq, pk)",
+            "pending_published_key = v.pk, pending_version = v.ver",
+            "(id, bk, q, cf, ik, seq, pk, ver)",
             "(%s::int, %s::varchar, %s::int, %s::int, %s::varchar, %s::int, "
-            "%s::varchar)",
+            "%s::varchar, %s::int)",
             values,
         )
 
@@ -1007,6 +1016,8 @@ class ShopifyInventoryLevel(models.Model):
             keys = [row[0] for row in self.env.cr.fetchall()]
         keys = sorted(keys)
         for key in keys:
+            if self._shopify_abandon_stuck(run, key):
+                continue
             levels = self.search(
                 [("store_id", "=", run.store.id), ("pending_batch_key", "=", key)]
             )
@@ -1028,10 +1039,9 @@ class ShopifyInventoryLevel(models.Model):
             intents.sort(key=lambda i: i.level)
             batch = WriteBatch(run.store.id, tuple(intents), key)
             run.counts["resent"] += 1
-            outcome = self._shopify_send_batch(run, batch, by_key, resent=True)
+            self._shopify_send_guarded(run, batch, by_key, resent=True)
             self._shopify_commit(run)
-            if outcome == "retry":
-                run.failed = True
+            if run.failed:
                 break
         return bool(keys)
 
@@ -1057,8 +1067,10 @@ class ShopifyInventoryLevel(models.Model):
             return "stale"
         except ShopifyRetryableError as exc:
             # Outcome unknown: the pending batch stays, resent later with its key.
+            # Two batches in a row: the store is down, stop; one: go on with others.
             run.counts["errors"] += 1
-            run.failed = True
+            run.retry_streak += 1
+            run.failed = run.retry_streak >= 2
             levels._shopify_level_error(str(exc), retry_after=exc.retry_after)
             run.store._shopify_health_record("add", consecutive_errors=1)
             return "retry"
@@ -1067,21 +1079,8 @@ class ShopifyInventoryLevel(models.Model):
             self._shopify_clear_pending(levels)
             self._shopify_refused(run, batch, by_key, exc)
             return "refused"
-        self._shopify_finalize(
-            run,
-            [
-                (
-                    by_key[i.level],
-                    i.applied_to(by_key[i.level]._shopify_snapshot()),
-                    i.quantity,
-                    by_key[i.level].pending_seq,
-                )
-                for i in batch.intents
-            ],
-            pending_key=batch.key,
-        )
-        run.counts["written"] += len(batch.intents)
-        return "ok"
+        run.retry_streak = 0
+        return self._shopify_settle_accepted(run, batch, by_key)
 
     def _shopify_clear_pending(self, levels):
         levels.write(
@@ -1172,7 +1171,8 @@ class ShopifyInventoryLevel(models.Model):
             "last_published_at = now() AT TIME ZONE 'UTC', published_key = v.pk, "
             "pending_batch_key = NULL, pending_intent_key = NULL, "
             "pending_published_key = NULL, attempts = 0, next_attempt_at = NULL, "
-            "last_error = NULL, dirty = (l.dirty_seq IS DISTINCT FROM v.seq), "
+            "last_error = NULL, isolate = FALSE, "
+            "dirty = (l.dirty_seq IS DISTINCT FROM v.seq), "
             "dirty_since = CASE WHEN l.dirty_seq IS DISTINCT FROM v.seq "
             "THEN l.dirty_since END",
             "(id, a, o, ver, w, k, q, seq, pk)",
@@ -1269,6 +1269,7 @@ class _PushRun:
         # (product, location) -> (free, held): computed once per cron run
         self.cache = cache if cache is not None else {}
         self.failed = False
+        self.retry_streak = 0  # batches in a row without an answer
         self.touched_mappings = set()
 
     def api(self, method, *args, **kwargs):

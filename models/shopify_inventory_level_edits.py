@@ -26,6 +26,7 @@ from ..lib import payloads
 from ..lib.errors import ShopifyRetryableError
 from ..lib.stock import LevelRead, classify_level_change, snapshot_from_read
 from ..lib.stock_ledger import stock_events, unaccounted_activity
+from ..lib.stock_outcome import next_version
 
 _logger = logging.getLogger(__name__)
 
@@ -70,8 +71,13 @@ class ShopifyInventoryLevel(models.Model):
         result = self._shopify_refresh(first_reads=reads)
         return {lv.id: result["outcomes"].get(lv.id, "missing") for lv in self}
 
-    def _shopify_refresh(self, first_reads=None, skip_unchanged=True):
+    def _shopify_refresh(self, first_reads=None, skip_unchanged=True, pending="raise"):
         """Read these levels (one store), classify every change and apply it.
+
+        Never a level with a write of ours pending (lib.stock_outcome rule 2): the
+        write may be applied already (its echo can come before the HTTP answer) and
+        would be taken for a store edit. pending="raise": ShopifyLevelBusy (a webhook
+        is retried once the push settled the write); "skip": outcome "pending".
 
         skip_unchanged: a level whose read equals its snapshot needs no order fetch
         (webhooks, echoes of our writes); its snapshot stays, so nothing is lost. The
@@ -92,6 +98,7 @@ class ShopifyInventoryLevel(models.Model):
                 "other_republished",
                 "units_adjusted",
                 "missing",
+                "pending",
             ),
             0,
         )
@@ -102,6 +109,19 @@ class ShopifyInventoryLevel(models.Model):
         store.ensure_one()
         levels = self.with_context(active_test=False)
         self._shopify_lock_levels()
+        levels.invalidate_recordset(["pending_batch_key"])  # as locked, not cached
+        unsettled = levels.filtered("pending_batch_key")
+        if unsettled and pending == "raise":
+            raise ShopifyLevelBusy(
+                "%d level(s) of %s have a write of ours pending; read again once it "
+                "is settled" % (len(unsettled), store.name),
+                retry_after=5,
+            )
+        outcomes.update(dict.fromkeys(unsettled.ids, "pending"))
+        stats["pending"] += len(unsettled)
+        levels -= unsettled
+        if not levels:
+            return {"outcomes": outcomes, "stats": stats}
         with store._shopify_client() as client:
             todo = levels
             before = {}
@@ -337,9 +357,11 @@ class ShopifyInventoryLevel(models.Model):
                 horizon=read.as_of - self._shopify_overlap(),
                 accounted=(),
             )
+            first = snapshot_from_read(read)
+            first = replace(first, version=next_version(self.snapshot_version))
             self.write(
                 dict(
-                    self._shopify_snapshot_vals(snapshot_from_read(read)),
+                    self._shopify_snapshot_vals(first),
                     seen_activity=json.dumps(sorted(contained)),
                     active_in_shopify=True,
                     classification_needed=False,

@@ -100,15 +100,21 @@ class ShopifyStore(models.Model):
         for start in range(0, len(levels), LEVELS_PER_CHUNK):
             chunk = levels[start : start + LEVELS_PER_CHUNK]
             stats["levels"] += len(chunk)
+            # An uncertain write of ours is settled (resent with its key) before its
+            # level is read; one still unsettled is not classified (deferred).
+            chunk._shopify_settle_pending()
             try:
                 with self.env.cr.savepoint():
-                    result = chunk._shopify_refresh(skip_unchanged=False)
+                    result = chunk._shopify_refresh(
+                        skip_unchanged=False, pending="skip"
+                    )
             except ShopifyError as exc:
                 stats["busy"] += len(chunk)
                 _logger.info("reconcile of store %s deferred: %s", self.id, exc)
                 continue
             for key in stats:
                 stats[key] += result["stats"].get(key, 0)
+            stats["busy"] += result["stats"].get("pending", 0)
             if auto_commit:
                 # Each chunk's adjustments and snapshots are kept even if a later
                 # chunk fails; the levels' row locks are released.

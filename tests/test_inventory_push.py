@@ -12,6 +12,10 @@ CLIENT_LOGGER = "odoo.addons.shopify_sync.lib.client"
 
 
 @tagged("post_install", "-at_install")
+class ProcessKilled(BaseException):
+    """The process dies (not an exception the push could confine to a batch)."""
+
+
 class TestInventoryPush(InventoryCommon):
     def _picking(self, picking_type, product, qty, src, dest):
         picking = self.env["stock.picking"].create(
@@ -182,7 +186,7 @@ class TestInventoryPush(InventoryCommon):
 
         def crash_after_send(self, run, rows, pending_key=None):
             if pending_key:
-                raise RuntimeError("crash")
+                raise ProcessKilled("crash")
             return finalize(self, run, rows, pending_key=pending_key)
 
         # (not assertRaises: Odoo's rolls its savepoint back, a crash does not)
@@ -190,7 +194,7 @@ class TestInventoryPush(InventoryCommon):
         with patch.object(Level, "_shopify_finalize", crash_after_send):
             try:
                 self._push()
-            except RuntimeError:
+            except ProcessKilled:
                 crashed = True
         self.assertTrue(crashed)
         self.assertEqual(self._shown(0, "INV-1"), 9, "applied by Shopify")

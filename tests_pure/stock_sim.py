@@ -29,6 +29,7 @@ from lib.stock import (
     snapshot_from_read,
 )
 from lib.stock_ledger import StockEvent, unaccounted_activity
+from lib.stock_outcome import ADVANCE, may_classify, settle_accepted_write
 from lib.stock_push import batch_writes, plan_push
 
 SKUS = ("SKU-A", "SKU-B")
@@ -202,6 +203,8 @@ class Shop:
             result = ("stale", stale) if stale else ("ok", [])
             self.results[key] = result
             self.world.mutations_applied += 1
+            if not stale:
+                self.world.before_answer(self.name)
         if kind == "lost":
             raise Retryable("timeout after apply", maybe_applied=True)
         return result
@@ -306,6 +309,7 @@ class Connector:
         self.import_since = {}  # store -> clock of the last full order poll
         self.mutation_calls = 0
         self.resending = False
+        self.planned = {}  # (batch key, level) -> snapshot version it was planned from
 
     # -- triggers
     def on_odoo_change(self, warehouse, sku):
@@ -406,12 +410,33 @@ class Connector:
             self.outbox.remove(batch)
         if status == "ok":
             for intent in batch.intents:
-                self.snapshots[intent.level] = intent.applied_to(
-                    self.snapshots[intent.level]
-                )
+                self._accepted(batch, intent)
         else:  # stale: something happened there; classify before writing again
             self.world.chaos["stale answer"] += 1
             self.to_read.update(i.level for i in batch.intents)
+
+    def _accepted(self, batch, intent):
+        """lib.stock_outcome rule 1: advance only the snapshot the write was planned
+        from; a snapshot that moved meanwhile is read again, unclassified."""
+        outcome = settle_accepted_write(
+            self.snapshots.get(intent.level),
+            intent.quantity,
+            intent.change_from,
+            intent.key,
+            planned_version=self.planned.pop((batch.key, intent.level), None),
+            still_pending=True,  # one connector: the outbox is the pending record
+        )
+        if outcome.action == ADVANCE:
+            self.snapshots[intent.level] = outcome.snapshot
+        else:
+            self.world.chaos["rebased"] += 1
+            self.snapshots.pop(intent.level, None)
+            self.ledgers.pop(intent.level, None)
+            self.to_read.add(intent.level)
+
+    def _classifiable(self, level):
+        """lib.stock_outcome rule 2: never a level with a write of ours pending."""
+        return may_classify(self.snapshots.get(level), level in self._pending_levels())
 
     def bracketed_read(self, level, since):
         """Read, fetch the store's stock events since `since`, read again: only
@@ -450,9 +475,13 @@ class Connector:
 
     def _read_levels(self):
         pending = self._pending_levels()
-        for level in sorted(self.to_read - pending):
+        for level in sorted(self.to_read):
             shop = self.world.shops[level.store]
             snap = self.snapshots.get(level)
+            if snap is not None and not self._classifiable(level):
+                continue
+            if snap is None and level in pending:
+                continue
             try:
                 if snap is None:
                     if self.first_read(level):
@@ -504,6 +533,7 @@ class Connector:
             )
 
     def _push(self):
+        self.world.echo_in_push = False
         pending = self._pending_levels()
         desired = {lv: self.published(lv) for lv in self.dirty - pending}
         plan = plan_push(desired, self.snapshots)
@@ -512,6 +542,10 @@ class Connector:
         for intent in plan.writes:
             self.world.check_sellable(intent.level, intent.quantity)
         for batch in batch_writes(plan.writes, size=BATCH_SIZE):
+            for intent in batch.intents:
+                self.planned[batch.key, intent.level] = self.snapshots[
+                    intent.level
+                ].version
             self.outbox.append(batch)
             self._send(batch)
 
@@ -519,8 +553,13 @@ class Connector:
 class World:
     """Clock, stores, Odoo, connector, the webhook channel and the fault injector."""
 
-    def __init__(self, seed=0, naive=False):
+    def __init__(self, seed=0, naive=False, connector=None, early_echo=0.0):
         self.rng = random.Random(seed)
+        # Probability that a write's inventory_levels/update webhooks are delivered
+        # and the connector reads the levels before the write's HTTP answer
+        # (webhooks are asynchronous: Shopify may deliver them first).
+        self.early_echo = early_echo
+        self.echo_in_push = False  # another worker classified during this push
         self.clock = 0
         self.fault_rate = 0.0
         self.webhook_chaos = True
@@ -531,7 +570,7 @@ class World:
         self.late_overpublish = 0
         self.chaos = Counter()  # what went wrong on purpose, to show it was exercised
         self.odoo = Odoo(self)
-        self.connector = Connector(self, naive=naive)
+        self.connector = (connector or Connector)(self, naive=naive)
         self.shops = {}
         for name, (locations, accept, buffer) in STORES.items():
             shop = Shop(self, name, locations, accept, buffer)
@@ -610,7 +649,9 @@ class World:
         lost can land after Odoo's number dropped: counted, not a decision of ours."""
         self.applied_writes += 1
         if quantity > self.sellable(level):
-            if not self.connector.resending:
+            # Odoo's number may drop under a push in flight: a resend, or a level
+            # classified by another worker while the push's batches go out.
+            if not (self.connector.resending or self.echo_in_push):
                 self.violations.append(
                     "applied %d > sellable at %r" % (quantity, level)
                 )
@@ -625,6 +666,18 @@ class World:
         }
 
     # -- chaos
+    def before_answer(self, store):
+        """Shopify applied a write of `store` and has not answered yet."""
+        if not self.early_echo or self.rng.random() >= self.early_echo:
+            return
+        self.chaos["echo before answer"] += 1
+        self.echo_in_push = True
+        mine = [d for d in self.queue if d[0] == store]
+        for delivery in mine:
+            self.queue.remove(delivery)
+            self.connector.on_webhook(*delivery)
+        self.connector._read_levels()
+
     def deliver_webhooks(self, count):
         """Deliver up to `count` webhooks: any order, some twice, some never."""
         for _ in range(count):
@@ -699,6 +752,8 @@ class World:
             self.deliver_webhooks(args[0])
         elif kind == "step":
             self.connector.step()
+        elif kind == "read":  # a webhook worker or reconcile reads between pushes
+            self.connector._read_levels()
         elif kind == "faults":
             self.fault_rate = args[0]
         else:
@@ -756,9 +811,9 @@ def check_invariants(world):
     return problems
 
 
-def run_scenario(ops, seed=0, naive=False):
+def run_scenario(ops, seed=0, naive=False, **world_options):
     """Run events, settle, and return the world (inspect with check_invariants)."""
-    world = World(seed=seed, naive=naive)
+    world = World(seed=seed, naive=naive, **world_options)
     for op in ops:
         world.apply(op)
     world.settle()

@@ -598,11 +598,22 @@ class ShopifyClient:
         self._raise_user_errors(payload)
         return payload["deletedWebhookSubscriptionId"]
 
-    def activate_inventory(self, item_gid, location_gid):
-        """Stock an item at a location (needed before its level can be set)."""
+    def activate_inventory(self, item_gid, location_gid, *, intent_salt=None):
+        """Stock an item at a location (needed before its level can be set).
+
+        Carries the `@idempotent` key Shopify requires (2026-04+), derived from the
+        intent (`inventory.activation_key`): a retry sends the same key.
+        """
+        key = inventory.activation_key(
+            self.shop_domain, item_gid, location_gid, salt=intent_salt
+        )
         payload = self.execute(
             "InventoryActivate",
-            {"inventoryItemId": item_gid, "locationId": location_gid},
+            {
+                "inventoryItemId": item_gid,
+                "locationId": location_gid,
+                "idempotencyKey": key,
+            },
         )["inventoryActivate"]
         self._raise_user_errors(payload)
         return (payload.get("inventoryLevel") or {}).get("id")

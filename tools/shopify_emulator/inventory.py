@@ -7,7 +7,7 @@ result, and the same key with other parameters is refused."""
 
 import json
 
-from .ids import gid, next_id, now, parse_gid
+from .ids import gid, now, parse_gid
 from .shop import level_quantities
 
 MAX_QUANTITIES = 250
@@ -208,7 +208,7 @@ def _apply(shop, data):
                     "ledgerDocumentUri": None,
                 }
             )
-    group_id = next_id()
+    group_id = shop.new_id()
     shop.groups[group_id] = {
         "id": group_id,
         "created_at": t,

@@ -7,8 +7,8 @@ arguments when it is callable, so each method below IS the resolver of its field
 
 from graphql import GraphQLError
 
-from . import search
-from .ids import decode_cursor, encode_cursor, gid, gid_kind, iso, parse_gid
+from . import hard, search
+from .ids import decode_cursor, encode_cursor, gid, gid_kind, iso, now, parse_gid
 from .shop import level_quantities
 
 MAX_PAGE = 250
@@ -98,7 +98,7 @@ class ShopView(View):
         self.myshopifyDomain = shop.domain
         self.currencyCode = shop.currency
         self.ianaTimezone = shop.timezone
-        self.timezoneAbbreviation = "CET"
+        self.timezoneAbbreviation = hard.abbreviation(shop.timezone, now())
         self.plan = {
             "displayName": shop.plan,
             "publicDisplayName": shop.plan,
@@ -531,6 +531,8 @@ class WebhookView(View):
         self.topic = rec["topic"]
         self.uri = rec["uri"]
         self.format = rec["format"]
+        self.filter = rec.get("filter")
+        self.includeFields = list(rec.get("include_fields") or [])
 
 
 class AdjustmentGroupView(View):

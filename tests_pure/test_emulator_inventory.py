@@ -285,9 +285,7 @@ def test_activate_without_idempotent_is_refused_like_shopify(env):
     # required and must be provided using the `@idempotent` directive."
     shop, _loc, (a, _b), api = env
     other = shop.add_location("Second")
-    doc = ACTIVATE.replace(" @idempotent(key: $key)", "").replace(
-        ", $key: String!", ""
-    )
+    doc = ACTIVATE.replace(" @idempotent(key: $key)", "").replace(", $key: String!", "")
     out = api(doc, {"i": a, "l": other})
     assert out["data"] == {"inventoryActivate": None}
     assert out["errors"][0]["extensions"]["code"] == "BAD_REQUEST"

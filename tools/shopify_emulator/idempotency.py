@@ -20,9 +20,11 @@ import re
 
 from graphql import FieldNode, VariableNode
 
-# Tolerates Shopify's wording variants: whitespace / line breaks, backticks, case.
-_REQUIRED = re.compile(r"idempotency\s+key\s+is\s+required", re.IGNORECASE)
-_OPTIONAL = re.compile(r"supports\s+an\s+optional\s+idempotency\s+key", re.IGNORECASE)
+# Tolerates wording variants: line breaks (also inside a "> " quote block), case.
+_REQUIRED = re.compile(r"idempotency[\s>]+key[\s>]+is[\s>]+required", re.IGNORECASE)
+_OPTIONAL = re.compile(
+    r"supports[\s>]+an[\s>]+optional[\s>]+idempotency[\s>]+key", re.IGNORECASE
+)
 MISSING_MESSAGE = (
     "The @idempotent directive is required for this mutation but was not provided."
 )

@@ -563,6 +563,8 @@ class ShopifyClient:
                 "topic": n["topic"],
                 "uri": n.get("uri"),
                 "format": n.get("format"),
+                "filter": n.get("filter"),
+                "include_fields": n.get("includeFields") or [],
             }
             for n in self._paginate("WebhookSubscriptions", "webhookSubscriptions")
         ]
@@ -582,6 +584,22 @@ class ShopifyClient:
             {"topic": enum, "webhookSubscription": {"uri": uri, "format": "JSON"}},
         )
         payload = data["webhookSubscriptionCreate"]
+        self._raise_user_errors(payload)
+        sub = payload["webhookSubscription"]
+        return {
+            "gid": sub["id"],
+            "topic": sub["topic"],
+            "uri": sub.get("uri"),
+            "format": sub.get("format"),
+        }
+
+    def update_webhook(self, gid, uri, format="JSON"):
+        """Point an existing subscription at `uri` (same id: never re-created)."""
+        data = self.execute(
+            "WebhookSubscriptionUpdate",
+            {"id": gid, "webhookSubscription": {"uri": uri, "format": format}},
+        )
+        payload = data["webhookSubscriptionUpdate"]
         self._raise_user_errors(payload)
         sub = payload["webhookSubscription"]
         return {

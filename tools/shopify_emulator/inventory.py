@@ -164,7 +164,16 @@ def _apply(shop, data):
                 _err(
                     "INVALID_QUANTITY_TOO_HIGH",
                     path + ["quantity"],
-                    "The quantity can't be higher than 1,000,000,000.",
+                    "The total quantity can't be higher than 1,000,000,000.",
+                )
+            )
+            continue
+        if q["quantity"] < -MAX_QUANTITY:
+            errors.append(
+                _err(
+                    "INVALID_QUANTITY_TOO_LOW",
+                    path + ["quantity"],
+                    "The total quantity can't be lower than -1,000,000,000.",
                 )
             )
             continue

@@ -207,3 +207,14 @@ def test_hard_webhook_of_our_write_arrives_before_its_answer(receiver):
         assert out["data"]["inventorySetQuantities"]["userErrors"] == []
         # no flush: it was delivered before the HTTP answer was sent
         assert [p["available"] for p in receiver.payloads()] == [9]
+
+
+def test_simple_mode_keeps_webhook_delays_for_api_writes(receiver):
+    with Emulator() as emu:
+        _shop, loc, item, api = new_shop(emu)
+        create(api, "INVENTORY_LEVELS_UPDATE", receiver.url)
+        emu.webhook_faults(delay=0.5)
+        set_available(api, item, loc, 9, 5)
+        assert receiver.payloads() == []  # still in the dispatcher's delay
+        assert emu.flush_webhooks(5)
+        assert [p["available"] for p in receiver.payloads()] == [9]

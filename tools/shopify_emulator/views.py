@@ -98,13 +98,16 @@ class ShopView(View):
         self.myshopifyDomain = shop.domain
         self.currencyCode = shop.currency
         self.ianaTimezone = shop.timezone
-        self.timezoneAbbreviation = hard.abbreviation(shop.timezone, now())
         self.plan = {
             "displayName": shop.plan,
             "publicDisplayName": shop.plan,
             "partnerDevelopment": shop.plan == "Development",
             "shopifyPlus": shop.plan.startswith("Plus"),
         }
+
+    def timezoneAbbreviation(self, info):
+        # resolved only when asked: a zone lookup per `shop { id }` would cost
+        return hard.abbreviation(self.shop.timezone, now())
 
 
 class AppInstallationView(View):

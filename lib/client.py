@@ -563,6 +563,8 @@ class ShopifyClient:
                 "topic": n["topic"],
                 "uri": n.get("uri"),
                 "format": n.get("format"),
+                "filter": n.get("filter"),
+                "include_fields": n.get("includeFields") or [],
             }
             for n in self._paginate("WebhookSubscriptions", "webhookSubscriptions")
         ]
@@ -591,6 +593,22 @@ class ShopifyClient:
             "format": sub.get("format"),
         }
 
+    def update_webhook(self, gid, uri, format="JSON"):
+        """Point an existing subscription at `uri` (same id: never re-created)."""
+        data = self.execute(
+            "WebhookSubscriptionUpdate",
+            {"id": gid, "webhookSubscription": {"uri": uri, "format": format}},
+        )
+        payload = data["webhookSubscriptionUpdate"]
+        self._raise_user_errors(payload)
+        sub = payload["webhookSubscription"]
+        return {
+            "gid": sub["id"],
+            "topic": sub["topic"],
+            "uri": sub.get("uri"),
+            "format": sub.get("format"),
+        }
+
     def delete_webhook(self, gid):
         payload = self.execute("WebhookSubscriptionDelete", {"id": gid})[
             "webhookSubscriptionDelete"
@@ -598,11 +616,22 @@ class ShopifyClient:
         self._raise_user_errors(payload)
         return payload["deletedWebhookSubscriptionId"]
 
-    def activate_inventory(self, item_gid, location_gid):
-        """Stock an item at a location (needed before its level can be set)."""
+    def activate_inventory(self, item_gid, location_gid, *, intent_salt=None):
+        """Stock an item at a location (needed before its level can be set).
+
+        Carries the `@idempotent` key Shopify requires (2026-04+), derived from the
+        intent (`inventory.activation_key`): a retry sends the same key.
+        """
+        key = inventory.activation_key(
+            self.shop_domain, item_gid, location_gid, salt=intent_salt
+        )
         payload = self.execute(
             "InventoryActivate",
-            {"inventoryItemId": item_gid, "locationId": location_gid},
+            {
+                "inventoryItemId": item_gid,
+                "locationId": location_gid,
+                "idempotencyKey": key,
+            },
         )["inventoryActivate"]
         self._raise_user_errors(payload)
         return (payload.get("inventoryLevel") or {}).get("id")

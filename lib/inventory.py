@@ -6,6 +6,8 @@ Pure helpers used by `ShopifyClient.set_inventory`:
   quantity name, reason, and each item/location/target/changeFrom), so retrying the same
   intent -- after a timeout, a lost answer, a crash -- sends the same key and Shopify
   replays its first answer instead of writing twice;
+- `activation_key()` does the same for `inventoryActivate` (its key is required too,
+  as of 2026-04) from (shop, item, location);
 - `stale_pairs()` maps the `field` paths of CHANGE_FROM_QUANTITY_STALE user errors back
   to the (inventory item, location) pairs that were sent.
 """
@@ -87,6 +89,29 @@ def idempotency_key(shop, batch, *, name="available", reason="correction", salt=
                 ]
                 for r in batch
             ),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    digest = hashlib.sha256(canonical.encode("utf-8")).digest()
+    return str(uuid.UUID(bytes=digest[:16], version=5))
+
+
+def activation_key(shop, inventory_item_id, location_id, *, salt=None):
+    """The `@idempotent` key of "stock this item at this location" in this shop.
+
+    The same intent always gives the same key, so a retry after a timeout or a crash
+    is replayed by Shopify instead of run twice. `salt` tells apart a later, new
+    activation of the same pair (e.g. after the merchant deactivated it) while
+    Shopify still remembers the first key.
+    """
+    canonical = json.dumps(
+        {
+            "op": "inventoryActivate",
+            "shop": str(shop).lower(),
+            "item": str(inventory_item_id),
+            "location": str(location_id),
+            "salt": salt,
         },
         sort_keys=True,
         separators=(",", ":"),

@@ -13,13 +13,13 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..controllers.main import ShopifyWebhookController
+from ..lib import webhook_subscriptions
 from ..lib.errors import (
     ShopifyAuthError,
     ShopifyError,
     ShopifyGraphQLError,
     ShopifyRetryableError,
 )
-from ..models.shopify_store_webhook import plan_subscriptions
 
 _logger = logging.getLogger(__name__)
 
@@ -263,10 +263,11 @@ class ShopifyStore(models.Model):
         if self.webhook_registered_at:
             path = ShopifyWebhookController.webhook_path(self.id)
             subscriptions = list(self.sudo()._shopify_client().webhook_subscriptions())
-            to_create, _delete, repaired = plan_subscriptions(
-                subscriptions, self._shopify_webhook_url(), path
+            lost = len(
+                webhook_subscriptions.plan(
+                    subscriptions, self._shopify_webhook_url(), path
+                ).create
             )
-            lost = len([t for t in to_create if t not in repaired])
         result = super()._shopify_sync_webhook_subscriptions()
         now = fields.Datetime.now()
         vals = {"webhook_registered_at": self.webhook_registered_at or now}

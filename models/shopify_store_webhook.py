@@ -2,67 +2,22 @@
 
 `action_register_webhooks` makes the shop's subscriptions for this app match
 exactly `lib.webhook_topics.TOPICS`, each once, pointing at
-`{web.base.url}/shopify/webhook/{store.id}`. Subscriptions are "ours" when their
-URI's path is this store's webhook path (whatever the host: a changed
-`web.base.url` is repaired); any other URI is left alone.
+`{web.base.url}/shopify/webhook/{store.id}`; the decision is
+`lib.webhook_subscriptions.plan` (kept / updated in place / created / deleted).
+Running it once, twice, concurrently with the daily cron, or after a partial failure
+ends in the same state: a create Shopify refuses as "already taken" means the
+subscription exists, so it is adopted from a fresh listing, not reported as a failure.
 """
 
 import logging
-from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
 
 from ..controllers.main import ShopifyWebhookController
-from ..lib import webhook_topics
+from ..lib import webhook_subscriptions, webhook_topics
+from ..lib.errors import ShopifyUserError
 
 _logger = logging.getLogger(__name__)
-
-
-def _subscription_topic(sub):
-    """REST topic of a listed subscription (GraphQL enum or REST spelling)."""
-    raw = sub.get("topic") or ""
-    return webhook_topics.enum_to_topic(raw) or (raw if "/" in raw else raw.lower())
-
-
-def _subscription_gid(sub):
-    return sub.get("gid") or sub.get("id")
-
-
-def _subscription_uri(sub):
-    uri = sub.get("uri") or sub.get("callbackUrl")
-    if not uri:
-        endpoint = sub.get("endpoint") or {}
-        uri = endpoint.get("callbackUrl") or endpoint.get("uri")
-    return uri or ""
-
-
-def plan_subscriptions(subscriptions, url, path, topics=webhook_topics.TOPICS):
-    """Decide which subscriptions to create / delete so `topics` point at `url` once.
-
-    `subscriptions`: dicts with `gid` (or `id`), `topic`, `uri`. Returns
-    `(to_create: [topic], to_delete: [sub], repaired: {topic})` — a repair is a
-    delete of the wrong-URI subscription plus a create.
-    """
-    needed = set(topics)
-    ours = [s for s in subscriptions if urlsplit(_subscription_uri(s)).path == path]
-    # Exact URI first so that, among duplicates, a correct one is kept.
-    ours.sort(key=lambda s: (_subscription_uri(s) != url, str(_subscription_gid(s))))
-    kept, wrong_uri, to_delete = set(), {}, []
-    for sub in ours:
-        topic = _subscription_topic(sub)
-        if topic not in needed or topic in kept or topic in wrong_uri:
-            to_delete.append(sub)
-        elif _subscription_uri(sub) != url:
-            wrong_uri[topic] = sub
-        else:
-            kept.add(topic)
-    repaired = set()
-    for topic, sub in wrong_uri.items():
-        to_delete.append(sub)
-        if topic not in kept:
-            repaired.add(topic)
-    to_create = [t for t in topics if t not in kept]
-    return to_create, to_delete, repaired
 
 
 class ShopifyStore(models.Model):
@@ -109,31 +64,73 @@ class ShopifyStore(models.Model):
     def _shopify_sync_webhook_subscriptions(self):
         """Create / repair / remove this app's subscriptions; return a summary text.
 
-        Raises the client's `ShopifyError` on API failure (callers record it).
+        Deletes run first, then in-place updates, then creates, so a wrong
+        subscription never blocks the right one. Every step is tried; the first
+        failure is raised at the end (callers record it), after the others ran.
         """
         self.ensure_one()
         client = self.sudo()._shopify_client()
         url = self._shopify_webhook_url()
         path = ShopifyWebhookController.webhook_path(self.id)
-        to_create, to_delete, repaired = plan_subscriptions(
+        plan = webhook_subscriptions.plan(
             list(client.webhook_subscriptions()), url, path
         )
-        for sub in to_delete:
-            client.delete_webhook(_subscription_gid(sub))
-        for topic in to_create:
-            client.create_webhook(topic, url)
-        created = len([t for t in to_create if t not in repaired])
-        removed = len(to_delete) - len(repaired)
+        failures = []
+        for sub in plan.delete:
+            self._shopify_webhook_step(
+                failures,
+                client.delete_webhook,
+                webhook_subscriptions.subscription_gid(sub),
+            )
+        for sub in plan.update:
+            self._shopify_webhook_step(
+                failures,
+                client.update_webhook,
+                webhook_subscriptions.subscription_gid(sub),
+                url,
+            )
+        adopted = 0
+        for topic in plan.create:
+            try:
+                client.create_webhook(topic, url)
+            except ShopifyUserError as exc:
+                if not webhook_subscriptions.is_taken_error(exc):
+                    failures.append(exc)
+                    continue
+                # Someone (a concurrent run, an earlier attempt whose answer was
+                # lost) made it meanwhile: adopt it, point it right if needed.
+                existing = webhook_subscriptions.adopt_existing(
+                    client.webhook_subscriptions(), topic, url
+                )
+                if existing is not None and (existing.get("format") or "JSON") != (
+                    "JSON"
+                ):
+                    self._shopify_webhook_step(
+                        failures,
+                        client.update_webhook,
+                        webhook_subscriptions.subscription_gid(existing),
+                        url,
+                    )
+                adopted += 1
+        if failures:
+            raise failures[0]
         return (
             "%(total)s subscriptions point at %(url)s: %(created)s created, "
             "%(repaired)s repaired, %(removed)s removed."
         ) % {
             "total": len(webhook_topics.TOPICS),
             "url": url,
-            "created": created,
-            "repaired": len(repaired),
-            "removed": removed,
-        }, bool(to_create or to_delete)
+            "created": len(plan.create) - adopted,
+            "repaired": len(plan.update),
+            "removed": len(plan.delete),
+        }, plan.changed
+
+    @staticmethod
+    def _shopify_webhook_step(failures, call, *args):
+        try:
+            call(*args)
+        except ShopifyUserError as exc:
+            failures.append(exc)
 
     def _shopify_check_webhooks(self):
         """Run the subscription sync for each store and record the outcome.

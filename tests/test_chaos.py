@@ -8,8 +8,15 @@ emulator's webhook faults on (duplicate, delay, reorder, drop) and API faults in
 (THROTTLED, 429, 5xx, timeouts). Then activity stops, webhooks are flushed and
 processed, push and reconcile run, and I1-I6 are checked on Odoo's quants, moves and
 sale orders and on the emulator's levels.
+
+`TestChaosHard` runs other seeds (SHOPIFY_SYNC_CHAOS_HARD_SEEDS, default 100-105) on
+the emulator's hard mode (tools/shopify_emulator/hard.py): shop timezones -05:00 and
++05:30 in payloads, large non-consecutive ids, other apps' subscriptions, mutation
+costs below the requested ones, our own write's webhook before its answer, and every
+second new item not stocked at the shop's location (the push must activate it).
 """
 
+import itertools
 import os
 import random
 
@@ -34,10 +41,10 @@ def _inside(location, root):
     return location.parent_path.startswith(root.parent_path)
 
 
-def chaos_seeds():
-    value = os.environ.get("SHOPIFY_SYNC_CHAOS_SEEDS", "").strip()
+def chaos_seeds(env="SHOPIFY_SYNC_CHAOS_SEEDS", default=range(20)):
+    value = os.environ.get(env, "").strip()
     if not value:
-        return list(range(20))
+        return list(default)
     seeds = []
     for part in value.split(","):
         if "-" in part:
@@ -295,10 +302,13 @@ class TestChaos(StockEditsCommon):
             problems.append("I4/I5: new adjustments when quiet / replayed")
         return problems
 
+    def _seeds(self):
+        return chaos_seeds()
+
     def test_chaos_seeds(self):
         results = {}
         with mute_logger(*MUTED):
-            for seed in chaos_seeds():
+            for seed in self._seeds():
                 skus, truth = self._run_seed(seed)
                 problems = self._check(seed, skus, truth)
                 problems += self._quiet_and_replay_safe(seed, skus)
@@ -347,3 +357,56 @@ class TestChaos(StockEditsCommon):
             "chaos seeds failed (rerun one with SHOPIFY_SYNC_CHAOS_SEEDS=<seed>): %s"
             % "\n".join("seed %s: %s" % (s, "; ".join(p)) for s, p in failed.items()),
         )
+
+
+@tagged("post_install", "-at_install")
+class TestChaosHard(TestChaos):
+    """The same scenarios and invariants against the emulator's hard mode."""
+
+    @classmethod
+    def _start_emulator(cls):
+        from ..tools.shopify_emulator import Emulator
+
+        emulator = Emulator(host="127.0.0.1", port=0, hard=True)
+        emulator.start()
+        cls.addClassCleanup(emulator.stop)
+        return emulator
+
+    @classmethod
+    def _add_skus(cls, count, start=START):
+        """Every second new item has no level at the shop's location yet."""
+        counter = itertools.count()
+        for shop in cls.shops:
+            stock = shop.set_level
+
+            def set_level(item, loc, available=0, _stock=stock, **others):
+                if next(counter) % 2:
+                    return None
+                return _stock(item, loc, available=available, **others)
+
+            shop.set_level = set_level
+        try:
+            return super()._add_skus(count, start)
+        finally:
+            for shop in cls.shops:
+                del shop.set_level  # the class's method again
+
+    def _seeds(self):
+        return chaos_seeds("SHOPIFY_SYNC_CHAOS_HARD_SEEDS", range(100, 106))
+
+    def _run_seed(self, seed):
+        from ..tools.shopify_emulator import hard
+
+        hard.seed(seed)
+        result = super()._run_seed(seed)
+        # the mode really is on: items were activated, each with its @idempotent key
+        self.assertTrue(all(shop.hard for shop in self.shops))
+        activations = [
+            m
+            for shop in self.shops
+            for m in shop.mutations
+            if m["name"] == "inventoryActivate"
+        ]
+        self.assertTrue(activations)
+        self.assertTrue(all(m["idempotency_key"] for m in activations))
+        return result

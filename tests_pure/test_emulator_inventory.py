@@ -270,14 +270,46 @@ def test_unknown_item_location_and_unstocked_level(env):
         "INVALID_LOCATION",
         "INVALID_LOCATION",
     ]
-    act = api(
-        """mutation A($i: ID!, $l: ID!) { inventoryActivate(inventoryItemId: $i,
-        locationId: $l, available: 3) { inventoryLevel { id }
-        userErrors { message } } }""",
-        {"i": a, "l": other},
-    )
+    act = api(ACTIVATE, {"i": a, "l": other, "key": str(uuid.uuid4())})
     assert act["data"]["inventoryActivate"]["userErrors"] == []
     assert shop.level(a, other)["available"] == 3
+
+
+ACTIVATE = """mutation A($i: ID!, $l: ID!, $key: String!) {
+  inventoryActivate(inventoryItemId: $i, locationId: $l, available: 3)
+    @idempotent(key: $key) { inventoryLevel { id } userErrors { field message } } }"""
+
+
+def test_activate_without_idempotent_is_refused_like_shopify(env):
+    # Its schema description: "As of version `2026-04`, the idempotency key is
+    # required and must be provided using the `@idempotent` directive."
+    shop, _loc, (a, _b), api = env
+    other = shop.add_location("Second")
+    doc = ACTIVATE.replace(" @idempotent(key: $key)", "").replace(", $key: String!", "")
+    out = api(doc, {"i": a, "l": other})
+    assert out["data"] == {"inventoryActivate": None}
+    assert out["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    assert "@idempotent" in out["errors"][0]["message"]
+    assert shop.level(a, other) is None  # nothing ran
+    assert not [m for m in shop.mutations if m["name"] == "inventoryActivate"]
+    empty = api(ACTIVATE, {"i": a, "l": other, "key": "  "})
+    assert empty["data"] == {"inventoryActivate": None}
+    assert shop.level(a, other) is None
+
+
+def test_activate_key_replays_and_refuses_other_parameters(env):
+    shop, _loc, (a, b), api = env
+    other = shop.add_location("Second")
+    key = str(uuid.uuid4())
+    first = api(ACTIVATE, {"i": a, "l": other, "key": key})
+    shop.manual_edit(a, other, available=9)
+    again = api(ACTIVATE, {"i": a, "l": other, "key": key})
+    assert again["data"] == first["data"]
+    assert shop.level(a, other)["available"] == 9  # replayed, not run again
+    other_params = api(ACTIVATE, {"i": b, "l": other, "key": key})
+    errors = other_params["data"]["inventoryActivate"]["userErrors"]
+    assert errors and "different operation parameters" in errors[0]["message"]
+    assert shop.level(b, other) is None
 
 
 def test_set_on_hand_moves_available_by_the_same_delta(env):

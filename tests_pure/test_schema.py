@@ -78,3 +78,131 @@ def test_idempotent_directive_is_where_the_schema_wants_it(schema):
     doc = documents.load("InventorySetQuantities")
     assert "@idempotent(key: $idempotencyKey)" in doc
     assert "changeFromQuantity" in (schema.get_type("InventoryQuantityInput").fields)
+
+
+# -- @idempotent: the list comes from Shopify's own descriptions, never typed here ----
+
+
+def _idempotency():
+    from tools.shopify_emulator import idempotency
+
+    return idempotency
+
+
+@pytest.fixture(scope="module")
+def required_idempotent(schema):
+    return _idempotency().required_mutations(schema)
+
+
+def test_required_idempotent_list_is_read_from_the_descriptions(
+    schema, required_idempotent
+):
+    idem = _idempotency()
+    # Every mutation whose description speaks of `@idempotent` is either required or
+    # explicitly optional: a new wording Shopify might use cannot slip through.
+    unclassified = [
+        name
+        for name, field in schema.mutation_type.fields.items()
+        if "@idempotent" in (field.description or "")
+        and not idem.requires_key(field.description)
+        and not idem.mentions_optional_key(field.description)
+    ]
+    assert not unclassified, unclassified
+    # Both of Shopify's wordings ("As of 2026-04, ..." / "As of version `2026-04`,
+    # ...") are matched: the two mutations the addon sends use one each.
+    assert {"inventorySetQuantities", "inventoryActivate"} <= required_idempotent
+    # The matcher reads the requirement, not mere mentions of idempotency.
+    assert idem.requires_key(
+        "> As of version `2026-04`, the idempotency key is\n> required and ..."
+    )
+    assert not idem.requires_key(
+        "As of 2026-01, this mutation supports an optional idempotency key"
+    )
+
+
+def _idempotent_violations(document_text, required):
+    """Top-level fields of the document's mutation that `required` lists but that
+    carry no `@idempotent(key: ...)`."""
+    tree = parse(document_text)
+    bad = []
+    for op in tree.definitions:
+        if not isinstance(op, OperationDefinitionNode):
+            continue
+        if op.operation.value != "mutation":
+            continue
+        for sel in op.selection_set.selections:
+            if getattr(sel, "name", None) is None or sel.name.value not in required:
+                continue
+            keys = [
+                a
+                for d in sel.directives or []
+                if d.name.value == "idempotent"
+                for a in d.arguments or []
+                if a.name.value == "key"
+            ]
+            if not keys:
+                bad.append(sel.name.value)
+    return bad
+
+
+def _sent_idempotent_documents(required):
+    """{document name: text} of the addon's documents that send a listed mutation."""
+    out = {}
+    for path in DOCUMENT_FILES:
+        text = path.read_text(encoding="utf-8")
+        tree = parse(text)
+        for op in tree.definitions:
+            if (
+                isinstance(op, OperationDefinitionNode)
+                and op.operation.value == "mutation"
+                and any(
+                    getattr(sel, "name", None) is not None
+                    and sel.name.value in required
+                    for sel in op.selection_set.selections
+                )
+            ):
+                out[path.stem] = text
+    return out
+
+
+def test_every_mutation_shopify_requires_a_key_for_carries_idempotent(
+    required_idempotent,
+):
+    sent = _sent_idempotent_documents(required_idempotent)
+    assert {"InventorySetQuantities", "InventoryActivate"} <= set(sent)
+    for name, text in sent.items():
+        assert not _idempotent_violations(text, required_idempotent), name
+
+
+def test_the_idempotent_check_fails_when_the_directive_is_removed(
+    schema, required_idempotent
+):
+    directive = re.compile(r"\s*@idempotent\(key:\s*\$\w+\)")
+    for name, text in _sent_idempotent_documents(required_idempotent).items():
+        stripped = directive.sub("", text)
+        assert stripped != text, f"{name}: no directive to strip"
+        assert _idempotent_violations(stripped, required_idempotent), name
+        # ...and the emulator, which derives its list the same way, refuses it.
+        from tools.shopify_emulator import graphql_api
+
+        op = next(
+            d
+            for d in parse(stripped).definitions
+            if isinstance(d, OperationDefinitionNode)
+        )
+        assert _idempotency().missing_keys(op, {}, graphql_api.REQUIRES_IDEMPOTENT), (
+            name
+        )
+
+
+def test_emulator_enforces_exactly_the_official_list(schema, required_idempotent):
+    from tools.shopify_emulator import graphql_api
+
+    served = set(graphql_api.SCHEMA.mutation_type.fields)
+    assert required_idempotent & served == graphql_api.REQUIRES_IDEMPOTENT
+    # and its descriptions are the official ones (gen_schema copies them)
+    for name in served:
+        assert (
+            graphql_api.SCHEMA.mutation_type.fields[name].description
+            == schema.mutation_type.fields[name].description
+        ), name

@@ -2,7 +2,7 @@
 JSON.
 
 python -m tools.shopify_emulator --port 8090 --shops alpha,beta,gamma --skus 50 \
-    --locations alpha:2 --bucket 2000 --restore-rate 100 --seed 1
+    --locations alpha:2 --bucket 2000 --restore-rate 100 --seed 1 [--hard]
 """
 
 import argparse
@@ -19,7 +19,8 @@ CENTS = ["00", "50", "90"]
 
 
 def build(args):
-    emu = Emulator(host=args.host, port=args.port)
+    # --hard, else SHOPIFY_SYNC_EMULATOR_HARD from the environment (hard.py)
+    emu = Emulator(host=args.host, port=args.port, hard=args.hard or None)
     emu.token_ttl = args.token_ttl
     rng = random.Random(args.seed)
     loc_counts = {}
@@ -84,6 +85,11 @@ def main(argv=None):
         help="also accept a static token per shop",
     )
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument(
+        "--hard",
+        action="store_true",
+        help="hard mode: shop timezones, large ids, other apps, early webhooks",
+    )
     args = p.parse_args(argv)
     emu = build(args).start()
     from .control import shop_info

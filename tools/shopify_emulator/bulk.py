@@ -13,7 +13,7 @@ import json
 from graphql import GraphQLError, get_named_type, parse, validate
 from graphql.language import FieldNode, OperationDefinitionNode
 
-from .ids import gid, iso, next_id, now, parse_gid
+from .ids import gid, iso, now, parse_gid
 
 PAGE = 250
 
@@ -64,7 +64,7 @@ def run_query(shop, schema, query):
             ],
         }
     op = {
-        "id": next_id(),
+        "id": shop.new_id(),
         "query": query,
         "status": "CREATED",
         "error_code": None,

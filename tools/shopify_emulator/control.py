@@ -55,6 +55,8 @@ def shop_info(shop):
             for lid, rec in shop.locations.items()
         ],
         "bucket": shop.bucket.status(),
+        "hard": shop.hard,
+        "timezone": shop.timezone,
     }
 
 
@@ -86,6 +88,8 @@ def _reads(shop, name, query):
                     "id": gid("WebhookSubscription", s["id"]),
                     "topic": s["topic"],
                     "uri": s["uri"],
+                    "format": s["format"],
+                    "app": s.get("app"),  # None: this app; else another app's
                 }
                 for s in shop.subscriptions.values()
             ]

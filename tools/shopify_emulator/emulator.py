@@ -3,6 +3,7 @@
 import threading
 from http.server import ThreadingHTTPServer
 
+from . import hard as hm
 from .server import Handler
 from .shop import Shop
 from .webhooks import Dispatcher
@@ -15,7 +16,10 @@ class _Server(ThreadingHTTPServer):
 
 
 class Emulator:
-    def __init__(self, host="127.0.0.1", port=0):
+    def __init__(self, host="127.0.0.1", port=0, hard=None):
+        """`hard`: every shop in hard mode (hard.py); None reads
+        SHOPIFY_SYNC_EMULATOR_HARD from the environment."""
+        self.hard = hm.from_env() if hard is None else bool(hard)
         self.host = host
         self.port = port
         self.shops = {}
@@ -74,16 +78,20 @@ class Emulator:
     def __exit__(self, *exc):
         self.stop()
 
-    def add_shop(self, domain, client_id=None, client_secret=None, **kwargs):
+    def add_shop(self, domain, client_id=None, client_secret=None, hard=None, **kwargs):
         if domain in self.shops:
             raise ValueError(f"shop {domain} exists")
+        hard = self.hard if hard is None else bool(hard)
         shop = Shop(
             self,
             domain,
             client_id=client_id or f"cid-{domain.split('.')[0]}",
             client_secret=client_secret or f"csecret-{domain.split('.')[0]}",
+            hard=hard,
             **kwargs,
         )
+        if hard:
+            hm.add_other_apps(shop)
         self.shops[domain] = shop
         return shop
 

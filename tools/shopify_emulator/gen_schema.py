@@ -6,8 +6,9 @@ enum value
 is copied from the official introspection so names and type signatures cannot drift.
 Run from the repo root: `python -m tools.shopify_emulator.gen_schema
 [path/to/admin_2026-10.json.gz]`.
-Descriptions are dropped; input types keep all their fields so any valid client input
-parses.
+Descriptions are dropped except those of Mutation fields: they state server-side rules
+(e.g. "the idempotency key is required") that the emulator derives its behaviour from
+(`idempotency.py`). Input types keep all their fields so any valid client input parses.
 """
 
 import gzip
@@ -55,6 +56,7 @@ SPEC = {
     "Mutation": [
         "bulkOperationRunQuery(query)",
         "webhookSubscriptionCreate",
+        "webhookSubscriptionUpdate",
         "webhookSubscriptionDelete",
         "inventorySetQuantities",
         "inventoryActivate(inventoryItemId,locationId,available)",
@@ -261,12 +263,15 @@ SPEC = {
         "topic",
         "uri",
         "format",
+        "filter",
+        "includeFields",
         "createdAt",
         "updatedAt",
     ],
     "WebhookSubscriptionConnection": CONN,
     "WebhookSubscriptionEdge": EDGE,
     "WebhookSubscriptionCreatePayload": ["webhookSubscription", "userErrors"],
+    "WebhookSubscriptionUpdatePayload": ["webhookSubscription", "userErrors"],
     "WebhookSubscriptionDeletePayload": ["deletedWebhookSubscriptionId", "userErrors"],
     "UserError": ["field", "message"],
     "DisplayableError": ["field", "message"],
@@ -333,6 +338,14 @@ def _deprecation(obj):
     return f" @deprecated(reason: {json.dumps(reason)})" if reason else ""
 
 
+def _description(text):
+    """An SDL block-string description, indented for a field."""
+    from graphql.language.block_string import print_block_string
+
+    block = print_block_string(text)
+    return "\n".join("  " + line if line else line for line in block.splitlines())
+
+
 def _default(arg):
     from graphql import ast_from_value, print_ast
 
@@ -374,6 +387,8 @@ def generate(official):
                         args.append(f"{aname}: {a.type}{_default(a)}")
                         refs.append(get_named_type(a.type).name)
                 sig = f"({', '.join(args)})" if args else ""
+                if name == "Mutation" and f.description:
+                    lines.append(_description(f.description))
                 lines.append(f"  {fname}{sig}: {f.type}{_deprecation(f)}")
                 refs.append(get_named_type(f.type).name)
             ifaces = [i.name for i in t.interfaces if i.name in SPEC]

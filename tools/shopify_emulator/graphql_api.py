@@ -3,6 +3,7 @@ Shopify's
 schema, charge the cost bucket, execute with graphql-core, refund the unused points, and
 attach `extensions.cost` to every answer."""
 
+from contextlib import nullcontext
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,14 +18,16 @@ from graphql import (
     validate,
 )
 
-from . import bulk, inventory, views
+from . import bulk, hard, idempotency, inventory, views, webhook_subscriptions
 from .cost import MAX_QUERY_COST, CostCalculator
-from .ids import gid, now, parse_gid
+from .ids import gid, parse_gid
 
 SCHEMA = build_schema((Path(__file__).with_name("schema.graphql")).read_text())
 SCHEMA.get_type("Node").resolve_type = lambda obj, info, t: obj.TYPE
 SCHEMA.get_type("DisplayableError").resolve_type = lambda obj, info, t: "UserError"
 IDEMPOTENT = SCHEMA.get_directive("idempotent")
+# Derived from the Mutation descriptions of schema.graphql, never typed by hand.
+REQUIRES_IDEMPOTENT = idempotency.required_mutations(SCHEMA)
 
 
 @lru_cache(maxsize=1024)
@@ -75,6 +78,19 @@ def handle(shop, body):
         for d in document.definitions
         if hasattr(d, "type_condition") and d.kind == "fragment_definition"
     }
+    missing = idempotency.missing_keys(op, variables, REQUIRES_IDEMPOTENT)
+    if missing:
+        # Refused before anything runs (and nothing is charged): every field null.
+        data = {
+            (sel.alias or sel.name).value: None
+            for sel in op.selection_set.selections
+            if hasattr(sel, "name")
+        }
+        return {
+            "errors": missing,
+            "data": data,
+            "extensions": cost_extension(shop, 0, 0),
+        }
     calc = CostCalculator(SCHEMA, fragments, variables)
     try:
         requested = calc.operation(op)
@@ -98,7 +114,11 @@ def handle(shop, body):
     ok, _ = shop.bucket.try_take(requested)
     if not ok:
         return throttled(shop, requested)
-    with shop.lock:
+    is_mutation = op.operation.value == "mutation"
+    # Hard mode collects the webhooks this request emits, to deliver them before the
+    # answer; the simple mode leaves them to the dispatcher's own schedule and faults.
+    capture = shop.emulator.dispatcher.capture() if shop.hard else nullcontext([])
+    with capture as emitted, shop.lock:
         result = execute(
             SCHEMA,
             document,
@@ -115,9 +135,14 @@ def handle(shop, body):
         except (GraphQLError, TypeError, ValueError, AttributeError):
             actual = requested
         actual = min(actual, requested)
+        if shop.hard and is_mutation:
+            actual = hard.actual_mutation_cost(requested)
         shop.bucket.give_back(requested - actual)
         shop.stats["calls"] += 1
         shop.stats["points"] += actual
+    if shop.hard and emitted:
+        # A real shop's webhook for our own write may arrive before its answer.
+        shop.emulator.dispatcher.wait_delivered(emitted, hard.WEBHOOK_WAIT_SECONDS)
     answer["extensions"] = cost_extension(shop, requested, actual)
     return answer
 
@@ -372,7 +397,9 @@ class Root:
     def webhookSubscriptions(self, info, first=None, after=None, topics=None):
         shop = self._shop
         recs = [
-            r for r in shop.subscriptions.values() if not topics or r["topic"] in topics
+            r
+            for r in webhook_subscriptions.visible(shop)
+            if not topics or r["topic"] in topics
         ]
         return views.connection(
             recs,
@@ -383,7 +410,7 @@ class Root:
         )
 
     def webhookSubscription(self, info, id):
-        rec = self._shop.subscriptions.get(parse_gid(id, "WebhookSubscription"))
+        rec = webhook_subscriptions.find(self._shop, id)
         return views.WebhookView(self._shop, rec) if rec else None
 
     # -- mutations
@@ -401,65 +428,35 @@ class Root:
 
     def webhookSubscriptionCreate(self, info, topic, webhookSubscription):
         shop = self._shop
-        uri = webhookSubscription.get("uri") or webhookSubscription.get("callbackUrl")
-        errors = []
-        if not uri:
-            errors.append(
-                {
-                    "field": ["webhookSubscription", "callbackUrl"],
-                    "message": "Address can't be blank",
-                }
-            )
-        elif not (uri.startswith("https://") or _loopback_http(uri)):
-            errors.append(
-                {
-                    "field": ["webhookSubscription", "callbackUrl"],
-                    "message": "Address protocol http:// is not supported",
-                }
-            )
-        elif any(
-            s["topic"] == topic and s["uri"] == uri for s in shop.subscriptions.values()
-        ):
-            errors.append(
-                {
-                    "field": ["webhookSubscription", "callbackUrl"],
-                    "message": "Address for this topic has already been taken",
-                }
-            )
-        result = {"webhookSubscription": None, "userErrors": errors}
-        if not errors:
-            sid, t = _next_id(), now()
-            rec = {
-                "id": sid,
-                "topic": topic,
-                "uri": uri,
-                "format": webhookSubscription.get("format") or "JSON",
-                "created_at": t,
-                "updated_at": t,
-                "failures": 0,
-            }
-            shop.subscriptions[sid] = rec
-            result["webhookSubscription"] = views.WebhookView(shop, rec)
+        rec, errors = webhook_subscriptions.create(shop, topic, webhookSubscription)
         shop.log_mutation(
             "webhookSubscriptionCreate",
             {"topic": topic, "webhookSubscription": webhookSubscription},
             None,
             {"userErrors": errors},
         )
-        return result
+        view = views.WebhookView(shop, rec) if rec else None
+        return {"webhookSubscription": view, "userErrors": errors}
+
+    def webhookSubscriptionUpdate(self, info, id, webhookSubscription):
+        shop = self._shop
+        rec, errors = webhook_subscriptions.update(shop, id, webhookSubscription)
+        shop.log_mutation(
+            "webhookSubscriptionUpdate",
+            {"id": id, "webhookSubscription": webhookSubscription},
+            None,
+            {"userErrors": errors},
+        )
+        view = views.WebhookView(shop, rec) if rec else None
+        return {"webhookSubscription": view, "userErrors": errors}
 
     def webhookSubscriptionDelete(self, info, id):
         shop = self._shop
-        sid = parse_gid(id, "WebhookSubscription")
-        if shop.subscriptions.pop(sid, None) is None:
-            result = {
-                "deletedWebhookSubscriptionId": None,
-                "userErrors": [
-                    {"field": ["id"], "message": "Webhook subscription does not exist"}
-                ],
-            }
-        else:
-            result = {"deletedWebhookSubscriptionId": id, "userErrors": []}
+        errors = webhook_subscriptions.delete(shop, id)
+        result = {
+            "deletedWebhookSubscriptionId": None if errors else id,
+            "userErrors": errors,
+        }
         shop.log_mutation("webhookSubscriptionDelete", {"id": id}, None, result)
         return result
 
@@ -495,18 +492,33 @@ class Root:
 
     def inventoryActivate(self, info, inventoryItemId, locationId, available=None):
         shop = self._shop
-        key, errors = inventory.activate(shop, inventoryItemId, locationId, available)
+        key = _idempotency_key(info)
+        params = {
+            "inventoryItemId": inventoryItemId,
+            "locationId": locationId,
+            "available": available,
+        }
+        outcome, result = idempotency.replay(
+            shop,
+            "inventoryActivate",
+            key,
+            params,
+            lambda: inventory.activate(shop, inventoryItemId, locationId, available),
+        )
+        if outcome == "mismatch":
+            lv_key, errors = (
+                None,
+                [{"field": None, "message": idempotency.MISMATCH_MESSAGE}],
+            )
+        else:
+            lv_key, errors = result
         shop.log_mutation(
             "inventoryActivate",
-            {
-                "inventoryItemId": inventoryItemId,
-                "locationId": locationId,
-                "available": available,
-            },
-            None,
-            {"userErrors": errors},
+            params,
+            key,
+            {"userErrors": errors, "replayed": outcome == "replayed"},
         )
-        level = views.level_view(shop, *key) if key and not errors else None
+        level = views.level_view(shop, *lv_key) if lv_key and not errors else None
         return {"inventoryLevel": level, "userErrors": errors}
 
 
@@ -541,23 +553,6 @@ def _sortable(value):
     if value is None:
         return ""
     return value.isoformat() if hasattr(value, "isoformat") else value
-
-
-def _loopback_http(uri):
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(uri)
-    return parts.scheme == "http" and parts.hostname in (
-        "127.0.0.1",
-        "localhost",
-        "::1",
-    )
-
-
-def _next_id():
-    from .ids import next_id
-
-    return next_id()
 
 
 __all__ = ["SCHEMA", "handle", "prepare", "gid"]

@@ -7,7 +7,7 @@ result, and the same key with other parameters is refused."""
 
 import json
 
-from .ids import gid, next_id, now, parse_gid
+from .ids import gid, now, parse_gid
 from .shop import level_quantities
 
 MAX_QUANTITIES = 250
@@ -164,7 +164,16 @@ def _apply(shop, data):
                 _err(
                     "INVALID_QUANTITY_TOO_HIGH",
                     path + ["quantity"],
-                    "The quantity can't be higher than 1,000,000,000.",
+                    "The total quantity can't be higher than 1,000,000,000.",
+                )
+            )
+            continue
+        if q["quantity"] < -MAX_QUANTITY:
+            errors.append(
+                _err(
+                    "INVALID_QUANTITY_TOO_LOW",
+                    path + ["quantity"],
+                    "The total quantity can't be lower than -1,000,000,000.",
                 )
             )
             continue
@@ -208,7 +217,7 @@ def _apply(shop, data):
                     "ledgerDocumentUri": None,
                 }
             )
-    group_id = next_id()
+    group_id = shop.new_id()
     shop.groups[group_id] = {
         "id": group_id,
         "created_at": t,

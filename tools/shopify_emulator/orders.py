@@ -9,7 +9,7 @@ discounts + (taxes when not included).
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from .ids import gid, iso_offset
+from .ids import gid
 
 CENT = Decimal("0.01")
 
@@ -180,10 +180,10 @@ def order_payload(shop, order):
         "name": order["name"],
         "order_number": order["number"],
         "number": order["number"] - 1000,
-        "created_at": iso_offset(order["created_at"]),
-        "updated_at": iso_offset(order["updated_at"]),
-        "processed_at": iso_offset(order["created_at"]),
-        "cancelled_at": iso_offset(order["cancelled_at"]),
+        "created_at": shop.rest_time(order["created_at"]),
+        "updated_at": shop.rest_time(order["updated_at"]),
+        "processed_at": shop.rest_time(order["created_at"]),
+        "cancelled_at": shop.rest_time(order["cancelled_at"]),
         "cancel_reason": order["cancel_reason"],
         "closed_at": None,
         "test": False,

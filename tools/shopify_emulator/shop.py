@@ -12,8 +12,9 @@ import secrets
 import threading
 import time
 
+from . import hard as hm
 from . import orders as om
-from .ids import gid, iso_offset, next_id, now, parse_gid
+from .ids import gid, next_id, now, parse_gid
 from .throttle import LeakyBucket
 
 QUANTITY_NAMES = (
@@ -63,7 +64,8 @@ class Shop:
         name=None,
         scopes=None,
         currency="EUR",
-        timezone="Europe/Brussels",
+        timezone=None,
+        hard=False,
     ):
         self.emulator = emulator
         self.domain = domain
@@ -74,8 +76,11 @@ class Shop:
         self.name = name or domain.split(".")[0].capitalize()
         self.scopes = list(scopes or DEFAULT_SCOPES)
         self.currency = currency
-        self.timezone = timezone
-        self.id = next_id()
+        self.hard = bool(hard)
+        # REST payload times are UTC in the simple mode (a simplification), in the
+        # shop's timezone in hard mode (as Shopify's are).
+        self.timezone = timezone or (hm.next_timezone() if hard else "Europe/Brussels")
+        self.id = self.new_id()
         self.lock = threading.RLock()
         self.bucket = LeakyBucket(bucket, restore_rate)
         self.tokens = {}  # token -> expiry (time.time())
@@ -90,6 +95,32 @@ class Shop:
 
     def __repr__(self):
         return f"<Shop {self.domain}>"  # never the secrets
+
+    def new_id(self):
+        """A numeric id unique across shops: large and with gaps in hard mode."""
+        return hm.next_id() if self.hard else next_id()
+
+    def rest_time(self, dt):
+        """A REST-shaped (webhook payload) timestamp with an offset."""
+        return hm.rest_time(dt, self.timezone if self.hard else None)
+
+    def add_foreign_subscription(self, app, topic, uri):
+        """A webhook subscription of another app: never listed to this app."""
+        with self.lock:
+            sid = self.new_id()
+            self.subscriptions[sid] = {
+                "id": sid,
+                "topic": topic,
+                "uri": uri,
+                "format": "JSON",
+                "filter": None,
+                "include_fields": [],
+                "created_at": now(),
+                "updated_at": now(),
+                "failures": 0,
+                "app": app,
+            }
+            return sid
 
     @property
     def base_url(self):
@@ -151,7 +182,7 @@ class Shop:
     # --------------------------------------------------------------------------
     def add_location(self, name, active=True):
         with self.lock:
-            lid = next_id()
+            lid = self.new_id()
             self.locations[lid] = {
                 "id": lid,
                 "name": name,
@@ -162,7 +193,7 @@ class Shop:
 
     def add_product(self, title, variants=None, status="ACTIVE", vendor="Emulator"):
         with self.lock:
-            pid = next_id()
+            pid = self.new_id()
             t = now()
             self.products[pid] = {
                 "id": pid,
@@ -179,7 +210,7 @@ class Shop:
             return self.product_dict(pid)
 
     def _new_variant(self, pid, spec):
-        vid, iid, t = next_id(), next_id(), now()
+        vid, iid, t = self.new_id(), self.new_id(), now()
         product = self.products[pid]
         self.variants[vid] = {
             "id": vid,
@@ -340,7 +371,7 @@ class Shop:
                 "inventory_item_id": iid,
                 "location_id": lid,
                 "available": level["q"]["available"],
-                "updated_at": iso_offset(level["updated_at"]),
+                "updated_at": self.rest_time(level["updated_at"]),
                 "admin_graphql_api_id": f"gid://shopify/InventoryLevel/{lid}?inventory_item_id={iid}",
             },
         )
@@ -373,7 +404,7 @@ class Shop:
         with self.lock:
             lid = parse_gid(location, "Location") if location else min(self.locations)
             t = now()
-            oid = next_id()
+            oid = self.new_id()
             number = self.next_order_number
             self.next_order_number += 1
             items = []
@@ -391,7 +422,7 @@ class Shop:
                 )
                 items.append(
                     {
-                        "id": next_id(),
+                        "id": self.new_id(),
                         "variant_id": var["id"] if var else None,
                         "product_id": var["product_id"] if var else None,
                         "item_id": var["item_id"] if var else None,
@@ -412,7 +443,7 @@ class Shop:
             customer_rec = None
             if customer:
                 customer_rec = {
-                    "id": customer.get("id") or next_id(),
+                    "id": customer.get("id") or self.new_id(),
                     "email": customer.get("email"),
                     "first_name": customer.get("first_name"),
                     "last_name": customer.get("last_name"),
@@ -456,7 +487,7 @@ class Shop:
                 "line_items": items,
                 "shipping_lines": [
                     {
-                        "id": next_id(),
+                        "id": self.new_id(),
                         "title": sh.get("title", "Standard"),
                         "price": str(sh.get("price", "0.00")),
                     }
@@ -563,10 +594,10 @@ class Shop:
                     touched.add(key)
             order["fulfillments"].append(
                 {
-                    "id": next_id(),
+                    "id": self.new_id(),
                     "status": "success",
                     "location_id": order["location_id"],
-                    "created_at": iso_offset(now()),
+                    "created_at": self.rest_time(now()),
                     "line_items": fulfilled,
                 }
             )
@@ -622,7 +653,7 @@ class Shop:
                 amount += line_total
                 refund_lines.append(
                     {
-                        "id": next_id(),
+                        "id": self.new_id(),
                         "line_item_id": item["id"],
                         "quantity": qty,
                         "restock_type": ("return" if from_shipped else "cancel")
@@ -639,12 +670,12 @@ class Shop:
                         },
                     }
                 )
-            rid = next_id()
+            rid = self.new_id()
             refund = {
                 "id": rid,
                 "admin_graphql_api_id": gid("Refund", rid),
                 "order_id": order["id"],
-                "created_at": iso_offset(now()),
+                "created_at": self.rest_time(now()),
                 "restock": restock,
                 "note": None,
                 "refund_line_items": refund_lines,
@@ -690,8 +721,8 @@ class Shop:
             "handle": product["handle"],
             "status": product["status"].lower(),
             "vendor": product["vendor"],
-            "updated_at": iso_offset(product["updated_at"]),
-            "created_at": iso_offset(product["created_at"]),
+            "updated_at": self.rest_time(product["updated_at"]),
+            "created_at": self.rest_time(product["created_at"]),
             "variants": [
                 {
                     "id": v,

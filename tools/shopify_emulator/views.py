@@ -7,8 +7,8 @@ arguments when it is callable, so each method below IS the resolver of its field
 
 from graphql import GraphQLError
 
-from . import search
-from .ids import decode_cursor, encode_cursor, gid, gid_kind, iso, parse_gid
+from . import hard, search
+from .ids import decode_cursor, encode_cursor, gid, gid_kind, iso, now, parse_gid
 from .shop import level_quantities
 
 MAX_PAGE = 250
@@ -98,13 +98,16 @@ class ShopView(View):
         self.myshopifyDomain = shop.domain
         self.currencyCode = shop.currency
         self.ianaTimezone = shop.timezone
-        self.timezoneAbbreviation = "CET"
         self.plan = {
             "displayName": shop.plan,
             "publicDisplayName": shop.plan,
             "partnerDevelopment": shop.plan == "Development",
             "shopifyPlus": shop.plan.startswith("Plus"),
         }
+
+    def timezoneAbbreviation(self, info):
+        # resolved only when asked: a zone lookup per `shop { id }` would cost
+        return hard.abbreviation(self.shop.timezone, now())
 
 
 class AppInstallationView(View):
@@ -531,6 +534,8 @@ class WebhookView(View):
         self.topic = rec["topic"]
         self.uri = rec["uri"]
         self.format = rec["format"]
+        self.filter = rec.get("filter")
+        self.includeFields = list(rec.get("include_fields") or [])
 
 
 class AdjustmentGroupView(View):

@@ -7,6 +7,7 @@ switchable,
 seeded faults (duplicate, delay, reorder, drop) to exercise the receiver."""
 
 import base64
+import contextlib
 import hashlib
 import heapq
 import hmac
@@ -29,6 +30,33 @@ def sign(secret, body):
     return base64.b64encode(
         hmac.new(secret.encode(), body, hashlib.sha256).digest()
     ).decode()
+
+
+def encode(payload, sub):
+    """Body and content type of one delivery: the subscription's `format` (JSON or
+    XML) and `includeFields` ("Only the fields specified will be included")."""
+    fields = sub.get("include_fields")
+    if fields:
+        payload = {k: v for k, v in payload.items() if k in fields}
+    if sub.get("format") == "XML":
+        return _xml(payload).encode(), "application/xml"
+    return json.dumps(payload, separators=(",", ":")).encode(), "application/json"
+
+
+def _xml(payload):
+    from xml.sax.saxutils import escape
+
+    def node(key, value):
+        tag = str(key).replace("_", "-")
+        if isinstance(value, dict):
+            inner = "".join(node(k, v) for k, v in value.items())
+        elif isinstance(value, list):
+            inner = "".join(node(tag.rstrip("s") or "item", v) for v in value)
+        else:
+            inner = "" if value is None else escape(str(value))
+        return f"<{tag}>{inner}</{tag}>"
+
+    return '<?xml version="1.0" encoding="UTF-8"?>' + node("root", payload)
 
 
 def topic_enum(topic):
@@ -57,6 +85,8 @@ class Dispatcher:
         self._heap, self._seq = [], itertools.count()
         self._cond = threading.Condition()
         self._inflight = 0
+        self._local = threading.local()  # webhook ids emitted by this request thread
+        self._done = set()  # webhook ids whose first attempt has been made
         self._stop = False
         self._pool = ThreadPoolExecutor(
             max_workers=workers, thread_name_prefix="emu-webhook"
@@ -84,18 +114,34 @@ class Dispatcher:
         subs = [s for s in shop.subscriptions.values() if s["topic"] == enum]
         if not subs:
             return
-        body = json.dumps(payload, separators=(",", ":")).encode()
         event_id = str(uuid.uuid4())
         triggered = iso_offset(now())
+        captured = getattr(self._local, "ids", None)
         with self._cond:
             f = self._faults
             for sub in subs:
+                if sub.get("app") is not None:
+                    # Another app's endpoint: delivered elsewhere, not by us.
+                    self._log(
+                        {
+                            "shop": shop,
+                            "topic": topic,
+                            "uri": sub["uri"],
+                            "webhook_id": None,
+                            "event_id": event_id,
+                            "attempt": 0,
+                        },
+                        "other app",
+                    )
+                    continue
+                body, content_type = encode(payload, sub)
                 delivery = {
                     "shop": shop,
                     "topic": topic,
                     "sub_id": sub["id"],
                     "uri": sub["uri"],
                     "body": body,
+                    "content_type": content_type,
                     "webhook_id": str(uuid.uuid4()),
                     "event_id": event_id,
                     "triggered_at": triggered,
@@ -107,12 +153,36 @@ class Dispatcher:
                 copies = (
                     2 if f["duplicate"] and self._rng.random() < f["duplicate"] else 1
                 )
-                for _ in range(copies):
+                for copy in range(copies):
                     delay = f["delay"]
                     if f["reorder"]:
                         delay += self._rng.random() * max(0.3, f["delay"])
+                    if captured is not None and copy == 0:
+                        delay = 0.0  # hard mode: before the write's HTTP answer
                     self._push(time.monotonic() + delay, dict(delivery))
+                if captured is not None:
+                    captured.append(delivery["webhook_id"])
             self._cond.notify_all()
+
+    @contextlib.contextmanager
+    def capture(self):
+        """Collect the webhook ids this thread emits (for `wait_delivered`)."""
+        self._local.ids = ids = []
+        try:
+            yield ids
+        finally:
+            self._local.ids = None
+
+    def wait_delivered(self, ids, timeout):
+        """Wait until the first attempt of every webhook in `ids` has been made."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while not self._done.issuperset(ids):
+                left = end - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(min(left, 0.05))
+        return True
 
     def _push(self, due, delivery):
         heapq.heappush(self._heap, (due, next(self._seq), delivery))
@@ -149,7 +219,7 @@ class Dispatcher:
         shop = delivery["shop"]
         try:
             headers = {
-                "Content-Type": "application/json",
+                "Content-Type": delivery.get("content_type", "application/json"),
                 "X-Shopify-Topic": delivery["topic"],
                 "X-Shopify-Hmac-Sha256": sign(shop.client_secret, delivery["body"]),
                 "X-Shopify-Shop-Domain": shop.domain,
@@ -163,6 +233,8 @@ class Dispatcher:
             ok = isinstance(status, int) and 200 <= status < 300
             with self._cond:
                 self._log(delivery, status)
+                self._done.add(delivery["webhook_id"])
+                self._cond.notify_all()
             self._after(delivery, ok)
         finally:
             with self._cond:

@@ -48,15 +48,22 @@ KINDS = (
 )
 
 
-def run(world, web, ledger, events, pace=0.15):
+def run(world, web, ledger, events, pace=0.15, canary=False):
     """`events` seeded events, `pace` seconds apart on average (the server works
-    meanwhile: webhooks, pushes, crons)."""
+    meanwhile: webhooks, pushes, crons). `canary`: one more store edit the ledger
+    is not told about, to see the checks fail."""
     rng = world.rng
     for _n in range(events):
         kind = rng.choice(KINDS)
         plan = rng.choice(world.shops)
         HANDLERS[kind](world, web, ledger, plan, rng)
         time.sleep(rng.random() * 2 * pace)
+    if canary:
+        unseen = Ledger(initial={})
+        while not unseen.counts:
+            _edit(world, web, unseen, world.shops[0], rng)
+        return dict(unseen.moves)
+    return {}
 
 
 def _main_location(plan):

@@ -83,15 +83,19 @@ def run_seed(seed, h, web, args, crons):
     faults = parse_faults(args.webhook_faults)
     h.emulator.webhook_faults(seed=seed, **faults)
     started = time.monotonic()
-    scenario.run(world, web, ledger, args.events)
+    hidden = scenario.run(world, web, ledger, args.events, canary=args.canary)
+    if hidden:
+        say("    canary: a store edit the ledger does not know: %s" % hidden)
     timings["scenario"] = time.monotonic() - started
     waited, left = checks.wait_quiet(
         web, h.emulator, store_ids, crons, QUIET_TIMEOUT, say if args.verbose else None
     )
     timings["quiet"] = waited
     problems = ["not quiet after %ds: %s" % (waited, "; ".join(left))] if left else []
+    # Informative: what the stores showed before the final reconcile corrected it.
+    before = checks.check_levels(web, world)
     started = time.monotonic()
-    summaries = []
+    summaries = ["%d level(s) differed before it" % len(before)] + before[:5]
     for plan in shops:
         _action, text = web.press(
             "shopify.store", plan.store_id, "action_reconcile_inventory_now"
@@ -131,6 +135,11 @@ def main(argv=None):
     )
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="print every press")
+    parser.add_argument(
+        "--canary",
+        action="store_true",
+        help="make one store edit the ledger is not told about: every seed must FAIL",
+    )
     args = parser.parse_args(argv)
     if args.hard:
         os.environ[HARD_ENV] = "1"
@@ -185,7 +194,8 @@ def main(argv=None):
             )
             if args.verbose and world:
                 say("\n".join(world.setup_log))
-                say("\n".join("    reconcile: " + s for s in summaries))
+            for line in summaries if args.verbose else summaries[:1]:
+                say("    final reconcile: " + line)
             for problem in problems[:40]:
                 say("    " + problem)
             if len(problems) > 40:

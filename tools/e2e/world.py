@@ -49,9 +49,9 @@ class World:
     setup_log: list = field(default_factory=list)
 
 
-def _shop_kwargs(shop_cls, hard):
+def _shop_kwargs(emulator, hard):
     kwargs = {"client_id": APP_CLIENT_ID, "client_secret": APP_CLIENT_SECRET}
-    if hard and "hard" in inspect.signature(shop_cls.__init__).parameters:
+    if hard and "hard" in inspect.signature(emulator.add_shop).parameters:
         kwargs["hard"] = True
     return kwargs
 
@@ -60,8 +60,6 @@ def make_shops(emulator, seed, tail, hard=False):
     """alpha (two locations), beta, gamma: shared SKUs, a few of their own, and one
     SKU Odoo does not know (gamma). alpha's second location does not stock one of
     its own SKUs (activation on first push)."""
-    from odoo.addons.shopify_sync.tools.shopify_emulator.shop import Shop
-
     rng = random.Random("shops-%s" % seed)
     prefix = "E2E%d" % seed
     shared = ["%s-SH%d" % (prefix, i) for i in range(1, 5)]
@@ -74,7 +72,7 @@ def make_shops(emulator, seed, tail, hard=False):
     plans = []
     for n, name in enumerate(("alpha", "beta", "gamma")):
         domain = "%s-s%d-%s.myshopify.com" % (name, seed, tail)
-        shop = emulator.add_shop(domain, **_shop_kwargs(Shop, hard))
+        shop = emulator.add_shop(domain, **_shop_kwargs(emulator, hard))
         locations = [(shop.add_location("Main warehouse"), "Main warehouse")]
         if name == "alpha":
             locations.append(

@@ -2,7 +2,7 @@
 
     ~/.cache/shopify_sync/venv/bin/python tools/e2e/setup_e2e.py --seeds 0-4
         [--events 30] [--hard] [--webhook-faults duplicate=0.1,reorder=1]
-        [--keep-db] [--template DB]
+        [--keep-db] [--template auto|none|DB] [--canary] [--verbose]
 
 A fresh database with shopify_sync, a real `odoo-bin` serving HTTP with two cron
 threads, the Shopify emulator in this process. Per seed: three new shops of one app
@@ -34,6 +34,7 @@ import checks  # noqa: E402
 import scenario  # noqa: E402
 import world as worlds  # noqa: E402
 from _harness import REPO, Harness  # noqa: E402
+from template import ensure_template  # noqa: E402
 from webclient import WebClient  # noqa: E402
 
 HARD_ENV = "SHOPIFY_SYNC_EMULATOR_HARD"
@@ -131,7 +132,10 @@ def main(argv=None):
         help='emulator webhook faults during a seed, or "none"',
     )
     parser.add_argument(
-        "--template", default=os.environ.get("SHOPIFY_SYNC_BENCH_TEMPLATE")
+        "--template",
+        default=os.environ.get("SHOPIFY_SYNC_BENCH_TEMPLATE") or "auto",
+        help='database to clone (dependencies installed); "auto": a cached one '
+        'built on first use (tools/e2e/template.py); "none": install from scratch',
     )
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="print every press")
@@ -148,11 +152,12 @@ def main(argv=None):
     results = {}
     LOG.parent.mkdir(parents=True, exist_ok=True)
     LOG.unlink(missing_ok=True)
-    with Harness(
-        db="e2e_%s" % time.strftime("%H%M%S"),
-        template=args.template,
-        keep_db=args.keep_db,
-    ) as h:
+    harness = Harness(db="e2e_%s" % time.strftime("%H%M%S"), keep_db=args.keep_db)
+    if args.template == "auto":
+        harness.template = ensure_template(harness)
+    elif args.template != "none":
+        harness.template = args.template
+    with harness as h:
         ready = time.monotonic() - total
         h.start_server(cron_threads=2, log_file=str(LOG))
         url = "http://127.0.0.1:%d" % h.server_port

@@ -28,13 +28,13 @@ LOG = "\n".join(
 def test_clean_log_has_no_problem(tmp_path):
     path = tmp_path / "odoo.log"
     path.write_text(LOG.split("\n", 1)[0] + "\n")
-    assert checks.check_log(path, 0) == []
+    assert checks.check_log(path, 0) == ([], 0)
 
 
 def test_every_error_kind_counted_once_with_its_cause(tmp_path):
     path = tmp_path / "odoo.log"
     path.write_text(LOG)
-    problems = checks.check_log(path, 0)
+    problems, conflicts = checks.check_log(path, 0, strict=True)
     assert len(problems) == 4, problems
     assert problems[0].startswith("(c) odoo-bin log: 2x ERROR odoo.sql_db: bad query")
     assert "could not serialize access" in problems[0]
@@ -43,10 +43,19 @@ def test_every_error_kind_counted_once_with_its_cause(tmp_path):
     assert problems[3] == "(c) odoo-bin log: 1 traceback(s)"
 
 
+def test_handled_conflicts_counted_apart_but_what_they_broke_fails(tmp_path):
+    path = tmp_path / "odoo.log"
+    path.write_text(LOG)
+    problems, conflicts = checks.check_log(path, 0)
+    assert conflicts == 2
+    assert len(problems) == 3, problems
+    assert "Call from cron Shopify: push inventory" in problems[0]
+
+
 def test_only_what_was_written_after_the_offset(tmp_path):
     path = tmp_path / "odoo.log"
     path.write_text(LOG)
     offset = path.stat().st_size
     with path.open("a") as log:
         log.write(LOG.split("\n", 1)[0] + "\n")
-    assert checks.check_log(path, offset) == []
+    assert checks.check_log(path, offset) == ([], 0)

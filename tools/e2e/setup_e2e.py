@@ -64,6 +64,22 @@ def parse_faults(text):
     return faults
 
 
+def unabsorbed_marks(h, store_ids):
+    """Stock changes marked for the push but not absorbed into `dirty` yet (a table
+    without a model: read directly, it is only observed)."""
+    with h.env(commit=False) as env:
+        env.cr.execute(
+            """
+            SELECT count(*) FROM shopify_inventory_level_mark m
+              JOIN shopify_inventory_level l ON l.id = m.level_id
+             WHERE l.store_id IN %s
+            """,
+            (tuple(store_ids),),
+        )
+        count = env.cr.fetchone()[0]
+    return ["%d stock mark(s) not absorbed by the push" % count] if count else []
+
+
 def run_seed(seed, h, web, args, crons):
     rng = random.Random(seed)
     tail = "".join(c for c in h.db[-5:].lower() if c.isalnum())
@@ -89,7 +105,13 @@ def run_seed(seed, h, web, args, crons):
         say("    canary: a store edit the ledger does not know: %s" % hidden)
     timings["scenario"] = time.monotonic() - started
     waited, left = checks.wait_quiet(
-        web, h.emulator, store_ids, crons, QUIET_TIMEOUT, say if args.verbose else None
+        web,
+        h.emulator,
+        store_ids,
+        crons,
+        QUIET_TIMEOUT,
+        say if args.verbose else None,
+        probe=lambda: unabsorbed_marks(h, store_ids),
     )
     timings["quiet"] = waited
     problems = ["not quiet after %ds: %s" % (waited, "; ".join(left))] if left else []
@@ -104,7 +126,13 @@ def run_seed(seed, h, web, args, crons):
         summaries.append(text.replace("\n", " "))
     timings["reconcile"] = time.monotonic() - started
     waited, left = checks.wait_quiet(
-        web, h.emulator, store_ids, crons, QUIET_TIMEOUT, say if args.verbose else None
+        web,
+        h.emulator,
+        store_ids,
+        crons,
+        QUIET_TIMEOUT,
+        say if args.verbose else None,
+        probe=lambda: unabsorbed_marks(h, store_ids),
     )
     timings["quiet"] += waited
     if left:
@@ -139,6 +167,11 @@ def main(argv=None):
     )
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--verbose", action="store_true", help="print every press")
+    parser.add_argument(
+        "--strict-log",
+        action="store_true",
+        help="count odoo.sql_db's ERROR lines of handled transaction conflicts too",
+    )
     parser.add_argument(
         "--canary",
         action="store_true",
@@ -184,7 +217,9 @@ def main(argv=None):
                 if args.verbose:
                     traceback.print_exc()
             time.sleep(0.5)  # let the server finish writing its log lines
-            problems += checks.check_log(LOG, offset)
+            log_problems, conflicts = checks.check_log(LOG, offset, args.strict_log)
+            problems += log_problems
+            timings["conflicts logged"] = conflicts
             elapsed = time.monotonic() - started
             results[seed] = (problems, elapsed)
             say(
@@ -193,7 +228,10 @@ def main(argv=None):
                     seed,
                     "FAIL" if problems else "PASS",
                     elapsed,
-                    ", ".join("%s %.0fs" % kv for kv in timings.items()),
+                    ", ".join(
+                        "%s %.0f%s" % (k, v, "" if k == "conflicts logged" else "s")
+                        for k, v in timings.items()
+                    ),
                     "; events: %s" % dict(ledger.counts) if ledger else "",
                 )
             )

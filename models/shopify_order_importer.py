@@ -21,7 +21,6 @@ ends in `_shopify_import_payload`, which:
 """
 
 import logging
-import zlib
 from datetime import timezone
 
 from psycopg2 import errors as pg_errors
@@ -35,8 +34,6 @@ from ..lib.errors import ShopifyRetryableError
 
 _logger = logging.getLogger(__name__)
 
-# First key of the two-int advisory lock: "shopify order import" (arbitrary constant).
-LOCK_CLASS = 0x5D0F
 DRAFT_STATES = ("draft", "sent")
 
 
@@ -141,51 +138,20 @@ class ShopifyOrderImporter(models.AbstractModel):
             )
         return order
 
-    def init(self):
-        # One row per imported order, stamped by every import under the order's
-        # lock: see `_shopify_lock`. No foreign key (no lock on the store row).
-        self.env.cr.execute(
-            """
-            CREATE TABLE IF NOT EXISTS shopify_order_import_stamp (
-                store_id INTEGER NOT NULL,
-                order_gid VARCHAR NOT NULL,
-                stamped_at TIMESTAMP NOT NULL,
-                PRIMARY KEY (store_id, order_gid)
-            )
-            """
-        )
-
     @api.model
     def _shopify_lock(self, store, order_gid):
         """Serialise imports of one order (released at commit / rollback).
 
         Returns True ("busy, retry") when another transaction may have committed
         rows of this order that our REPEATABLE READ snapshot cannot see: it held
-        the lock while we waited, or it committed after our snapshot was taken
-        and before we asked (a batch of events shares one transaction, so the
-        snapshot can be much older than the lock). The second case shows as a
-        serialization failure when stamping the order's row, caught quietly here
-        instead of surfacing later as a duplicate key or an ERROR line.
+        the lock while we waited, or it committed after our snapshot was taken and
+        before we asked (`shopify.sync.stamp` tells).
         """
-        key = zlib.crc32(("%s:%s" % (store.id, order_gid)).encode()) - 2**31
-        cr = self.env.cr
-        cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (LOCK_CLASS, key))
-        if not cr.fetchone()[0]:
-            cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, key))
+        Stamp = self.env["shopify.sync.stamp"]
+        if Stamp._shopify_lock(store.id, order_gid):
             return True
         try:
-            with cr.savepoint(flush=False):
-                cr.execute(
-                    """
-                    INSERT INTO shopify_order_import_stamp
-                           (store_id, order_gid, stamped_at)
-                    VALUES (%s, %s, now() AT TIME ZONE 'UTC')
-                    ON CONFLICT (store_id, order_gid)
-                    DO UPDATE SET stamped_at = EXCLUDED.stamped_at
-                    """,
-                    (store.id, order_gid),
-                    log_exceptions=False,
-                )
+            Stamp._shopify_stamp(store.id, order_gid)
         except pg_errors.SerializationFailure:
             return True
         return False

@@ -21,8 +21,9 @@ ends in `_shopify_import_payload`, which:
 """
 
 import logging
-import zlib
 from datetime import timezone
+
+from psycopg2 import errors as pg_errors
 
 from odoo import _, api, models
 from odoo.exceptions import UserError
@@ -33,8 +34,6 @@ from ..lib.errors import ShopifyRetryableError
 
 _logger = logging.getLogger(__name__)
 
-# First key of the two-int advisory lock: "shopify order import" (arbitrary constant).
-LOCK_CLASS = 0x5D0F
 DRAFT_STATES = ("draft", "sent")
 
 
@@ -143,16 +142,19 @@ class ShopifyOrderImporter(models.AbstractModel):
     def _shopify_lock(self, store, order_gid):
         """Serialise imports of one order (released at commit / rollback).
 
-        Returns True when another transaction held the lock: it may have committed
-        rows our (REPEATABLE READ) snapshot cannot see.
+        Returns True ("busy, retry") when another transaction may have committed
+        rows of this order that our REPEATABLE READ snapshot cannot see: it held
+        the lock while we waited, or it committed after our snapshot was taken and
+        before we asked (`shopify.sync.stamp` tells).
         """
-        key = zlib.crc32(("%s:%s" % (store.id, order_gid)).encode()) - 2**31
-        cr = self.env.cr
-        cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (LOCK_CLASS, key))
-        if cr.fetchone()[0]:
-            return False
-        cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, key))
-        return True
+        Stamp = self.env["shopify.sync.stamp"]
+        if Stamp._shopify_lock(store.id, order_gid):
+            return True
+        try:
+            Stamp._shopify_stamp(store.id, order_gid)
+        except pg_errors.SerializationFailure:
+            return True
+        return False
 
     @api.model
     def _shopify_find(self, store, order_gid):

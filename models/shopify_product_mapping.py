@@ -71,6 +71,12 @@ class ShopifyProductMapping(models.Model):
         Returns counts: matched, created, conflicts, unmapped, removed.
         """
         store.ensure_one()
+        # One binder per store at a time (button, daily cron, products/update
+        # webhooks), and never from a snapshot older than the last one's work:
+        # raises SerializationFailure then (retried; a duplicate mapping never).
+        Stamp = self.env["shopify.sync.stamp"]
+        Stamp._shopify_lock(store.id, "products")
+        Stamp._shopify_stamp(store.id, "products")
         Mapping = self.sudo()
         batch = {}
         for variant in variants:

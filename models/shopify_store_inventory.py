@@ -5,6 +5,8 @@ import logging
 import threading
 import time
 
+from psycopg2 import errors as pg_errors
+
 from odoo import _, api, fields, models
 
 from ..lib.errors import ShopifyError
@@ -241,6 +243,9 @@ class ShopifyStore(models.Model):
             try:
                 with self.env.cr.savepoint():
                     store._shopify_match_products()
+            except pg_errors.SerializationFailure:
+                # Matched by someone else meanwhile (a button, a webhook).
+                _logger.info("store %s matched concurrently: skipped", store.id)
             except (ShopifyError, ValueError) as exc:
                 self.env["shopify.sync.log"]._log(
                     store=store,

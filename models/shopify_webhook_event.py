@@ -39,10 +39,35 @@ DEFAULT_RETENTION_DAYS = 14
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
 BATCH_SIZE = 20
+# Contention with another transaction of ours (a level or order busy, a
+# serialization failure): retried soon, 5 s doubling up to 60 s, and not counted
+# as a failed attempt (it is not one: nothing is wrong with the event).
+CONTENTION_RETRY_SECONDS = 5
+CONTENTION_RETRY_MAX_SECONDS = 60
 MAX_ERROR_LENGTH = 2000
 
 
 _WAKE_FLAG = "shopify_sync.webhook_cron_wake"
+
+
+def _is_contention(exc):
+    """A collision with another transaction of ours, not a fault of the event."""
+    # Imported here: model files are imported in registry order.
+    from .shopify_inventory_level_edits import ShopifyLevelBusy
+    from .shopify_order_importer import ShopifyOrderBusy
+
+    return isinstance(
+        exc,
+        (
+            ShopifyLevelBusy,
+            ShopifyOrderBusy,
+            pg_errors.SerializationFailure,
+            pg_errors.DeadlockDetected,
+            pg_errors.LockNotAvailable,
+        ),
+    )
+
+
 _notify_lock = threading.Lock()
 _notify_cnx = {}  # "cnx": (pid, psycopg2 connection to the `postgres` database)
 
@@ -121,6 +146,11 @@ class ShopifyWebhookEvent(models.Model):
         readonly=True,
     )
     attempts = fields.Integer(readonly=True)
+    conflicts = fields.Integer(
+        readonly=True,
+        help="Times the event met another worker busy with the same order or "
+        "stock level; retried within seconds, not counted as failed attempts.",
+    )
     next_attempt_at = fields.Datetime(readonly=True)
     last_error = fields.Text(readonly=True)
     object_gid = fields.Char(
@@ -411,6 +441,8 @@ class ShopifyWebhookEvent(models.Model):
                 state, note = self._shopify_dispatch()
         except Exception as exc:  # noqa: BLE001 - any handler failure is retried
             error = _error_text(exc)
+            if _is_contention(exc):
+                return self._shopify_retry_soon(exc, error, now)
             max_attempts = self._shopify_max_attempts()
             vals = {"attempts": attempts, "last_error": error}
             if attempts >= max_attempts:
@@ -445,6 +477,23 @@ class ShopifyWebhookEvent(models.Model):
             }
         )
         return True
+
+    def _shopify_retry_soon(self, exc, error, now):
+        """Another worker held what the handler needed: try again in seconds."""
+        conflicts = self.conflicts + 1
+        base = getattr(exc, "retry_after", None) or CONTENTION_RETRY_SECONDS
+        delay = min(base * 2 ** (conflicts - 1), CONTENTION_RETRY_MAX_SECONDS)
+        at = now + timedelta(seconds=delay)
+        self.write({"conflicts": conflicts, "last_error": error, "next_attempt_at": at})
+        _logger.info(
+            "Shopify webhook event %s (%s) met a busy worker, retried in %ss: %s",
+            self.id,
+            self.topic,
+            delay,
+            error,
+        )
+        self._shopify_trigger_processing(at=at)
+        return False
 
     def _shopify_log_failure(self, error):
         self.env["shopify.sync.log"]._log(

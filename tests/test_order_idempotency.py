@@ -184,6 +184,85 @@ class TestOrderIdempotency(OrderCommon):
 class TestOrderConcurrency(OrderCommon):
     """Separate cursors in threads, committed: what parallel workers would do."""
 
+    def test_import_after_a_commit_newer_than_the_snapshot_is_busy(self):
+        """A worker's snapshot is older than another worker's committed import of
+        the same order (a batch of events shares one transaction): taking the
+        order's lock without waiting proves nothing then. The import must say
+        busy (retried with a fresh snapshot), never insert a second customer
+        binding or sale order, nor fail with an ERROR line from odoo.sql_db."""
+        payload = fixture("order_eu_vat_included.json")
+        payload = dict(payload, id=int("78" + uuid.uuid4().hex[:8], 16) % 10**13)
+        payload.pop("admin_graphql_api_id")
+        payload["customer"] = dict(
+            payload.get("customer") or {},
+            id=int("79" + uuid.uuid4().hex[:8], 16) % 10**13,
+            email="stale-%s@example.com" % uuid.uuid4().hex[:6],
+        )
+        payload["customer"].pop("admin_graphql_api_id", None)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            store = self._create_store(
+                env=env, name="Stale snapshot store", order_confirm_policy="never"
+            )
+            product_ids = [
+                self._create_product(sku + "-S", env=env).id
+                for sku in ("TEE-BLK-M", "TOTE-NAT")
+            ]
+            store_id = store.id
+        payload["line_items"] = [
+            dict(line, sku=line["sku"] + "-S", variant_id=None, tax_lines=[])
+            for line in payload["line_items"]
+        ]
+        try:
+            with self.registry.cursor() as old:
+                old_env = api.Environment(old, SUPERUSER_ID, {})
+                old.execute("SELECT 1")  # this worker's snapshot starts here
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    _so, outcome = env[
+                        "shopify.order.importer"
+                    ]._shopify_import_payload(
+                        env["shopify.store"].browse(store_id), payload
+                    )
+                    self.assertEqual(outcome, "created")
+                with (
+                    self.assertNoLogs("odoo.sql_db", level="ERROR"),
+                    self.assertRaises(ShopifyOrderBusy),
+                ):
+                    old_env["shopify.order.importer"]._shopify_import_payload(
+                        old_env["shopify.store"].browse(store_id), payload
+                    )
+                old.rollback()
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                store = env["shopify.store"].browse(store_id)
+                _so, outcome = env["shopify.order.importer"]._shopify_import_payload(
+                    store, payload
+                )
+                self.assertEqual(outcome, "updated")
+                self.assertEqual(
+                    env["sale.order"].search_count(
+                        [("shopify_store_id", "=", store_id)]
+                    ),
+                    1,
+                )
+                self.assertEqual(
+                    env["shopify.customer.binding"].search_count(
+                        [("store_id", "=", store_id)]
+                    ),
+                    1,
+                )
+        finally:
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["sale.order"].search([("shopify_store_id", "=", store_id)]).unlink()
+                env["product.product"].browse(product_ids).unlink()
+                env["shopify.customer.binding"].search(
+                    [("store_id", "=", store_id)]
+                ).unlink()
+                env["shopify.sync.log"].search([("store_id", "=", store_id)]).unlink()
+                env["shopify.store"].browse(store_id).unlink()
+
     def test_parallel_imports_make_one_order(self):
         payload = fixture("order_eu_vat_included.json")
         payload = dict(payload, id=int("77" + uuid.uuid4().hex[:8], 16) % 10**13)

@@ -2,8 +2,12 @@
 the products/update / products/delete webhooks keeping mappings and levels current."""
 
 import json
+import uuid
 
-from odoo.tests import tagged
+from psycopg2 import errors as pg_errors
+
+from odoo import SUPERUSER_ID, api
+from odoo.tests import TransactionCase, tagged
 
 from .common import ShopifyCommon
 
@@ -143,3 +147,63 @@ class TestProductMatching(ShopifyCommon):
             set(self._mapping(store, "MATCH-LATE").mapped("state")), {"removed"}
         )
         self.assertFalse(level.active)
+
+
+@tagged("post_install", "-at_install")
+class TestMatchingConcurrency(TransactionCase):
+    """Real cursors, committed: a binder whose snapshot is older than another
+    binder's committed mappings of the same store."""
+
+    def test_binding_from_a_stale_snapshot_is_a_conflict_not_a_duplicate(self):
+        tag = uuid.uuid4().hex[:8]
+        variants = [
+            {
+                "product_gid": "gid://shopify/Product/%s1" % tag,
+                "variant_gid": "gid://shopify/ProductVariant/%s1" % tag,
+                "inventory_item_gid": "gid://shopify/InventoryItem/%s1" % tag,
+                "sku": "STALE-%s" % tag,
+                "tracked": True,
+                "title": "Stale",
+            }
+        ]
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            store_id = (
+                env["shopify.store"]
+                .create(
+                    {"name": "Stale " + tag, "shop_domain": "st-%s.myshopify.com" % tag}
+                )
+                .id
+            )
+        Mapping = "shopify.product.mapping"
+        try:
+            with self.registry.cursor() as old:
+                old_env = api.Environment(old, SUPERUSER_ID, {})
+                old.execute("SELECT 1")  # this worker's snapshot starts here
+                with self.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    counts = env[Mapping]._shopify_bind_variants(
+                        env["shopify.store"].browse(store_id), variants
+                    )
+                    self.assertEqual(counts["unmapped"], 1)
+                with (
+                    self.assertNoLogs("odoo.sql_db", level="ERROR"),
+                    self.assertRaises(pg_errors.SerializationFailure),
+                ):
+                    old_env[Mapping]._shopify_bind_variants(
+                        old_env["shopify.store"].browse(store_id), variants
+                    )
+                old.rollback()
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env[Mapping]._shopify_bind_variants(
+                    env["shopify.store"].browse(store_id), variants
+                )
+                self.assertEqual(
+                    env[Mapping].search_count([("store_id", "=", store_id)]), 1
+                )
+        finally:
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env[Mapping].search([("store_id", "=", store_id)]).unlink()
+                env["shopify.store"].browse(store_id).unlink()

@@ -9,11 +9,14 @@ from collections import Counter
 from datetime import timedelta
 from unittest.mock import patch
 
+from psycopg2 import errors as pg_errors
+
 from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.shopify_sync.models.shopify_order_importer import ShopifyOrderBusy
 from odoo.addons.shopify_sync.models.shopify_webhook_event import (
     BACKOFF_BASE_SECONDS,
 )
@@ -222,6 +225,43 @@ class TestWebhookProcessing(WebhookHandlerCase):
         self._run_cron()
         self.assertEqual(event.state, "done")
         self.assertEqual(self.store.webhook_failed_count, 0)
+
+    def test_contention_is_retried_soon_and_never_fails_the_event(self):
+        """Another worker busy with the same order / level (or a serialization
+        failure) is not the event's fault: retried after 5 s, doubling to 60 s,
+        never counted as an attempt, so it never ends Failed because of it (the
+        e2e setup test saw every such event wait the 60 s failure backoff)."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            "shopify_sync.webhook_max_attempts", "2"
+        )
+        busy = {"left": 6}
+        kinds = [
+            lambda: ShopifyOrderBusy("order busy", retry_after=5),
+            lambda: pg_errors.SerializationFailure("could not serialize access"),
+        ]
+
+        def handler(event_model, event):
+            self.calls.append(event.id)
+            if busy["left"]:
+                busy["left"] -= 1
+                raise kinds[busy["left"] % 2]()
+
+        self._install_handler("test/contended", handler)
+        event = store_event(self.env, self.store, topic="test/contended")
+        expected = [5, 10, 20, 40, 60, 60]
+        for n, wanted in enumerate(expected, start=1):
+            before = fields.Datetime.now()
+            self._run_cron()
+            self.assertRecordValues(
+                event, [{"state": "pending", "attempts": 0, "conflicts": n}]
+            )
+            delay = (event.next_attempt_at - before).total_seconds()
+            self.assertAlmostEqual(delay, wanted, delta=2)
+            self._run_cron()  # not due yet
+            self.assertEqual(len(self.calls), n)
+            event.next_attempt_at = fields.Datetime.now() - timedelta(seconds=1)
+        self._run_cron()
+        self.assertRecordValues(event, [{"state": "done", "attempts": 1}])
 
     @mute_logger("odoo.addons.shopify_sync.models.shopify_webhook_event")
     def test_retry_after_is_honoured(self):

@@ -1,0 +1,67 @@
+"""Freshness stamps: prove a transaction's snapshot saw the last committed work on
+one object before it does that work again.
+
+Odoo runs REPEATABLE READ: a transaction sees the database as of its first query.
+Two workers that create rows for the same object (an order's sale order and
+customer binding, a store's SKU mappings) are serialised with an advisory lock,
+but a lock taken without waiting does not mean our snapshot is recent: the other
+worker may have committed after our snapshot was taken and before we asked (a
+batch of webhook events shares one transaction). Every such work therefore stamps
+the object's row under the lock; a stamp committed after our snapshot makes the
+upsert fail with a serialization failure, which callers turn into "busy, retry"
+(Odoo retries an HTTP request by itself on it), instead of a duplicate key later.
+"""
+
+import zlib
+
+from odoo import api, models
+
+LOCK_CLASS = 0x5D10  # first key of the two-int advisory locks taken here
+
+
+class ShopifySyncStamp(models.AbstractModel):
+    _name = "shopify.sync.stamp"
+    _description = "Shopify Sync Freshness Stamps"
+
+    def init(self):
+        # No foreign key: its KEY SHARE lock would make the stamp wait on the store.
+        self.env.cr.execute(
+            """
+            CREATE TABLE IF NOT EXISTS shopify_sync_stamp (
+                store_id INTEGER NOT NULL,
+                object_key VARCHAR NOT NULL,
+                stamped_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (store_id, object_key)
+            )
+            """
+        )
+
+    @api.model
+    def _shopify_lock(self, store_id, object_key):
+        """Take the transaction-scoped lock of (store, object); True when another
+        transaction held it (we waited for it to finish)."""
+        key = zlib.crc32(("%s:%s" % (store_id, object_key)).encode()) - 2**31
+        cr = self.env.cr
+        cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (LOCK_CLASS, key))
+        if cr.fetchone()[0]:
+            return False
+        cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, key))
+        return True
+
+    @api.model
+    def _shopify_stamp(self, store_id, object_key):
+        """Stamp (store, object) under its lock. Raises psycopg2's
+        SerializationFailure, without an ERROR log line, when another transaction
+        stamped it after our snapshot: our snapshot cannot see its work."""
+        cr = self.env.cr
+        with cr.savepoint(flush=False):
+            cr.execute(
+                """
+                INSERT INTO shopify_sync_stamp (store_id, object_key, stamped_at)
+                VALUES (%s, %s, now() AT TIME ZONE 'UTC')
+                ON CONFLICT (store_id, object_key)
+                DO UPDATE SET stamped_at = EXCLUDED.stamped_at
+                """,
+                (store_id, object_key),
+                log_exceptions=False,
+            )

@@ -14,6 +14,7 @@ from odoo import _, api, fields, models
 
 from ..controllers.main import ShopifyWebhookController
 from ..lib import webhook_topics
+from ..lib.circuit import BUTTON_CLIENT_OPTIONS
 
 _logger = logging.getLogger(__name__)
 
@@ -179,7 +180,9 @@ class ShopifyStore(models.Model):
 
     def action_register_webhooks(self):
         self.check_access_rights("write")
-        errors = self._shopify_check_webhooks()
+        errors = self.with_context(
+            shopify_client_defaults=BUTTON_CLIENT_OPTIONS
+        )._shopify_check_webhooks()
         # A notification, not a UserError: raising would roll back the status we
         # just recorded on the store.
         return {

@@ -22,6 +22,8 @@ import logging
 import time
 from datetime import datetime, timezone
 
+import psycopg2
+
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
@@ -33,7 +35,7 @@ from ..lib.errors import (
     ShopifyError,
     ShopifyRetryableError,
 )
-from .shopify_store_health import side_cursor
+from .shopify_store_health import _testing_thread, side_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -44,6 +46,11 @@ POLICY_PARAMS = {
     "probe_lease": "shopify_sync.circuit_probe_seconds",
 }
 COLUMNS = ("circuit_failures", "circuit_openings", "circuit_open_until")
+REPLAY_KEY = "shopify_sync.circuit_replay"
+
+
+def _test_mode(env):
+    return env.registry.in_test_mode() or _testing_thread()
 
 
 def _epoch(dt):
@@ -102,6 +109,13 @@ class StoreCircuit:
 
     def _claim_probe(self, new):
         """Compare-and-set: only the caller that moves `open_until` probes."""
+        try:
+            return self._claim_probe_once(new)
+        except psycopg2.Error as exc:
+            _logger.info("breaker probe not claimed: %s", type(exc).__name__)
+            return False
+
+    def _claim_probe_once(self, new):
         with side_cursor(self.env) as cr:
             cr.execute(
                 "UPDATE shopify_store_health SET circuit_open_until = %s "
@@ -111,6 +125,7 @@ class StoreCircuit:
             won = cr.rowcount == 1
             if won:
                 self.state, self._stored_until = new, _naive(new.open_until)
+                self._remember({"circuit_open_until": self._stored_until})
             else:
                 self.state = self._read(cr)
         self.env["shopify.store.health"].invalidate_model(list(COLUMNS))
@@ -119,6 +134,14 @@ class StoreCircuit:
     def record(self, error, sent=True):
         if not sent or (error is None and self.state == circuit.CLOSED):
             return
+        try:
+            self._record(error)
+        except psycopg2.Error as exc:
+            # Bookkeeping only (e.g. a store not committed yet): never fail the
+            # caller's own outcome for it.
+            _logger.info("breaker state not recorded: %s", type(exc).__name__)
+
+    def _record(self, error):
         now = time.time()
         with side_cursor(self.env) as cr:
             cr.execute(
@@ -150,9 +173,19 @@ class StoreCircuit:
                 [*vals.values(), self.store.id],
             )
         self.state, self._stored_until = new, vals["circuit_open_until"]
+        self._remember(vals)
         self.env["shopify.store.health"].invalidate_model()
         self.store.invalidate_recordset()
         self._log_transition(old, new, vals.get("circuit_last_error"))
+
+    def _remember(self, vals):
+        """Tests only: the side cursor is the test cursor there, and a handler's
+        savepoint rolled back after its failure would erase the state that in
+        production lives in its own transaction; `_shopify_circuit_replay()`
+        writes it again after such a rollback."""
+        if self.env.cr is not None and _test_mode(self.env):
+            memo = self.env.cr.cache.setdefault(REPLAY_KEY, {})
+            memo.setdefault(self.store.id, {}).update(vals)
 
     def _log_transition(self, old, new, reason):
         if old.closed == new.closed and not (old.openings < new.openings):
@@ -218,6 +251,28 @@ class ShopifyStore(models.Model):
                 self.sudo(), force=bool(self.env.context.get("shopify_circuit_force"))
             )
         return super()._shopify_client(**options)
+
+    @api.model
+    def _shopify_circuit_replay(self):
+        """Tests only (see `StoreCircuit._remember`); a no-op in production."""
+        memo = self.env.cr.cache.pop(REPLAY_KEY, None)
+        if not memo or not _test_mode(self.env):
+            return
+        for store_id, vals in memo.items():
+            self.env.cr.execute(
+                "INSERT INTO shopify_store_health AS h (store_id, %s, create_uid, "
+                "write_uid, create_date, write_date) VALUES (%%s, %s, 1, 1, "
+                "now() at time zone 'UTC', now() at time zone 'UTC') "
+                "ON CONFLICT (store_id) DO UPDATE SET %s"
+                % (
+                    ", ".join(vals),
+                    ", ".join(["%s"] * len(vals)),
+                    ", ".join("%s = EXCLUDED.%s" % (k, k) for k in vals),
+                ),
+                [store_id, *vals.values()],
+            )
+        self.env["shopify.store.health"].invalidate_model()
+        self.invalidate_model()
 
     def _shopify_outage_text(self, kind):
         texts = {

@@ -31,6 +31,7 @@ from odoo import api, fields, models
 
 from ..lib.circuit import HANDLER_CLIENT_OPTIONS
 from ..lib.errors import ShopifyCircuitOpen
+from .shopify_store_circuit import REPLAY_KEY
 from .shopify_store_health import side_cursor
 from .shopify_webhook_event import (
     BACKOFF_MAX_SECONDS,
@@ -230,6 +231,7 @@ class ShopifyWebhookEvent(models.Model):
         self.ensure_one()
         attempts = self.attempts if claimed else self.attempts + 1
         now = fields.Datetime.now()
+        self.env.cr.cache.pop(REPLAY_KEY, None)  # tests: see _shopify_circuit_replay
         try:
             with self.env.cr.savepoint():
                 state, note = self.with_context(
@@ -238,8 +240,11 @@ class ShopifyWebhookEvent(models.Model):
         except ShopifyCircuitOpen as exc:
             # Nothing was sent: the store is paused. Wait for the probe, give the
             # attempt back.
-            wait = min(exc.retry_after or 60, BACKOFF_MAX_SECONDS)
-            at = now + timedelta(seconds=wait)
+            self.env["shopify.store"]._shopify_circuit_replay()
+            # Rounded up: Datetime fields drop microseconds, and a claim before
+            # the probe time would only be refused again.
+            wait = min(math.ceil(exc.retry_after or 60) + 1, BACKOFF_MAX_SECONDS)
+            at = fields.Datetime.now() + timedelta(seconds=wait)
             self.write(
                 {
                     "attempts": max(attempts - 1, 0),
@@ -250,6 +255,7 @@ class ShopifyWebhookEvent(models.Model):
             self._shopify_trigger_at(at)
             return False
         except Exception as exc:  # noqa: BLE001 - any handler failure is retried
+            self.env["shopify.store"]._shopify_circuit_replay()
             self._shopify_failed(exc, attempts, now)
             return False
         self.write(

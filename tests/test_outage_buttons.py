@@ -3,6 +3,7 @@ answers 503 to everything or hangs, with a message saying what failed and what t
 (a UserError or a notification), never a traceback; with the breaker open they
 answer at once without calling Shopify."""
 
+import logging
 import time
 
 from odoo.exceptions import UserError
@@ -19,6 +20,7 @@ MUTED = (
     "odoo.addons.shopify_sync.models.shopify_store_orders",
     "odoo.addons.shopify_sync.lib.client",
 )
+_logger = logging.getLogger(__name__)
 BUTTONS = (
     "action_test_connection",
     "action_shopify_fetch_locations",
@@ -55,6 +57,8 @@ class TestButtonsDuringOutage(ShopifyCommon):
         self.addCleanup(self.shop.faults.clear)
 
     def _reset_breaker(self):
+        # A failed Test Connection puts the store in error; the push skips it.
+        self.store.state = "connected"
         self.env["shopify.store.health"].search(
             [("store_id", "=", self.store.id)]
         ).write(
@@ -86,6 +90,7 @@ class TestButtonsDuringOutage(ShopifyCommon):
             self._reset_breaker()
             seconds, kind, message = self._press(button)
             limit = LIMIT.get(button, DEFAULT_LIMIT)
+            _logger.info("BUTTON FIGURES %s: %.1fs, %s", button, seconds, kind)
             self.assertLess(seconds, limit, "%s took %.1fs" % (button, seconds))
             self.assertNotIn("Traceback", message)
             if kind == "error":
@@ -121,7 +126,8 @@ class TestButtonsDuringOutage(ShopifyCommon):
         self.assertEqual(sum(f[1] for f in self.shop.faults), left, "nothing sent")
         # Test Connection is the merchant's probe: it calls even now.
         seconds, kind, message = self._press("action_test_connection")
-        self.assertEqual(sum(f[1] for f in self.shop.faults), left - 1)
+        self.assertLess(sum(f[1] for f in self.shop.faults), left)
+        self.assertEqual(kind, "danger")
         self.shop.faults.clear()
         seconds, kind, message = self._press("action_test_connection")
         self.assertEqual(kind, "success", message)

@@ -3,9 +3,8 @@ store gets orders and stock changes, in real Odoo over real HTTP (the emulator's
 Admin API and its webhook deliveries).
 
 Each tick: an order and a manual stock edit (+1: a unit found) in the healthy store
-s2 AND in the
-failing store s1, webhooks delivered, one processing cron run, one push run. We
-measure s2's order latency (placed in Shopify -> sale order in Odoo) before and
+s2 AND in the failing store s1, webhooks delivered, one processing cron run, one push
+run. We measure s2's order latency (placed in Shopify -> sale order in Odoo) before and
 during the storm, every cron run's duration, and s1's attempts over time. Then
 Shopify recovers: nothing is reset by hand, the breaker's probe finds Shopify back,
 and both stores converge (every order imported once, every edit applied once,

@@ -51,7 +51,7 @@ class ShopifyWebhookEvent(models.Model):
     _inherit = "shopify.webhook.event"
 
     def init(self):
-        super().init()
+        res = super().init()
         # The claim's lanes: due pending events per (store, topic), oldest first.
         self.env.cr.execute(
             """
@@ -60,6 +60,7 @@ class ShopifyWebhookEvent(models.Model):
              WHERE state = 'pending'
             """
         )
+        return res
 
     @api.model
     def _shopify_run_seconds(self):

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 
 import psycopg2
 
-from odoo import _, api, fields, models
+from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib import circuit
@@ -177,6 +177,31 @@ class StoreCircuit:
         self.env["shopify.store.health"].invalidate_model()
         self.store.invalidate_recordset()
         self._log_transition(old, new, vals.get("circuit_last_error"))
+        if new.closed and not old.closed:
+            self._resume()
+
+    def _resume(self):
+        """Shopify answers again: the store's waiting work is due now, not at the end
+        of its backoff. SKIP LOCKED: rows the caller's own transaction holds are
+        being processed already (and waiting on them here would never end)."""
+        now = fields.Datetime.now()
+        with side_cursor(self.env) as cr:
+            for table, where in (
+                ("shopify_inventory_level", "active AND dirty"),
+                ("shopify_webhook_event", "state = 'pending'"),
+            ):
+                cr.execute(
+                    "UPDATE %(t)s SET next_attempt_at = %%(now)s WHERE id IN ("
+                    "SELECT id FROM %(t)s WHERE store_id = %%(store)s AND %(w)s "
+                    "AND next_attempt_at > %%(now)s FOR UPDATE SKIP LOCKED)"
+                    % {"t": table, "w": where},
+                    {"now": now, "store": self.store.id},
+                )
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["shopify.inventory.level"]._shopify_trigger_push()
+            env["shopify.webhook.event"]._shopify_trigger_processing()
+        for model in ("shopify.inventory.level", "shopify.webhook.event"):
+            self.env[model].invalidate_model(["next_attempt_at"])
 
     def _remember(self, vals):
         """Tests only: the side cursor is the test cursor there, and a handler's

@@ -15,8 +15,10 @@
   back and re-triggers itself; handlers run with a client that never sleeps
   (`HANDLER_CLIENT_OPTIONS`: zero retry budget, short timeouts), so a retryable API
   failure becomes the event's backoff at once.
-- Each event is processed and committed on its own, holding its row lock (a second
-  worker skips it even if the lease ran out). A store whose circuit breaker is open
+- Each event is processed in its own savepoint holding its row lock (a second
+  worker skips it even if the lease ran out), and committed before any other
+  store's event runs (quick events of one store share a commit of at most
+  `GROUP_COMMIT_SECONDS`). A store whose circuit breaker is open
   (`shopify_store_circuit`) defers its API events until the next probe without
   using an attempt; events that need no API go on.
 """
@@ -45,6 +47,7 @@ PER_LANE = 5  # events per (store, topic) and claim
 LEASE_SECONDS = 180  # > limit_time_real_cron (120 s by default)
 DEFAULT_RUN_SECONDS = 40
 TRIGGER_GRANULARITY = 10  # seconds: deferred events share trigger rows
+GROUP_COMMIT_SECONDS = 0.1  # one store's quick events share a commit this long
 
 
 class ShopifyWebhookEvent(models.Model):
@@ -77,7 +80,8 @@ class ShopifyWebhookEvent(models.Model):
     # ------------------------------------------------------------------ claim
     @api.model
     def _shopify_lease_due(self, limit):
-        """Lease up to `limit` due events, lanes interleaved; [(id, attempts)].
+        """Lease up to `limit` due events, lanes interleaved;
+        [(id, attempts, store_id)].
 
         Committed at once on a side cursor (the test cursor in tests). SKIP LOCKED:
         rows another worker is leasing right now are left to it.
@@ -109,7 +113,7 @@ class ShopifyWebhookEvent(models.Model):
             )
             rows = _interleave(cr.fetchall())[:limit]
             spent = [r[0] for r in rows if r[1] >= max_attempts]
-            leased = [(r[0], r[1] + 1) for r in rows if r[1] < max_attempts]
+            leased = [(r[0], r[1] + 1, r[2]) for r in rows if r[1] < max_attempts]
             if spent:
                 cr.execute(
                     """
@@ -132,7 +136,7 @@ class ShopifyWebhookEvent(models.Model):
                        SET attempts = attempts + 1, next_attempt_at = %s
                      WHERE id = ANY(%s)
                     """,
-                    [now + timedelta(seconds=LEASE_SECONDS), [i for i, _a in leased]],
+                    [now + timedelta(seconds=LEASE_SECONDS), [r[0] for r in leased]],
                 )
         self.invalidate_model(["state", "attempts", "next_attempt_at", "last_error"])
         for event in self.browse(spent):
@@ -142,7 +146,7 @@ class ShopifyWebhookEvent(models.Model):
     @api.model
     def _shopify_claim_due(self, limit):
         """The leased events (attempt counted) as a recordset, in processing order."""
-        return self.browse([i for i, _a in self._shopify_lease_due(limit)])
+        return self.browse([r[0] for r in self._shopify_lease_due(limit)])
 
     def _shopify_take(self, attempts):
         """Lock the leased event in this transaction; False if it is not ours now."""
@@ -163,7 +167,7 @@ class ShopifyWebhookEvent(models.Model):
         if not leased:
             return
         self.env.flush_all()
-        for event_id, attempts in leased:
+        for event_id, attempts, _store in leased:
             self.env.cr.execute(
                 """
                 UPDATE shopify_webhook_event
@@ -208,7 +212,8 @@ class ShopifyWebhookEvent(models.Model):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             if not leased:
                 break
-            for index, (event_id, attempts) in enumerate(leased):
+            last_commit = time.monotonic()
+            for index, (event_id, attempts, store_id) in enumerate(leased):
                 if time.monotonic() - started > budget:
                     self._shopify_release(leased[index:])
                     out_of_time = True
@@ -217,10 +222,17 @@ class ShopifyWebhookEvent(models.Model):
                 if event._shopify_take(attempts):
                     event._shopify_process_one(claimed=True)
                     processed += 1
-                if auto_commit:
-                    # One event per transaction: its outcome is durable and its row
-                    # lock released before the next event, whatever that one does.
+                following = leased[index + 1][2] if index + 1 < len(leased) else None
+                if auto_commit and (
+                    following != store_id
+                    or time.monotonic() - last_commit > GROUP_COMMIT_SECONDS
+                ):
+                    # Before another store's event (it may be slow: this store's
+                    # outcomes never wait for it), or when this store's own events
+                    # took a while: outcomes durable, row locks released. Quick
+                    # events of one store share a commit (a commit costs an fsync).
                     self.env.cr.commit()  # pylint: disable=invalid-commit
+                    last_commit = time.monotonic()
         if (processed >= limit or out_of_time) and self._shopify_has_due():
             self._shopify_trigger_processing()
         return processed

@@ -15,8 +15,11 @@ import uuid
 
 from _harness import Metric
 
-DOWN_DELIVERIES = 300  # per store
-RECOVERY_TIMEOUT = 300  # seconds: breaker pause (30 s) + event backoff + processing
+DOWN_DELIVERIES = 150  # per store and round
+RECOVERY_TIMEOUT = 180  # seconds: breaker pause (<= 30 s here) + backlog
+# Shorter breaker pauses than the defaults (30 s doubling to 10 min), so the bench
+# sees probes and the recovery within minutes; the mechanism is the same.
+BREAKER = {"circuit_base_seconds": "5", "circuit_max_seconds": "30"}
 LEVEL_SKU = "OUTAGE-1"
 
 
@@ -96,15 +99,39 @@ def _states(h, store_ids):
         return env.cr.fetchall()
 
 
-def run(h, args, make_delivery, sign, send_burst, percentile):
-    """The outage phase; returns (metrics, notes)."""
+def _send_all(h, stores, deliveries, send_burst):
+    latencies, codes, seconds = [], [], 0.0
+    for i in range(0, DOWN_DELIVERIES, 50):  # bursts, all three stores mixed
+        for store_id, _shop in stores:
+            url = "http://127.0.0.1:%d/shopify/webhook/%d" % (h.server_port, store_id)
+            lat, cod, took = send_burst(url, deliveries[store_id][i : i + 50], 2)
+            latencies += lat
+            codes += cod
+            seconds += took
+    return latencies, codes, seconds
+
+
+def _wait_healthy(h, healthy_ids):
+    started = time.monotonic()
+    while time.monotonic() < started + 600:
+        rows = _states(h, healthy_ids)
+        if sum(r[3] for r in rows if r[2] != "pending") >= 2 * DOWN_DELIVERIES:
+            break
+        time.sleep(0.5)
+    rows = _states(h, healthy_ids)
+    return max((r[5] or 0) for r in rows if r[2] != "pending")
+
+
+def _round(h, make_delivery, sign, send_burst, down):
+    """Three new stores; the first answers 503 to everything when `down`."""
     stores = h.create_stores(3, prefix="outage")
     (down_id, down_shop), healthy = stores[0], stores[1:]
     item_gid, loc_gid = _setup_down_store(h, down_id, down_shop)
-    down_shop.inject("http503", count=10**7)
+    if down:
+        down_shop.inject("http503", count=10**7)
     deliveries = {}
     for n, (store_id, shop) in enumerate(stores):
-        base = 9_000_000 + n * 100_000
+        base = (9_000_000 if down else 8_000_000) + n * 100_000
         items = [
             make_delivery(base + i, shop.domain, shop.client_secret)
             for i in range(DOWN_DELIVERIES)
@@ -115,25 +142,24 @@ def run(h, args, make_delivery, sign, send_burst, percentile):
                 for i, d in enumerate(items)
             ]
         deliveries[store_id] = items
-    latencies, codes, seconds = [], [], 0.0
     started = time.monotonic()
-    for i in range(0, DOWN_DELIVERIES, 50):  # bursts, all three stores mixed
-        for store_id, _shop in stores:
-            url = "http://127.0.0.1:%d/shopify/webhook/%d" % (h.server_port, store_id)
-            lat, cod, took = send_burst(url, deliveries[store_id][i : i + 50], 2)
-            latencies += lat
-            codes += cod
-            seconds += took
-    healthy_ids = [s for s, _shop in healthy]
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        rows = _states(h, healthy_ids)
-        if sum(r[3] for r in rows if r[2] != "pending") >= 2 * DOWN_DELIVERIES:
-            break
-        time.sleep(0.5)
-    healthy_drained = time.monotonic() - started
-    rows = _states(h, healthy_ids)
-    healthy_p95 = max((r[5] or 0) for r in rows if r[2] != "pending")
+    latencies, codes, seconds = _send_all(h, stores, deliveries, send_burst)
+    p95 = _wait_healthy(h, [s for s, _shop in healthy])
+    drained = time.monotonic() - started
+    return stores, down_shop, latencies, codes, seconds, p95, drained
+
+
+def run(h, args, make_delivery, sign, send_burst, percentile):
+    """Baseline round (3 healthy stores), then the outage round; (metrics, notes)."""
+    with h.env() as env:
+        for key, value in BREAKER.items():
+            env["ir.config_parameter"].set_param("shopify_sync." + key, value)
+    base = _round(h, make_delivery, sign, send_burst, down=False)
+    base_p95 = base[5]
+    stores, down_shop, latencies, codes, seconds, healthy_p95, healthy_drained = _round(
+        h, make_delivery, sign, send_burst, down=True
+    )
+    down_id = stores[0][0]
     down_rows = _states(h, [down_id])
     local_done = sum(
         r[3] for r in down_rows if r[1] == "products/update" and r[2] != "pending"
@@ -161,6 +187,7 @@ def run(h, args, make_delivery, sign, send_burst, percentile):
     p99 = percentile(latencies, 99) * 1000
     bad = len([c for c in codes if c != 200])
     n_down = DOWN_DELIVERIES
+    limit = 1.5 * base_p95 + 5
     metrics = [
         Metric("1 of 3 stores down: deliveries answered / s", ">= 100",
                round(rate, 1), rate >= 100, "/s"),
@@ -169,8 +196,11 @@ def run(h, args, make_delivery, sign, send_burst, percentile):
         Metric("1 of 3 stores down: answers not 200", "0", bad, bad == 0),
         Metric("1 of 3 stores down: healthy events processed / s", "-",
                round(healthy_rate, 1), None, "/s"),
+        Metric("healthy event p95 stored -> processed, all 3 stores up", "-",
+               round(base_p95, 1), None, " s"),
         Metric("1 of 3 stores down: healthy event p95 stored -> processed",
-               "<= 30 s", round(healthy_p95, 1), healthy_p95 <= 30, " s"),
+               "<= 1.5 x all-up + 5 s (%.1f s)" % limit, round(healthy_p95, 1),
+               healthy_p95 <= limit, " s"),
         Metric("1 of 3 stores down: its no-API events processed meanwhile",
                "= %d" % (n_down // 2), local_done, local_done == n_down // 2),
         Metric("1 of 3 stores down: cron runs killed by the time limit", "0",
@@ -183,8 +213,10 @@ def run(h, args, make_delivery, sign, send_burst, percentile):
                " s"),
     ]  # fmt: skip
     notes = [
-        "outage phase: %d deliveries per store, store %d answers HTTP 503 to every "
-        "Admin API call until recovery; down store max attempts per event %s; "
-        "server log %s" % (n_down, down_id, max_attempts, h.server_log)
+        "outage phase: %d deliveries per store and round, 2 of 3 stores products/"
+        "update, the third half inventory_levels/update (needs the API); round 1 all "
+        "up, round 2 the third store answers HTTP 503 to every Admin API call until "
+        "recovery; breaker %s; down store max attempts per event %s; server log %s"
+        % (n_down, BREAKER, max_attempts, h.server_log)
     ]
     return metrics, notes

@@ -1,6 +1,6 @@
 """The processing cron of the webhook inbox: fair, bounded, durable.
 
-- Fair: a claim takes at most `PER_LANE` due events per lane (store, topic), oldest
+- Fair: a claim locks at most `PER_LANE` due events per lane (store, topic), oldest
   first in each lane, and interleaves the lanes (the first event of every lane, then
   the second...). One store's backlog, slow or failing events never queue another
   store's, and orders never wait behind a store's inventory events.
@@ -43,11 +43,11 @@ from .shopify_webhook_event import (
     _logger,  # one logger for the inbox (tests and operators filter on it)
 )
 
-PER_LANE = 5  # events per (store, topic) and claim
+PER_LANE = BATCH_SIZE  # events per (store, topic) and claim; interleaved after
 LEASE_SECONDS = 180  # > limit_time_real_cron (120 s by default)
 DEFAULT_RUN_SECONDS = 40
 TRIGGER_GRANULARITY = 10  # seconds: deferred events share trigger rows
-GROUP_COMMIT_SECONDS = 0.1  # one store's quick events share a commit this long
+GROUP_COMMIT_SECONDS = 0.2  # one store's quick events share a commit this long
 
 
 class ShopifyWebhookEvent(models.Model):

@@ -21,6 +21,7 @@
         "views/shopify_webhook_event_views.xml",
         "views/shopify_store_webhook_views.xml",
         "views/shopify_store_setup_views.xml",
+        "views/shopify_store_circuit_views.xml",
         "views/shopify_setup_wizard_views.xml",
         "data/ir_cron_orders_data.xml",
         "views/sale_order_views.xml",

@@ -123,6 +123,7 @@ class ShopifyClient:
         rng=random.random,
         backoff_base=0.5,
         backoff_cap=30.0,
+        circuit=None,
     ):
         self.shop_domain = normalize_shop_domain(shop_domain)
         try:
@@ -144,6 +145,9 @@ class ShopifyClient:
         self.timeout = timeout
         self.max_retry_seconds = max_retry_seconds
         self.on_cost = on_cost
+        # Optional breaker hook: `.before(op)` may raise (nothing is sent), then
+        # `.record(error, sent=True)` once per execute(): error None = answered.
+        self.circuit = circuit
         self._sleep = sleep
         self._clock = clock
         self._rng = rng
@@ -190,6 +194,21 @@ class ShopifyClient:
 
     def execute(self, document_or_name, variables=None):
         """Send one GraphQL operation; return its `data`. See the module docstring."""
+        if self.circuit is None:
+            return self._execute(document_or_name, variables)
+        self.circuit.before(document_or_name)
+        try:
+            data = self._execute(document_or_name, variables)
+        except ShopifyRetryableError as exc:
+            self.circuit.record(exc, sent=exc.sent)
+            raise
+        except ShopifyError:
+            self.circuit.record(None)  # Shopify answered (an error is an answer)
+            raise
+        self.circuit.record(None)
+        return data
+
+    def _execute(self, document_or_name, variables=None):
         if documents.is_name(document_or_name):
             document = documents.load(document_or_name)
         else:
@@ -212,6 +231,7 @@ class ShopifyClient:
                         f"{op}: rate limit needs {pace:.1f}s, beyond the retry budget",
                         retry_after=pace,
                         attempts=attempt,
+                        sent=attempt > 0,
                     )
                 self._count("paced_seconds", pace)
                 self._sleep(pace)

@@ -22,10 +22,23 @@ class ShopifyRetryableError(ShopifyError):
     `retry_after`: seconds Shopify (or our backoff) suggested waiting, when known.
     """
 
-    def __init__(self, message, *, status=None, retry_after=None, attempts=0):
+    def __init__(
+        self, message, *, status=None, retry_after=None, attempts=0, sent=True
+    ):
         super().__init__(message, status=status)
         self.retry_after = retry_after
         self.attempts = attempts
+        # False: refused locally before anything was sent (pacing beyond the retry
+        # budget, open circuit): says nothing about Shopify's health.
+        self.sent = sent
+
+
+class ShopifyCircuitOpen(ShopifyRetryableError):
+    """The store's circuit breaker is open (`lib/circuit.py`): nothing was sent.
+    `retry_after`: seconds until the next probe may go."""
+
+    def __init__(self, message, *, retry_after=None):
+        super().__init__(message, retry_after=retry_after, sent=False)
 
 
 class ShopifyAuthError(ShopifyError):

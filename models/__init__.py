@@ -6,6 +6,9 @@ from . import shopify_sync_stamp
 from . import shopify_webhook_event
 from . import shopify_store_webhook
 from . import shopify_store_setup
+from . import shopify_store_health
+from . import shopify_store_circuit
+from . import shopify_webhook_event_queue
 from . import shopify_customer_binding
 from . import sale_order
 from . import sale_order_line
@@ -21,4 +24,3 @@ from . import shopify_inventory_level_edits
 from . import shopify_inventory_level_settle
 from . import shopify_webhook_event_inventory
 from . import shopify_store_reconcile
-from . import shopify_store_health

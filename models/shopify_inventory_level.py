@@ -26,6 +26,7 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..lib.circuit import PUSH_RETRY_SECONDS
 from ..lib.errors import (
     ShopifyError,
     ShopifyRetryableError,
@@ -568,7 +569,13 @@ class ShopifyInventoryLevel(models.Model):
     @api.model
     def _shopify_push_client(self, store, run):
         """The store's client for a push run; tests pass options by context."""
-        options = dict(self.env.context.get("shopify_client_options") or {})
+        # A bounded retry budget by default (issue 13): the push holds claimed
+        # levels; context defaults (buttons) and test options override it.
+        options = {
+            "max_retry_seconds": PUSH_RETRY_SECONDS,
+            **(self.env.context.get("shopify_client_defaults") or {}),
+            **(self.env.context.get("shopify_client_options") or {}),
+        }
         return store._shopify_client(on_cost=run.on_cost, **options)
 
     @api.model

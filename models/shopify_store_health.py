@@ -21,6 +21,7 @@ change is applied at once on the current cursor.
 
 import logging
 import threading
+from contextlib import contextmanager
 
 import psycopg2
 from psycopg2 import sql
@@ -43,6 +44,20 @@ def _testing_thread():
     return getattr(threading.current_thread(), "testing", False)
 
 
+@contextmanager
+def side_cursor(env):
+    """A short READ COMMITTED transaction of its own, committed at exit: what must
+    survive the caller's rollback or death (an attempt counted, a breaker state).
+    In tests (one transaction nobody else can see) the caller's cursor, flushed."""
+    if env.registry.in_test_mode() or _testing_thread():
+        env.flush_all()
+        yield env.cr
+        return
+    with env.registry.cursor() as cr:
+        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        yield cr
+
+
 class ShopifyStoreHealth(models.Model):
     _name = "shopify.store.health"
     _description = "Shopify Store Health Bookkeeping"
@@ -63,6 +78,13 @@ class ShopifyStoreHealth(models.Model):
     last_stock_reconcile_summary = fields.Char(readonly=True)
     webhook_status = fields.Text(readonly=True)
     webhook_checked_at = fields.Datetime(readonly=True)
+    # Circuit breaker (lib/circuit.py, models/shopify_store_circuit.py): written at
+    # once on a side cursor, not after commit (a failure usually rolls back).
+    circuit_failures = fields.Integer(readonly=True)
+    circuit_openings = fields.Integer(readonly=True)
+    circuit_open_until = fields.Datetime(readonly=True)
+    circuit_failing_since = fields.Datetime(readonly=True)
+    circuit_last_error = fields.Char(readonly=True)
 
     _sql_constraints = [
         ("store_uniq", "unique(store_id)", "One health row per store."),

@@ -9,6 +9,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
 
+from ..lib.circuit import BUTTON_CLIENT_OPTIONS
 from ..lib.errors import ShopifyError
 
 _logger = logging.getLogger(__name__)
@@ -83,7 +84,9 @@ class ShopifyStore(models.Model):
         self.check_access_rights("write")
         messages = []
         for store in self:
-            counts = store._shopify_fetch_locations()
+            counts = store._shopify_button(
+                _("Fetch locations"), "_shopify_fetch_locations"
+            )
             messages.append(
                 _(
                     "%(store)s: %(created)s new, %(updated)s updated, %(archived)s "
@@ -99,7 +102,9 @@ class ShopifyStore(models.Model):
         self.check_access_rights("write")
         messages = []
         for store in self:
-            counts = store._shopify_match_products()
+            counts = store._shopify_button(
+                _("Match products by SKU"), "_shopify_match_products"
+            )
             messages.append(
                 _(
                     "%(store)s: %(matched)s matched, %(created)s created, "
@@ -114,6 +119,9 @@ class ShopifyStore(models.Model):
     def action_shopify_sync_inventory(self):
         """Push everything for these stores now (levels to classify excepted)."""
         self.check_access_rights("write")
+        # Bounded client (a merchant waits); Shopify failures are counted per
+        # level by the push and reported below, never raised.
+        self = self.with_context(shopify_client_defaults=BUTTON_CLIENT_OPTIONS)
         Level = self.env["shopify.inventory.level"].sudo()
         Level._shopify_sync_levels(self)
         levels = Level.search(
@@ -138,7 +146,13 @@ class ShopifyStore(models.Model):
                     **summary,
                 )
             )
-        return _notification(_("Inventory pushed"), "\n".join(messages))
+            paused = store._shopify_circuit_note()
+            if summary["errors"] and paused:
+                messages.append(paused)
+        kind = (
+            "warning" if any(r.get("errors") for r in results.values()) else "success"
+        )
+        return _notification(_("Inventory pushed"), "\n".join(messages), kind)
 
     # ------------------------------------------------------------------ business
     def _shopify_fetch_locations(self):

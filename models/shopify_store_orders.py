@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..lib.circuit import CRON_CLIENT_OPTIONS
 from ..lib.errors import ShopifyError
 from ..lib.redact import redact
 from .shopify_order_importer import ShopifyOrderBusy
@@ -95,20 +96,41 @@ class ShopifyStore(models.Model):
         }
 
     def action_import_orders_now(self):
-        """Button: reconcile now (same path as the cron)."""
+        """Button: reconcile now (same path as the cron), bounded client."""
         self.check_access_rights("write")
+        messages = []
         for store in self:
             if not store.import_orders:
                 raise UserError(_("Order import is disabled for %s.", store.name))
-            store.sudo()._shopify_reconcile_orders()
-        return True
+            stats = store.sudo()._shopify_button(
+                _("Import orders"), "_shopify_reconcile_orders"
+            )
+            messages.append(
+                _(
+                    "%(store)s: %(seen)s order(s) seen, %(imported)s imported, "
+                    "%(unchanged)s unchanged, %(errors)s error(s).",
+                    store=store.name,
+                    **stats,
+                )
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": _("Orders imported"),
+                "message": "\n".join(messages),
+                "type": "success",
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     @api.model
     def _cron_import_orders(self):
         stores = self.search(
             [("import_orders", "=", True), ("state", "=", "connected")]
         )
-        for store in stores:
+        for store in stores.with_context(shopify_client_defaults=CRON_CLIENT_OPTIONS):
             try:
                 store._shopify_reconcile_orders()
             except ShopifyError as exc:

@@ -14,6 +14,7 @@ import threading
 
 from odoo import _, api, fields, models
 
+from ..lib.circuit import CRON_CLIENT_OPTIONS
 from ..lib.errors import ShopifyError
 from ..lib.redact import redact
 
@@ -43,24 +44,31 @@ class ShopifyStore(models.Model):
     def action_reconcile_inventory_now(self):
         """Button: the same run as the cron, for these stores."""
         self.check_access_rights("write")
-        messages = []
+        messages, complete = [], True
         for store in self:
-            stats = store.sudo()._shopify_reconcile_inventory()
+            stats = store.sudo()._shopify_button(
+                _("Reconcile inventory"), "_shopify_reconcile_inventory"
+            )
             messages.append("%s: %s" % (store.name, _summary(stats)))
+            paused = store._shopify_circuit_note()
+            if paused:
+                messages.append(paused)
+            complete = complete and not stats["busy"] and not paused
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
                 "title": _("Inventory reconciled"),
                 "message": "\n".join(messages),
-                "type": "success",
+                "type": "success" if complete else "warning",
                 "sticky": False,
             },
         }
 
     @api.model
     def _cron_reconcile_inventory(self):
-        for store in self.search([("state", "=", "connected")]):
+        stores = self.search([("state", "=", "connected")])
+        for store in stores.with_context(shopify_client_defaults=CRON_CLIENT_OPTIONS):
             try:
                 store._shopify_reconcile_inventory()
             except ShopifyError as exc:

@@ -313,7 +313,8 @@ class ShopifyStore(models.Model):
         started = time.monotonic()
         info, kind, detail = None, "ok", ""
         try:
-            client = store._shopify_client(
+            # The merchant's own probe: called even while the breaker is open.
+            client = store.with_context(shopify_circuit_force=True)._shopify_client(
                 timeout=(5, 15),
                 max_retry_seconds=self._shopify_test_retry_seconds,
                 on_cost=store._shopify_record_cost,

@@ -15,6 +15,7 @@ from odoo import _, api, fields, models
 
 from ..controllers.main import ShopifyWebhookController
 from ..lib import webhook_subscriptions, webhook_topics
+from ..lib.circuit import BUTTON_CLIENT_OPTIONS
 from ..lib.errors import ShopifyUserError
 
 _logger = logging.getLogger(__name__)
@@ -176,7 +177,9 @@ class ShopifyStore(models.Model):
 
     def action_register_webhooks(self):
         self.check_access_rights("write")
-        errors = self._shopify_check_webhooks()
+        errors = self.with_context(
+            shopify_client_defaults=BUTTON_CLIENT_OPTIONS
+        )._shopify_check_webhooks()
         # A notification, not a UserError: raising would roll back the status we
         # just recorded on the store.
         return {

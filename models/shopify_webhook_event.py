@@ -3,11 +3,11 @@
 Shopify delivers at least once and in any order; the controller only verifies and
 stores (unique webhook id per store), this model does the rest later:
 
-- `_cron_process_webhook_events` claims due pending events with
-  `FOR UPDATE SKIP LOCKED` (several cron workers never take the same event), runs
-  each in its own savepoint and dispatches by topic to
-  `_shopify_handle_<topic with / -> _>(event)` methods that other features add by
-  inheriting this model;
+- `_cron_process_webhook_events` (models/shopify_webhook_event_queue.py) leases due
+  events fairly per store and topic, counting the attempt in its own committed
+  transaction first, runs each in its own savepoint and transaction and dispatches
+  by topic to `_shopify_handle_<topic with / -> _>(event)` methods that other
+  features add by inheriting this model;
 - a handler returning ``"ignored"`` marks the event ignored, returning anything
   else marks it done, raising schedules a retry with exponential backoff until
   `shopify_sync.webhook_max_attempts`, then the event is `failed` (Retry button);
@@ -337,68 +337,6 @@ class ShopifyWebhookEvent(models.Model):
             BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS
         )
 
-    @api.model
-    def _shopify_claim_due(self, limit):
-        """Lock up to `limit` due pending events, oldest trigger first.
-
-        SKIP LOCKED: rows another worker holds are left to it, so a parallel run
-        takes the next ones instead of waiting or processing them twice. The locks
-        last until this worker's transaction commits.
-        """
-        self.env.flush_all()
-        self.env.cr.execute(
-            """
-            SELECT id FROM shopify_webhook_event
-             WHERE state = 'pending'
-               AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
-             ORDER BY triggered_at, id
-             LIMIT %s
-               FOR UPDATE SKIP LOCKED
-            """,
-            (fields.Datetime.now(), limit),
-            log_exceptions=False,
-        )
-        return self.browse([row[0] for row in self.env.cr.fetchall()])
-
-    @api.model
-    def _shopify_has_due(self):
-        self.env.cr.execute(
-            """
-            SELECT 1 FROM shopify_webhook_event
-             WHERE state = 'pending'
-               AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
-             LIMIT 1
-            """,
-            (fields.Datetime.now(),),
-        )
-        return bool(self.env.cr.fetchone())
-
-    @api.model
-    def _cron_process_webhook_events(self, limit=200):
-        """Process due pending events in batches; re-trigger itself when more remain."""
-        processed = 0
-        auto_commit = _auto_commit_allowed()
-        while processed < limit:
-            try:
-                events = self._shopify_claim_due(min(BATCH_SIZE, limit - processed))
-            except pg_errors.SerializationFailure:
-                # Another worker changed the rows after our snapshot: leave them to
-                # it and come back through the trigger below.
-                self.env.cr.rollback()
-                break
-            if not events:
-                break
-            for event in events:
-                event._shopify_process_one()
-            processed += len(events)
-            if auto_commit:
-                # One transaction per batch: makes the batch's results durable and
-                # releases its row locks so other workers never wait on us.
-                self.env.cr.commit()  # pylint: disable=invalid-commit
-        if processed >= limit and self._shopify_has_due():
-            self._shopify_trigger_processing()
-        return processed
-
     def _shopify_is_stale(self):
         """True when a newer version of the same object was already applied."""
         self.ensure_one()
@@ -430,70 +368,6 @@ class ShopifyWebhookEvent(models.Model):
         if result == "ignored":
             return "ignored", False
         return "done", False
-
-    def _shopify_process_one(self):
-        """Process one event in its own savepoint; a failure never blocks the batch."""
-        self.ensure_one()
-        attempts = self.attempts + 1
-        now = fields.Datetime.now()
-        try:
-            with self.env.cr.savepoint():
-                state, note = self._shopify_dispatch()
-        except Exception as exc:  # noqa: BLE001 - any handler failure is retried
-            error = _error_text(exc)
-            if _is_contention(exc):
-                return self._shopify_retry_soon(exc, error, now)
-            max_attempts = self._shopify_max_attempts()
-            vals = {"attempts": attempts, "last_error": error}
-            if attempts >= max_attempts:
-                vals.update(state="failed", next_attempt_at=False, processed_at=now)
-            else:
-                delay = self._shopify_backoff(attempts)
-                retry_after = getattr(exc, "retry_after", None)
-                if isinstance(retry_after, (int, float)) and retry_after > delay:
-                    delay = min(retry_after, BACKOFF_MAX_SECONDS)
-                vals["next_attempt_at"] = now + timedelta(seconds=delay)
-            self.write(vals)
-            _logger.warning(
-                "Shopify webhook event %s (%s) attempt %s failed: %s",
-                self.id,
-                self.topic,
-                attempts,
-                error,
-            )
-            if vals.get("state") == "failed":
-                self._shopify_log_failure(error)
-            else:
-                self._shopify_trigger_processing(at=vals["next_attempt_at"])
-            return False
-        self.write(
-            {
-                "state": state,
-                "attempts": attempts,
-                "note": note,
-                "last_error": False,
-                "next_attempt_at": False,
-                "processed_at": now,
-            }
-        )
-        return True
-
-    def _shopify_retry_soon(self, exc, error, now):
-        """Another worker held what the handler needed: try again in seconds."""
-        conflicts = self.conflicts + 1
-        base = getattr(exc, "retry_after", None) or CONTENTION_RETRY_SECONDS
-        delay = min(base * 2 ** (conflicts - 1), CONTENTION_RETRY_MAX_SECONDS)
-        at = now + timedelta(seconds=delay)
-        self.write({"conflicts": conflicts, "last_error": error, "next_attempt_at": at})
-        _logger.info(
-            "Shopify webhook event %s (%s) met a busy worker, retried in %ss: %s",
-            self.id,
-            self.topic,
-            delay,
-            error,
-        )
-        self._shopify_trigger_processing(at=at)
-        return False
 
     def _shopify_log_failure(self, error):
         self.env["shopify.sync.log"]._log(

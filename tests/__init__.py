@@ -19,3 +19,6 @@ from . import test_product_matching
 from . import test_locations
 from . import test_store_health
 from . import test_write_outcomes
+from . import test_webhook_outage
+from . import test_outage_buttons
+from . import test_outage_storm

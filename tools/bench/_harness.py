@@ -371,6 +371,7 @@ class Harness:
             return self.server
         self.server_port = free_port()
         log_path = log_file or "/tmp/%s-server.log" % self.db
+        self.server_log = log_path
         log = open(log_path, "ab")  # noqa: SIM115 - closed by the exit stack
         self._exit.callback(log.close)
         cmd = [

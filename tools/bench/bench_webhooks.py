@@ -4,12 +4,17 @@ latency p50 / p99 and events/s, then every event processed exactly once.
 
     ~/.cache/shopify_sync/venv/bin/python tools/bench/bench_webhooks.py [--json]
         [--deliveries 1200] [--bursts 4] [--threads 4] [--duplicates 0.05]
+        [--no-outage]
 
 Targets: >= 100 deliveries/s answered, p99 <= 250 ms. Some deliveries are sent twice
 (Shopify delivers at least once): the inbox must store each webhook id once and the
 cron must process each stored event once (attempts = 1, final state).
 Signatures are computed here with the standard library (HMAC-SHA256 of the raw body
 with the store's client secret), independently of the addon's own code.
+Then the outage phase (tools/bench/_outage.py, skipped with --no-outage): three more
+stores, one answering 503 to every Admin API call, deliveries to all three; the
+healthy stores' processing, the down store's events needing no API, cron runs
+killed by Odoo's time limit, and the down store's recovery by itself.
 """
 
 import base64
@@ -26,6 +31,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _outage  # noqa: E402
 from _harness import Harness, Metric, base_arguments, report  # noqa: E402
 
 TOPIC = "products/update"
@@ -122,6 +128,9 @@ def main():
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--duplicates", type=float, default=0.05)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--no-outage", action="store_true", help="skip the one-store-down phase"
+    )
     args = parser.parse_args()
     deliveries = max(1, min(args.deliveries, 20000))  # bounded on purpose
     rng = random.Random(args.seed)
@@ -166,6 +175,11 @@ def main():
             time.sleep(0.5)
         drained = time.monotonic() - first_sent
         rows = inbox_counts(h, store_id)
+        outage_metrics, outage_notes = [], []
+        if not args.no_outage:
+            outage_metrics, outage_notes = _outage.run(
+                h, args, make_delivery, sign, send_burst, percentile
+            )
 
     stored = sum(r[2] for r in rows)
     final = sum(r[2] for r in rows if r[0] in ("done", "ignored"))
@@ -187,6 +201,7 @@ def main():
                once == expected and final == expected),
         Metric("inbox drained after first delivery", "-", round(drained, 1), None,
                " s"),
+        *outage_metrics,
     ]  # fmt: skip
     extra = {
         "notes": [
@@ -194,6 +209,7 @@ def main():
             "2 HTTP workers + 1 cron worker; inbox states: %s"
             % (len(sent), len(sent) - len(unique), args.bursts, args.threads,
                ", ".join("%s/attempts=%s: %d" % (r[0], r[1], r[2]) for r in rows)),
+            *outage_notes,
         ]
     }  # fmt: skip
     ok = report(metrics, title="webhook ingest", as_json=args.json, extra=extra)

@@ -109,10 +109,13 @@ class ShopifyOrderImporter(models.AbstractModel):
         return so, "updated"
 
     @api.model
-    def _shopify_reimport(self, so):
-        """Retry button: fetch the order again and import it (content rebuilt)."""
-        store = so.shopify_store_id
-        data = self._shopify_fetch(store, so.shopify_order_gid)
+    def _shopify_reimport(self, so, **client_kwargs):
+        """Retry button: fetch the order again and import it (content rebuilt).
+
+        `client_kwargs` (timeout, max_retry_seconds) bound the wait of a button.
+        The caller checked the user's access to `so`; its store is read as sudo."""
+        store = so.shopify_store_id.sudo()
+        data = self._shopify_fetch(store, so.shopify_order_gid, **client_kwargs)
         if not data:
             raise UserError(
                 _("Order %s no longer exists in Shopify.", so.shopify_order_name)
@@ -121,8 +124,8 @@ class ShopifyOrderImporter(models.AbstractModel):
         return self._shopify_import_payload(store, data)
 
     @api.model
-    def _shopify_fetch(self, store, order_gid):
-        with store._shopify_client() as client:
+    def _shopify_fetch(self, store, order_gid, **client_kwargs):
+        with store._shopify_client(**client_kwargs) as client:
             return client.order_for_import(order_gid)
 
     # ------------------------------------------------------------------ plumbing

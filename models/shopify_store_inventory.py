@@ -78,7 +78,7 @@ class ShopifyStore(models.Model):
         return action
 
     def action_shopify_fetch_locations(self):
-        self.check_access_rights("write")
+        self._shopify_check_access()
         messages = []
         for store in self:
             counts = store._shopify_fetch_locations()
@@ -94,7 +94,7 @@ class ShopifyStore(models.Model):
         return _notification(_("Shopify locations"), "\n".join(messages))
 
     def action_shopify_match_products(self):
-        self.check_access_rights("write")
+        self._shopify_check_access()
         messages = []
         for store in self:
             counts = store._shopify_match_products()
@@ -111,7 +111,7 @@ class ShopifyStore(models.Model):
 
     def action_shopify_sync_inventory(self):
         """Push everything for these stores now (levels to classify excepted)."""
-        self.check_access_rights("write")
+        self._shopify_check_access()
         Level = self.env["shopify.inventory.level"].sudo()
         Level._shopify_sync_levels(self)
         levels = Level.search(

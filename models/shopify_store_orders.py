@@ -96,7 +96,7 @@ class ShopifyStore(models.Model):
 
     def action_import_orders_now(self):
         """Button: reconcile now (same path as the cron)."""
-        self.check_access_rights("write")
+        self._shopify_check_access()
         for store in self:
             if not store.import_orders:
                 raise UserError(_("Order import is disabled for %s.", store.name))

@@ -178,7 +178,7 @@ class ShopifyStore(models.Model):
         return errors
 
     def action_register_webhooks(self):
-        self.check_access_rights("write")
+        self._shopify_check_access()
         errors = self._shopify_check_webhooks()
         # A notification, not a UserError: raising would roll back the status we
         # just recorded on the store.

@@ -225,7 +225,10 @@ class ShopifyWebhookEvent(models.Model):
 
     def action_retry(self):
         """Put failed (or ignored) events back in the queue and wake the cron."""
-        self.check_access_rights("write")  # managers only, the write below is sudo
+        # Managers of the events' companies only (rights + record rules): the write
+        # below is sudo.
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         retryable = self.filtered(lambda e: e.state in ("failed", "ignored"))
         if retryable:
             retryable.sudo().write(

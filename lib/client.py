@@ -376,6 +376,12 @@ class ShopifyClient:
             "scopes": sorted(s["handle"] for s in scopes),
         }
 
+    def product_exists(self, product_gid):
+        """False only when Shopify says the product is gone (`product` is null):
+        a products/delete webhook is acted on after this confirms it."""
+        data = self.execute("ProductExists", {"id": product_gid})
+        return bool((data.get("product") or {}).get("id"))
+
     def locations(self):
         return [
             {

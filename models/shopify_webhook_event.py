@@ -206,7 +206,9 @@ class ShopifyWebhookEvent(models.Model):
         query = "INSERT INTO shopify_webhook_event (%s) VALUES (%s) %s" % (
             ", ".join(columns),
             ", ".join(["%s"] * len(columns)),
-            "ON CONFLICT (store_id, webhook_id) DO NOTHING RETURNING id",
+            # Any unique key: the webhook id, or the event id per store and topic
+            # (shopify_webhook_event_replay.py): a replay is a duplicate too.
+            "ON CONFLICT DO NOTHING RETURNING id",
         )
         self.flush_model()
         try:
@@ -466,8 +468,11 @@ class ShopifyWebhookEvent(models.Model):
     # ------------------------------------------------------------------
 
     def _shopify_handle_app_uninstalled(self, event):
-        """The app was removed from the shop: stop talking to it."""
+        """The app was removed from the shop: stop talking to it, once the Admin
+        API confirms it (`_shopify_app_uninstall_confirmed`): a webhook is a hint."""
         store = event.store_id.sudo()
+        if not event._shopify_app_uninstall_confirmed():
+            return "ignored"
         store.write({"state": "disconnected"})
         self.env["shopify.sync.log"]._log(
             store=store,

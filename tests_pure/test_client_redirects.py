@@ -83,9 +83,9 @@ def _client(shop, auth):
 def test_graphql_call_is_not_redirected(servers, caplog):
     shop, thief = servers
     caplog.set_level(logging.WARNING)
-    with _client(shop, StaticTokenAuth(TOKEN)) as client:
-        with pytest.raises(ShopifyRedirectError) as info:
-            client.shop_info()
+    client = _client(shop, StaticTokenAuth(TOKEN))
+    with client, pytest.raises(ShopifyRedirectError) as info:
+        client.shop_info()
     assert len(shop.requests) == 1  # refused, not retried
     assert shop.received(TOKEN)  # the shop itself got the call
     assert thief.requests == []
@@ -99,9 +99,8 @@ def test_token_request_is_not_redirected(servers, caplog):
     shop, thief = servers
     caplog.set_level(logging.WARNING)
     auth = ClientCredentialsAuth("client-id", SECRET)
-    with _client(shop, auth) as client:
-        with pytest.raises(ShopifyRedirectError):
-            client.shop_info()
+    with _client(shop, auth) as client, pytest.raises(ShopifyRedirectError):
+        client.shop_info()
     assert shop.received(SECRET)
     assert thief.requests == []
     assert SECRET not in caplog.text
@@ -109,8 +108,8 @@ def test_token_request_is_not_redirected(servers, caplog):
 
 def test_bulk_result_download_is_not_redirected(servers):
     shop, thief = servers
-    with _client(shop, StaticTokenAuth(TOKEN)) as client:
-        with pytest.raises(ShopifyRedirectError):
-            list(client._iter_jsonl(shop.url + "/bulk/result.jsonl"))
+    client = _client(shop, StaticTokenAuth(TOKEN))
+    with client, pytest.raises(ShopifyRedirectError):
+        list(client._iter_jsonl(shop.url + "/bulk/result.jsonl"))
     assert len(shop.requests) == 1
     assert thief.requests == []

@@ -6,7 +6,8 @@ replayed under another topic, a new webhook id or an old date. Those checks make
 replay harmless (see also: destructive topics are confirmed with the Admin API by
 their handlers, duplicates of an event id are stored once):
 
-- `has_nul`: a NUL anywhere in the JSON (keys included) is malformed input;
+- `has_nul`: a NUL or a lone surrogate anywhere in the JSON (keys included) is
+  malformed input;
 - `delivery_age_problem`: `X-Shopify-Triggered-At` far outside Shopify's retry
   window (48 h) or in the future is refused;
 - `shape_problem`: the body must have the shape of its topic's object (an order
@@ -22,12 +23,13 @@ MAX_AHEAD = timedelta(minutes=15)
 
 
 def has_nul(value):
-    """True when a NUL character appears in any string (key or value) of `value`."""
+    """True when any string (key or value) of `value` holds a NUL character or a
+    lone surrogate (JSON allows both as escapes; PostgreSQL text and UTF-8 do not)."""
     stack = [value]
     while stack:
         item = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
+            if "\x00" in item or not _encodable(item):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.keys())
@@ -35,6 +37,14 @@ def has_nul(value):
         elif isinstance(item, list):
             stack.extend(item)
     return False
+
+
+def _encodable(text):
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def delivery_age_problem(triggered_at, now):

@@ -7,6 +7,8 @@ defence behind the importer's advisory lock (`shopify.order.importer`).
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..lib.errors import ShopifyError
+
 # A person waits on the Retry import button: a short read timeout and retry budget
 # (a failure raises and is shown; the webhook or the reconcile cron retries later).
 RETRY_BUTTON_CLIENT = {"timeout": (5, 10), "max_retry_seconds": 5}
@@ -93,5 +95,15 @@ class SaleOrder(models.Model):
             raise UserError(_("These orders were not imported from Shopify."))
         importer = self.env["shopify.order.importer"]
         for order in orders:
-            importer._shopify_reimport(order, **RETRY_BUTTON_CLIENT)
+            try:
+                importer._shopify_reimport(order, **RETRY_BUTTON_CLIENT)
+            except ShopifyError as exc:
+                raise UserError(
+                    _(
+                        "Shopify could not be asked for order %(order)s now: "
+                        "%(error)s. Try again later.",
+                        order=order.shopify_order_name,
+                        error=exc.message,
+                    )
+                ) from None
         return True

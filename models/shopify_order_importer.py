@@ -202,6 +202,9 @@ class ShopifyOrderImporter(models.AbstractModel):
             "partner_invoice_id": invoice.id,
             "partner_shipping_id": delivery.id,
             "company_id": company.id,
+            # A web order has no salesperson (not the cron's user): every salesman
+            # of the company sees it, "own documents only" ones included.
+            "user_id": False,
             "client_order_ref": order.name,
             "origin": "%s %s" % (store.name, order.name or ""),
             "pricelist_id": self._shopify_pricelist(company, order.currency).id,

@@ -18,3 +18,7 @@ from . import test_order_e2e
 from . import test_product_matching
 from . import test_locations
 from . import test_store_health
+from . import test_access_matrix
+from . import test_webhook_authority
+from . import test_shopper_data
+from . import test_takeover_rpc

@@ -98,7 +98,11 @@ def test_delivery_age_window():
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=8)
+    | st.sampled_from(["\x00", "a\ud800", "\udfff", "é€"]),
     lambda inner: (
         st.lists(inner, max_size=4)
         | st.dictionaries(st.text(max_size=4), inner, max_size=4)
@@ -111,7 +115,7 @@ json_values = st.recursive(
 def test_has_nul_finds_any_nul(value):
     def walk(v):
         if isinstance(v, str):
-            return "\x00" in v
+            return "\x00" in v or any(0xD800 <= ord(c) <= 0xDFFF for c in v)
         if isinstance(v, dict):
             return any(walk(k) or walk(x) for k, x in v.items())
         if isinstance(v, list):
@@ -125,6 +129,7 @@ def test_has_nul_in_keys_and_deep_values():
     assert has_nul({"admin_graphql_api_id": "gid://shopify/Order/1\x00"})
     assert has_nul({"a\x00": 1})
     assert has_nul({"a": [[{"b": ["x\x00"]}]]})
+    assert has_nul({"admin_graphql_api_id": "gid://shopify/Order/\ud800"})
     assert not has_nul(ORDER)
     deep = current = []
     for _i in range(100000):  # no recursion limit

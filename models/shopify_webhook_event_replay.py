@@ -45,10 +45,10 @@ class ShopifyWebhookEvent(models.Model):
             return
         cr.execute(
             """
-            CREATE UNIQUE INDEX %s ON shopify_webhook_event (store_id, topic, event_id)
+            CREATE UNIQUE INDEX shopify_webhook_event_event_uniq
+                ON shopify_webhook_event (store_id, topic, event_id)
              WHERE event_id IS NOT NULL
             """
-            % EVENT_INDEX
         )
 
     # ------------------------------------------------------------------

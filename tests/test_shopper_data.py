@@ -70,7 +70,7 @@ class TestShopperData(OrderCommon):
     def test_order_note_is_plain_text(self):
         so, _outcome = self._import(self._order(note=HOSTILE_NOTE))
         html = str(so.note)
-        for tag in ("<img", "<a ", "<script", "href=", "<a>"):
+        for tag in ("<img", "<a ", "<script", "<a>"):
             self.assertNotIn(tag, html)
         self.assertIn("&lt;img src=", html)
         self.assertIn("https://evil.example/raw", html, "the text itself is kept")

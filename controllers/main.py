@@ -4,9 +4,14 @@ Shopify waits 5 s for a 2xx and redelivers otherwise, so the request does no
 business work: it authenticates the raw body, stores the delivery in the
 `shopify.webhook.event` inbox and wakes the processing cron.
 
-Answers: 404 unknown / archived store, 413 body over the limit, 401 missing or
-bad signature / wrong shop / no secret configured (fail closed), 400 malformed
-after a valid signature, 200 stored or duplicate. Bodies never carry details.
+Answers: 405 any method but POST (OPTIONS and HEAD included: never stored), 404
+unknown / archived store, 413 body over the limit, 400 body shorter than its
+Content-Length, 401 missing or bad signature / wrong shop / no secret configured
+(fail closed), 400 malformed after a valid signature (not JSON, NUL characters,
+missing headers), 200 stored, duplicate (same webhook id, or same event id and
+topic), or refused as a replay (body not of its topic's shape, triggered-at
+outside Shopify's 48 h retry window: logged, not stored). Bodies never carry
+details; bad input never logs a traceback.
 """
 
 import json
@@ -14,11 +19,12 @@ import logging
 import time
 
 from psycopg2 import errors as pg_errors
+from werkzeug.exceptions import BadRequest
 
 from odoo import fields, http
 from odoo.http import request
 
-from ..lib import webhook_topics
+from ..lib import webhook_checks, webhook_topics
 from ..lib.webhook import verify
 
 _logger = logging.getLogger(__name__)
@@ -67,6 +73,9 @@ class ShopifyWebhookController(http.Controller):
     )
     def shopify_webhook(self, store_id, **_kwargs):
         try:
+            if request.httprequest.method != "POST":
+                # Odoo adds OPTIONS to every route's methods: refuse it here.
+                raise _Reject(405, "method %s" % request.httprequest.method)
             status = self._shopify_receive(store_id)
         except _Reject as rejection:
             _logger.info(
@@ -96,13 +105,15 @@ class ShopifyWebhookController(http.Controller):
             400: "bad request",
             401: "unauthorized",
             404: "not found",
+            405: "method not allowed",
             413: "payload too large",
             503: "unavailable",
         }
+        headers = [("Content-Type", "text/plain; charset=utf-8")]
+        if status == 405:
+            headers.append(("Allow", "POST"))
         return request.make_response(
-            texts.get(status, "error"),
-            headers=[("Content-Type", "text/plain; charset=utf-8")],
-            status=status,
+            texts.get(status, "error"), headers=headers, status=status
         )
 
     @staticmethod
@@ -129,12 +140,18 @@ class ShopifyWebhookController(http.Controller):
             raise _Reject(413, "content-length over the limit")
         wrapped = getattr(httprequest, "_HTTPRequest__wrapped", None)
         stream = getattr(wrapped, "stream", None)
-        if stream is not None:
-            body = stream.read(MAX_BODY_BYTES + 1)
-        else:  # pragma: no cover - other request wrappers
-            body = httprequest.get_data(cache=False)
+        try:
+            if stream is not None:
+                body = stream.read(MAX_BODY_BYTES + 1)
+            else:  # pragma: no cover - other request wrappers
+                body = httprequest.get_data(cache=False)
+        except BadRequest:
+            # werkzeug: the client sent less than its Content-Length and hung up.
+            raise _Reject(400, "body shorter than its Content-Length") from None
         if len(body) > MAX_BODY_BYTES:
             raise _Reject(413, "body over the limit")
+        if length is not None and len(body) != length:
+            raise _Reject(400, "body shorter than its Content-Length")
         return body
 
     def _shopify_receive(self, store_id):
@@ -172,6 +189,8 @@ class ShopifyWebhookController(http.Controller):
         problem = None
         if not isinstance(payload, dict):
             problem = "Body is not a JSON object."
+        elif webhook_checks.has_nul(payload):
+            problem = "NUL character in the JSON body."
         elif not webhook_topics.is_valid_topic(topic):
             problem = "Missing or malformed X-Shopify-Topic header."
         elif not webhook_id:
@@ -189,6 +208,26 @@ class ShopifyWebhookController(http.Controller):
         triggered_at = webhook_topics.parse_timestamp(
             self._shopify_header("X-Shopify-Triggered-At")
         )
+        # The signature covers the body only: a captured body replayed under
+        # another topic or an old date is acknowledged (Shopify must not retry a
+        # genuine one forever) but never stored.
+        replay = webhook_checks.delivery_age_problem(
+            triggered_at, fields.Datetime.now()
+        ) or webhook_checks.shape_problem(topic, payload, store_domain)
+        if replay:
+            env["shopify.sync.log"]._log(
+                store=store,
+                direction="inbound",
+                operation="webhook:%s" % topic,
+                state="warning",
+                message="Signed webhook delivery %s ignored: %s."
+                % (webhook_id, replay),
+            )
+            _logger.info(
+                "Shopify webhook for store %s ignored (%s): %s", store_id, topic, replay
+            )
+            env.cr.commit()
+            return 200
         event = env["shopify.webhook.event"]._shopify_store_delivery(
             store,
             topic,

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import requests
 
-from .errors import ShopifyAuthError, ShopifyRetryableError
+from .errors import ShopifyAuthError, ShopifyRetryableError, redirect_error
 
 _logger = logging.getLogger(__name__)
 
@@ -138,11 +138,15 @@ class ClientCredentialsAuth:
                 data=data,
                 headers={"Accept": "application/json"},
                 timeout=timeout,
+                # Never re-sent elsewhere: the body carries the client secret.
+                allow_redirects=False,
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise ShopifyRetryableError(
                 f"token endpoint unreachable: {type(exc).__name__}"
             ) from None
+        if 300 <= resp.status_code < 400:
+            raise redirect_error("token endpoint", resp, _logger)
         if resp.status_code in (429,) or resp.status_code >= 500:
             raise ShopifyRetryableError(
                 f"token endpoint answered HTTP {resp.status_code}",

@@ -47,6 +47,7 @@ from .errors import (
     ShopifyRetryableError,
     ShopifyStaleQuantityError,
     ShopifyUserError,
+    redirect_error,
 )
 from .throttle import CostBucket, backoff_delay, parse_retry_after, throttled_wait
 from .webhook_topics import topic_to_enum
@@ -290,6 +291,7 @@ class ShopifyClient:
                     "Accept": "application/json",
                 },
                 timeout=self.timeout,
+                allow_redirects=False,
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             message = f"{type(exc).__name__} talking to Shopify"
@@ -300,6 +302,8 @@ class ShopifyClient:
             return ("retry", message, None, None)
 
         status = resp.status_code
+        if 300 <= status < 400:
+            raise redirect_error(op, resp, _logger)
         if status == 401:
             if self.auth.can_renew and not renewed:
                 self.auth.invalidate(token)
@@ -391,6 +395,12 @@ class ShopifyClient:
             "partner_development": plan.get("partnerDevelopment"),
             "scopes": sorted(s["handle"] for s in scopes),
         }
+
+    def product_exists(self, product_gid):
+        """False only when Shopify says the product is gone (`product` is null):
+        a products/delete webhook is acted on after this confirms it."""
+        data = self.execute("ProductExists", {"id": product_gid})
+        return bool((data.get("product") or {}).get("id"))
 
     def locations(self):
         return [
@@ -501,7 +511,11 @@ class ShopifyClient:
         if not url:
             return
         try:
-            with self._session.get(url, timeout=self.timeout, stream=True) as resp:
+            with self._session.get(
+                url, timeout=self.timeout, stream=True, allow_redirects=False
+            ) as resp:
+                if 300 <= resp.status_code < 400:
+                    raise redirect_error("bulk result download", resp, _logger)
                 if resp.status_code != 200:
                     raise ShopifyRetryableError(
                         f"bulk result download: HTTP {resp.status_code}",

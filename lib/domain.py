@@ -69,9 +69,11 @@ def is_loopback_host(host):
 def validate_base_url_override(url):
     """Return the override URL without trailing slash, or raise ``ValueError``.
 
-    https anywhere; plain http only towards 127.0.0.1 / localhost / ::1 (the
-    emulator), so a mistyped override can never send credentials in clear over a
-    network. No credentials, query or fragment in the URL.
+    A developer setting for a local emulator: http or https, and only towards
+    127.0.0.1 / localhost / ::1. Never another host, private range, link-local
+    metadata address or DNS name: the override receives the store's access token
+    and client secret, so it must never point anywhere but this machine. No
+    credentials, query or fragment in the URL.
     """
     if not isinstance(url, str) or not url.strip():
         raise ValueError("The API base URL override is empty.")
@@ -100,9 +102,10 @@ def validate_base_url_override(url):
     host = parts.hostname
     if not host:
         raise ValueError(f"The API base URL override {text!r} has no host.")
-    if scheme == "http" and not is_loopback_host(host):
+    if not is_loopback_host(host):
         raise ValueError(
-            "Plain http:// is only allowed for 127.0.0.1, localhost or ::1, "
-            f"not {host!r}: use https://."
+            "The API base URL override is only allowed for 127.0.0.1, localhost or "
+            f"::1 (a local emulator), not {host!r}: real stores are always called "
+            "at https://<shop>.myshopify.com."
         )
     return text.rstrip("/")

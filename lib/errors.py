@@ -5,6 +5,8 @@ text: never from request headers, tokens or client secrets, so an exception can 
 logged or shown to a user as is.
 """
 
+from urllib.parse import urlsplit
+
 
 class ShopifyError(Exception):
     """Base of every error the client raises. Never carries a secret."""
@@ -43,6 +45,11 @@ class ShopifyCircuitOpen(ShopifyRetryableError):
 
 class ShopifyAuthError(ShopifyError):
     """401 / 403, or the token endpoint refused the credentials."""
+
+
+class ShopifyRedirectError(ShopifyError):
+    """Shopify's API never redirects: a 3xx is refused, never followed, so the token
+    and the client secret are never sent to whatever host it points at."""
 
 
 class ShopifyGraphQLError(ShopifyError):
@@ -121,3 +128,19 @@ class ShopifyBulkOperationError(ShopifyError):
         self.operation_gid = operation_gid
         self.bulk_status = bulk_status
         self.error_code = error_code
+
+
+def redirect_error(what, response, logger=None):
+    """The `ShopifyRedirectError` for a 3xx `response`, logged (target host only)."""
+    location = response.headers.get("Location") or ""
+    try:
+        target = urlsplit(location).netloc.rsplit("@", 1)[-1] or "(same host)"
+    except ValueError:
+        target = "(unparsable)"
+    message = (
+        f"{what}: HTTP {response.status_code} redirect to {target} refused "
+        "(redirects are never followed)"
+    )
+    if logger is not None:
+        logger.warning("Shopify client: %s", message)
+    return ShopifyRedirectError(message, status=response.status_code)

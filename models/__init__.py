@@ -13,6 +13,7 @@ from . import shopify_customer_binding
 from . import sale_order
 from . import sale_order_line
 from . import shopify_order_importer
+from . import shopify_order_partners
 from . import shopify_webhook_event_orders
 from . import shopify_store_orders
 from . import shopify_setup_wizard
@@ -24,3 +25,4 @@ from . import shopify_inventory_level_edits
 from . import shopify_inventory_level_settle
 from . import shopify_webhook_event_inventory
 from . import shopify_store_reconcile
+from . import shopify_webhook_event_replay

@@ -7,6 +7,12 @@ defence behind the importer's advisory lock (`shopify.order.importer`).
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..lib.circuit import BUTTON_CLIENT_OPTIONS
+from ..lib.errors import ShopifyError
+
+# A person waits on the Retry import button: the buttons' short timeouts and retry
+# budget (a failure raises and is shown; the webhook or the reconcile cron retries).
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -62,10 +68,13 @@ class SaleOrder(models.Model):
 
     @api.depends("shopify_store_id.shop_domain", "shopify_order_id")
     def _compute_shopify_admin_url(self):
+        # Whoever reads the order may see its store's domain: a salesman without
+        # Shopify (inventory) rights opens imported orders too, hence the sudo read
+        # of the store, after the ORM checked the user's access to the order.
         for order in self:
             if order.shopify_store_id and order.shopify_order_id:
                 order.shopify_admin_url = "https://%s/admin/orders/%s" % (
-                    order.shopify_store_id.shop_domain,
+                    order.shopify_store_id.sudo().shop_domain,
                     order.shopify_order_id,
                 )
             else:
@@ -77,10 +86,24 @@ class SaleOrder(models.Model):
 
     def action_shopify_retry_import(self):
         """Fetch the order again from Shopify and re-import it (needs-attention fix)."""
+        # The caller must be allowed to change these orders (rights and company
+        # rules) before the importer works as superuser.
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         orders = self.filtered("shopify_store_id")
         if not orders:
             raise UserError(_("These orders were not imported from Shopify."))
         importer = self.env["shopify.order.importer"]
         for order in orders:
-            importer._shopify_reimport(order)
+            try:
+                importer._shopify_reimport(order, **BUTTON_CLIENT_OPTIONS)
+            except ShopifyError as exc:
+                raise UserError(
+                    _(
+                        "Shopify could not be asked for order %(order)s now: "
+                        "%(error)s. Try again later.",
+                        order=order.shopify_order_name,
+                        error=exc.message,
+                    )
+                ) from None
         return True

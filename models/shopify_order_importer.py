@@ -24,6 +24,7 @@ import logging
 from datetime import timezone
 
 from psycopg2 import errors as pg_errors
+from markupsafe import Markup
 
 from odoo import _, api, models
 from odoo.exceptions import UserError
@@ -39,6 +40,15 @@ DRAFT_STATES = ("draft", "sent")
 
 class ShopifyOrderBusy(ShopifyRetryableError):
     """Another transaction imported this order while we waited: retry later."""
+
+
+def _plain_note(text):
+    """The shopper's order note as the plain text it is: escaped, line breaks kept,
+    never a tag, an image or a link (sale.order.note is an Html field)."""
+    if not text:
+        return False
+    lines = str(text).splitlines()
+    return Markup("<p>%s</p>") % Markup("<br>").join(lines)
 
 
 def _naive_utc(value):
@@ -108,10 +118,13 @@ class ShopifyOrderImporter(models.AbstractModel):
         return so, "updated"
 
     @api.model
-    def _shopify_reimport(self, so):
-        """Retry button: fetch the order again and import it (content rebuilt)."""
-        store = so.shopify_store_id
-        data = self._shopify_fetch(store, so.shopify_order_gid)
+    def _shopify_reimport(self, so, **client_kwargs):
+        """Retry button: fetch the order again and import it (content rebuilt).
+
+        `client_kwargs` (timeout, max_retry_seconds) bound the wait of a button.
+        The caller checked the user's access to `so`; its store is read as sudo."""
+        store = so.shopify_store_id.sudo()
+        data = self._shopify_fetch(store, so.shopify_order_gid, **client_kwargs)
         if not data:
             raise UserError(
                 _("Order %s no longer exists in Shopify.", so.shopify_order_name)
@@ -120,8 +133,8 @@ class ShopifyOrderImporter(models.AbstractModel):
         return self._shopify_import_payload(store, data)
 
     @api.model
-    def _shopify_fetch(self, store, order_gid):
-        with store._shopify_client() as client:
+    def _shopify_fetch(self, store, order_gid, **client_kwargs):
+        with store._shopify_client(**client_kwargs) as client:
             return client.order_for_import(order_gid)
 
     # ------------------------------------------------------------------ plumbing
@@ -190,6 +203,9 @@ class ShopifyOrderImporter(models.AbstractModel):
             "partner_invoice_id": invoice.id,
             "partner_shipping_id": delivery.id,
             "company_id": company.id,
+            # A web order has no salesperson (not the cron's user): every salesman
+            # of the company sees it, "own documents only" ones included.
+            "user_id": False,
             "client_order_ref": order.name,
             "origin": "%s %s" % (store.name, order.name or ""),
             "pricelist_id": self._shopify_pricelist(company, order.currency).id,
@@ -198,7 +214,7 @@ class ShopifyOrderImporter(models.AbstractModel):
             "shopify_order_gid": order.gid,
             "shopify_order_name": order.name,
             "shopify_order_id": str(order.legacy_id or ""),
-            "note": order.note or False,
+            "note": _plain_note(order.note),
         }
         if order.created_at:
             values["date_order"] = _naive_utc(order.created_at)
@@ -518,116 +534,6 @@ class ShopifyOrderImporter(models.AbstractModel):
                 "company_id": company.id,
             }
         )
-
-    # ------------------------------------------------------------------ partners
-    @api.model
-    def _shopify_partners(self, store, order):
-        """(customer, invoice address, delivery address) partners."""
-        customer = self._shopify_customer(store, order)
-        invoice = self._shopify_address(customer, order.billing_address, "invoice")
-        delivery = self._shopify_address(customer, order.shipping_address, "delivery")
-        return customer, invoice or customer, delivery or invoice or customer
-
-    @api.model
-    def _shopify_customer(self, store, order):
-        """By Shopify customer id, then normalised email, else new; never by name."""
-        Partner = self.env["res.partner"].sudo()
-        Binding = self.env["shopify.customer.binding"].sudo()
-        info = order.customer
-        if info.is_guest:
-            return self._shopify_guest_partner(store)
-        if info.gid:
-            binding = Binding.search(
-                [("store_id", "=", store.id), ("customer_gid", "=", info.gid)], limit=1
-            )
-            if binding:
-                return binding.partner_id
-        partner = Partner
-        if info.email:
-            partner = Partner.search(
-                [
-                    ("email_normalized", "=", info.email),
-                    ("parent_id", "=", False),
-                    ("company_id", "in", (store.company_id.id, False)),
-                ],
-                order="id",
-                limit=1,
-            )
-        if not partner:
-            address = order.billing_address or order.shipping_address
-            partner = Partner.create(
-                {
-                    "name": info.name
-                    or (address and address.name)
-                    or _("Shopify customer %s", info.legacy_id or ""),
-                    "email": info.email or False,
-                    "phone": info.phone or False,
-                    "company_id": False,
-                    **self._shopify_address_vals(address),
-                }
-            )
-        if info.gid:
-            Binding.create(
-                {
-                    "store_id": store.id,
-                    "customer_gid": info.gid,
-                    "partner_id": partner.id,
-                }
-            )
-        return partner
-
-    @api.model
-    def _shopify_guest_partner(self, store):
-        if not store.guest_partner_id:
-            store.guest_partner_id = (
-                self.env["res.partner"]
-                .sudo()
-                .create(
-                    {
-                        "name": _("Shopify guest (%s)", store.name),
-                        "company_id": store.company_id.id,
-                    }
-                )
-            )
-        return store.guest_partner_id
-
-    @api.model
-    def _shopify_address_vals(self, address):
-        if not address:
-            return {}
-        country = self.env["res.country"].search(
-            [("code", "=", address.country_code or "")], limit=1
-        )
-        state = self.env["res.country.state"]
-        if country and address.province_code:
-            state = state.search(
-                [("country_id", "=", country.id), ("code", "=", address.province_code)],
-                limit=1,
-            )
-        return {
-            "street": address.street or False,
-            "street2": address.street2 or False,
-            "zip": address.zip or False,
-            "city": address.city or False,
-            "country_id": country.id or False,
-            "state_id": state.id or False,
-        }
-
-    @api.model
-    def _shopify_address(self, customer, address, kind):
-        """A child partner of `customer` for this address (reused when identical)."""
-        if not address:
-            return self.env["res.partner"]
-        vals = self._shopify_address_vals(address)
-        vals.update(
-            name=address.name or customer.name,
-            phone=address.phone or False,
-            type=kind,
-            parent_id=customer.id,
-        )
-        domain = [(k, "=", v) for k, v in vals.items()]
-        existing = self.env["res.partner"].sudo().search(domain, limit=1)
-        return existing or self.env["res.partner"].sudo().create(vals)
 
     # ------------------------------------------------------------------ cancel / refund
     @api.model

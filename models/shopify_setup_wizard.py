@@ -19,6 +19,8 @@ STEPS = [
     ("inventory", "First push"),
     ("done", "Done"),
 ]
+# Typed into the wizard, saved on the store, then emptied on the wizard.
+WIZARD_SECRETS = ("client_secret", "legacy_access_token", "legacy_api_secret")
 
 
 class ShopifySetupWizard(models.TransientModel):
@@ -58,10 +60,25 @@ class ShopifySetupWizard(models.TransientModel):
     def create(self, vals_list):
         for vals in vals_list:
             store = self.env["shopify.store"].browse(vals.get("store_id"))
+            # The target store is checked before anything is read from it.
+            store._shopify_check_access()
             if store and "shop_domain" not in vals:
                 vals["shop_domain"] = store.shop_domain
                 vals["client_id"] = store.sudo().client_id
         return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("store_id"):
+            self.env["shopify.store"].browse(vals["store_id"])._shopify_check_access()
+        return super().write(vals)
+
+    def _shopify_check_store(self):
+        """Every step first: the calling user may write this wizard and its store
+        (rights and the company rules); the store methods the steps run use sudo."""
+        self.ensure_one()
+        self.check_access_rights("write")
+        self.check_access_rule("write")
+        self.store_id._shopify_check_access()
 
     @api.depends("store_id")
     def _compute_has_secret(self):
@@ -120,7 +137,7 @@ class ShopifySetupWizard(models.TransientModel):
     # ------------------------------------------------------------------ steps
     def action_test_connection(self):
         """Save the credentials on the store, then Test connection."""
-        self.ensure_one()
+        self._shopify_check_store()
         vals = {}
         if self.shop_domain and self.shop_domain != self.store_id.shop_domain:
             vals["shop_domain"] = self.shop_domain
@@ -140,7 +157,7 @@ class ShopifySetupWizard(models.TransientModel):
         if vals:
             self.store_id.sudo().write(vals)
         # Secrets typed in the wizard are not kept on the transient record.
-        self.write({"client_secret": False, "legacy_access_token": False})
+        self.write(dict.fromkeys(WIZARD_SECRETS, False))
         result = self.store_id._shopify_test_connection()
         if not result["ok"]:
             return self._shopify_outcome(False, result["message"])
@@ -150,12 +167,12 @@ class ShopifySetupWizard(models.TransientModel):
         )
 
     def action_fetch_locations(self):
-        self.ensure_one()
+        self._shopify_check_store()
         ok, message = self._shopify_fetch_message()
         return self._shopify_outcome(ok, message)
 
     def action_confirm_locations(self):
-        self.ensure_one()
+        self._shopify_check_store()
         mapped = self.store_id.location_ids.filtered(
             lambda loc: loc.active and loc.stock_location_id
         )
@@ -178,7 +195,7 @@ class ShopifySetupWizard(models.TransientModel):
         )
 
     def action_match_products(self):
-        self.ensure_one()
+        self._shopify_check_store()
         counts, error = self._shopify_run("_shopify_match_products")
         if error:
             return self._shopify_outcome(
@@ -210,7 +227,7 @@ class ShopifySetupWizard(models.TransientModel):
         return self._shopify_outcome(True, counts, "webhooks")
 
     def action_register_webhooks(self):
-        self.ensure_one()
+        self._shopify_check_store()
         errors = self.store_id._shopify_check_webhooks()
         if errors:
             return self._shopify_outcome(
@@ -231,7 +248,7 @@ class ShopifySetupWizard(models.TransientModel):
         )
 
     def action_push_inventory(self):
-        self.ensure_one()
+        self._shopify_check_store()
         result, error = self._shopify_run("action_shopify_sync_inventory")
         if error:
             return self._shopify_outcome(False, error)
@@ -261,14 +278,14 @@ class ShopifySetupWizard(models.TransientModel):
         )
 
     def action_skip(self):
-        self.ensure_one()
+        self._shopify_check_store()
         order = [key for key, _label in STEPS]
         following = order[min(order.index(self.step) + 1, len(order) - 1)]
         self.write({"step": following, "message": False, "step_ok": False})
         return self._shopify_reopen()
 
     def action_open_store(self):
-        self.ensure_one()
+        self._shopify_check_store()
         return {
             "type": "ir.actions.act_window",
             "res_model": "shopify.store",

@@ -75,8 +75,11 @@ class ShopifyStore(models.Model):
         string="API Base URL Override",
         copy=False,
         tracking=True,
-        help="Tests and demo only (the emulator). https:// anywhere, plain http:// "
-        "only for 127.0.0.1, localhost or ::1.",
+        # A developer setting: whoever sets it receives the store's credentials.
+        groups="base.group_system",
+        help="Developers only (the local emulator): 127.0.0.1, localhost or ::1, "
+        "http or https. Empty for a real store, which is always called at "
+        "https://<shop>.myshopify.com.",
     )
     state = fields.Selection(
         [
@@ -259,6 +262,19 @@ class ShopifyStore(models.Model):
         handle = self.shop_domain.split(".", 1)[0][:40]
         default.setdefault("shop_domain", "%s-copy-%d" % (handle, self.id))
         return super().copy(default)
+
+    # --- access ---------------------------------------------------------------------
+    def _shopify_check_access(self, operation="write"):
+        """Raise AccessError unless the calling user may `operation` every store here.
+
+        Model rights AND record rules (the store's company): the one check every
+        button, the setup wizard and the retry actions make before any `sudo()`, so a
+        company-B manager can never act on company A's store through a method that
+        works as superuser afterwards. A no-op for the superuser (crons).
+        """
+        self.check_access_rights(operation)
+        self.check_access_rule(operation)
+        return True
 
     # --- actions ----------------------------------------------------------------------
     def action_view_mappings(self):

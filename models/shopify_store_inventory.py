@@ -81,7 +81,7 @@ class ShopifyStore(models.Model):
         return action
 
     def action_shopify_fetch_locations(self):
-        self.check_access_rights("write")
+        self._shopify_check_access()
         messages = []
         for store in self:
             counts = store._shopify_button(
@@ -99,7 +99,7 @@ class ShopifyStore(models.Model):
         return _notification(_("Shopify locations"), "\n".join(messages))
 
     def action_shopify_match_products(self):
-        self.check_access_rights("write")
+        self._shopify_check_access()
         messages = []
         for store in self:
             counts = store._shopify_button(
@@ -118,7 +118,7 @@ class ShopifyStore(models.Model):
 
     def action_shopify_sync_inventory(self):
         """Push everything for these stores now (levels to classify excepted)."""
-        self.check_access_rights("write")
+        self._shopify_check_access()
         # Bounded client (a merchant waits); Shopify failures are counted per
         # level by the push and reported below, never raised.
         self = self.with_context(shopify_client_defaults=BUTTON_CLIENT_OPTIONS)

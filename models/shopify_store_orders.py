@@ -97,7 +97,7 @@ class ShopifyStore(models.Model):
 
     def action_import_orders_now(self):
         """Button: reconcile now (same path as the cron), bounded client."""
-        self.check_access_rights("write")
+        self._shopify_check_access()
         messages = []
         for store in self:
             if not store.import_orders:

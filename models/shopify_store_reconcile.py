@@ -43,7 +43,7 @@ class ShopifyStore(models.Model):
 
     def action_reconcile_inventory_now(self):
         """Button: the same run as the cron, for these stores."""
-        self.check_access_rights("write")
+        self._shopify_check_access()
         messages, complete = [], True
         for store in self:
             stats = store.sudo()._shopify_button(

@@ -287,7 +287,7 @@ class ShopifyStore(models.Model):
     _shopify_test_retry_seconds = 8
 
     def action_test_connection(self):
-        self.check_access_rights("write")
+        self._shopify_check_access()
         results = [store._shopify_test_connection() for store in self]
         ok = all(r["ok"] for r in results)
         return {
@@ -459,6 +459,6 @@ class ShopifyStore(models.Model):
     # ------------------------------------------------------------------ guided setup
     def action_open_setup_wizard(self):
         self.ensure_one()
-        self.check_access_rights("write")
+        self._shopify_check_access()
         wizard = self.env["shopify.setup.wizard"].create({"store_id": self.id})
         return wizard._shopify_reopen()

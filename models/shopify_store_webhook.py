@@ -176,7 +176,7 @@ class ShopifyStore(models.Model):
         return errors
 
     def action_register_webhooks(self):
-        self.check_access_rights("write")
+        self._shopify_check_access()
         errors = self.with_context(
             shopify_client_defaults=BUTTON_CLIENT_OPTIONS
         )._shopify_check_webhooks()

@@ -236,7 +236,9 @@ class ShopifyWebhookEvent(models.Model):
         query = "INSERT INTO shopify_webhook_event (%s) VALUES (%s) %s" % (
             ", ".join(columns),
             ", ".join(["%s"] * len(columns)),
-            "ON CONFLICT (store_id, webhook_id) DO NOTHING RETURNING id",
+            # Any unique key: the webhook id, or the event id per store and topic
+            # (shopify_webhook_event_replay.py): a replay is a duplicate too.
+            "ON CONFLICT DO NOTHING RETURNING id",
         )
         self.flush_model()
         try:
@@ -255,7 +257,10 @@ class ShopifyWebhookEvent(models.Model):
 
     def action_retry(self):
         """Put failed (or ignored) events back in the queue and wake the cron."""
-        self.check_access_rights("write")  # managers only, the write below is sudo
+        # Managers of the events' companies only (rights + record rules): the write
+        # below is sudo.
+        self.check_access_rights("write")
+        self.check_access_rule("write")
         retryable = self.filtered(lambda e: e.state in ("failed", "ignored"))
         if retryable:
             retryable.sudo().write(
@@ -386,8 +391,11 @@ class ShopifyWebhookEvent(models.Model):
     # ------------------------------------------------------------------
 
     def _shopify_handle_app_uninstalled(self, event):
-        """The app was removed from the shop: stop talking to it."""
+        """The app was removed from the shop: stop talking to it, once the Admin
+        API confirms it (`_shopify_app_uninstall_confirmed`): a webhook is a hint."""
         store = event.store_id.sudo()
+        if not event._shopify_app_uninstall_confirmed():
+            return "ignored"
         store.write({"state": "disconnected"})
         self.env["shopify.sync.log"]._log(
             store=store,

@@ -1,9 +1,19 @@
 """products/update and products/delete keep the SKU mappings (and so the inventory
-levels) current: a new variant, a changed SKU, a removed variant or product."""
+levels) current: a new variant, a changed SKU, a removed variant or product.
+
+A webhook is a hint, never authority, to remove: a product's mappings are marked
+removed only once the Admin API answers that the product is gone (a signed
+products/update body replayed as products/delete, or a forged empty variant list,
+changes nothing while the product exists)."""
+
+import logging
 
 from odoo import models
 
+from ..lib import webhook_checks
 from .shopify_store_inventory import variant_title
+
+_logger = logging.getLogger(__name__)
 
 
 def _gid(kind, value):
@@ -49,23 +59,31 @@ class ShopifyWebhookEvent(models.Model):
         Mapping = self.env["shopify.product.mapping"].sudo()
         if variants:
             Mapping._shopify_bind_variants(store, variants, full_sync=False)
-        else:
-            self._shopify_remove_product_mappings(store, product_gid)
+        elif not self._shopify_remove_product_mappings(event, product_gid):
+            return "ignored"
         self.env["shopify.inventory.level"].sudo()._shopify_sync_levels(store)
         return True
 
     def _shopify_handle_products_delete(self, event):
         payload = event._shopify_payload()
+        problem = webhook_checks.shape_problem("products/delete", payload)
+        if problem:
+            event._shopify_log_ignored(problem)
+            return "ignored"
         product_gid = payload.get("admin_graphql_api_id") or _gid(
             "Product", payload.get("id")
         )
-        if not product_gid:
+        if not product_gid or not self._shopify_remove_product_mappings(
+            event, product_gid
+        ):
             return "ignored"
-        self._shopify_remove_product_mappings(event.store_id, product_gid)
         self.env["shopify.inventory.level"].sudo()._shopify_sync_levels(event.store_id)
         return True
 
-    def _shopify_remove_product_mappings(self, store, product_gid):
+    def _shopify_remove_product_mappings(self, event, product_gid):
+        """Mark the product's live mappings removed once the API confirms the
+        product is gone. False when it still exists (nothing changed)."""
+        store = event.store_id
         mappings = (
             self.env["shopify.product.mapping"]
             .sudo()
@@ -77,5 +95,23 @@ class ShopifyWebhookEvent(models.Model):
                 ]
             )
         )
+        if not mappings:
+            return True  # nothing to remove: no need to ask Shopify
+        if not self._shopify_product_gone(event, product_gid):
+            return False
         mappings.write({"state": "removed", "conflict_reason": False})
-        return mappings
+        return True
+
+    def _shopify_product_gone(self, event, product_gid):
+        """True once the Admin API confirms the product no longer exists.
+
+        API errors propagate: the inbox retries the event later."""
+        with event.store_id.sudo()._shopify_client(
+            timeout=(5, 15), max_retry_seconds=10
+        ) as client:
+            exists = client.product_exists(product_gid)
+        if exists:
+            event._shopify_log_ignored(
+                "Shopify still has product %s: its mappings are kept" % product_gid
+            )
+        return not exists

@@ -22,3 +22,7 @@ from . import test_write_outcomes
 from . import test_webhook_outage
 from . import test_outage_buttons
 from . import test_outage_storm
+from . import test_access_matrix
+from . import test_webhook_authority
+from . import test_shopper_data
+from . import test_takeover_rpc

@@ -59,7 +59,7 @@ class TestShopifyStore(ShopifyCommon):
             "http://127.0.0.1:8765/shops/x.myshopify.com",
             "http://localhost:9000",
             "http://[::1]:9000",
-            "https://proxy.example.com/shopify/",
+            "https://127.0.0.1:8443/shopify/",
         ):
             store.api_base_url_override = url
             self.assertEqual(store.api_base_url_override, url.rstrip("/"))
@@ -67,7 +67,10 @@ class TestShopifyStore(ShopifyCommon):
             ("http://example.com", "only allowed for 127.0.0.1"),
             ("http://192.168.1.10:8000", "only allowed for 127.0.0.1"),
             ("https://user:secret@example.com", "credentials"),
-            ("https://example.com/?shop=x", "query"),
+            ("https://127.0.0.1/?shop=x", "query"),
+            ("https://169.254.169.254", "only allowed for 127.0.0.1"),
+            ("https://10.0.0.1:8443", "only allowed for 127.0.0.1"),
+            ("https://proxy.example.com/shopify/", "only allowed for 127.0.0.1"),
         ):
             with self.assertRaisesRegex(ValidationError, fragment):
                 store.api_base_url_override = url

@@ -3,7 +3,7 @@
 import json
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
@@ -44,6 +44,11 @@ def order_payload(order_id=1001, updated_at="2026-03-01T10:00:00-05:00", **extra
     return payload
 
 
+def recent_timestamp(seconds_ago=1):
+    when = datetime.utcnow() - timedelta(seconds=seconds_ago)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%f") + "789Z"
+
+
 def delivery_headers(
     body,
     store,
@@ -61,7 +66,8 @@ def delivery_headers(
         "X-Shopify-API-Version": "2026-10",
         "X-Shopify-Webhook-Id": webhook_id or str(uuid.uuid4()),
         "X-Shopify-Event-Id": str(uuid.uuid4()),
-        "X-Shopify-Triggered-At": "2026-03-01T15:00:01.123456789Z",
+        # Shopify's format (nanoseconds, Z), a second ago: within the 48 h window.
+        "X-Shopify-Triggered-At": recent_timestamp(),
     }
     for key, value in overrides.items():
         header = "X-Shopify-" + key.replace("_", "-")
@@ -118,6 +124,8 @@ class TestWebhookController(HttpCase):
         )
         body = json.dumps(order_payload()).encode()
         headers = delivery_headers(body, self.store, webhook_id="wh-valid-1")
+        triggered = datetime.utcnow().replace(microsecond=0) - timedelta(hours=47)
+        headers["X-Shopify-Triggered-At"] = triggered.isoformat() + ".123456789Z"
         started = time.monotonic()
         response = self._post(body, headers)
         elapsed = time.monotonic() - started
@@ -143,10 +151,7 @@ class TestWebhookController(HttpCase):
             ],
         )
         self.assertEqual(event.payload.encode(), body, "raw payload kept verbatim")
-        self.assertEqual(
-            event.triggered_at.replace(microsecond=0),
-            fields.Datetime.to_datetime("2026-03-01 15:00:01"),
-        )
+        self.assertEqual(event.triggered_at.replace(microsecond=0), triggered)
         self.assertTrue(self.store.last_webhook_at)
         self.assertGreater(
             self.env["ir.cron.trigger"].search_count([("cron_id", "=", self.cron.id)]),

@@ -344,23 +344,7 @@ class TestWebhookProcessing(WebhookHandlerCase):
         self.assertEqual(event.state, "done")
         self.assertEqual(self.calls, [event.id, event.id])
 
-    def test_app_uninstalled_disconnects_the_store(self):
-        event = store_event(
-            self.env,
-            self.store,
-            "app/uninstalled",
-            {"id": 548380009, "domain": self.store.shop_domain},
-        )
-        self._run_cron()
-        self.assertEqual(event.state, "done")
-        self.assertEqual(self.store.state, "disconnected")
-        self.assertTrue(
-            self.env["shopify.sync.log"]
-            .sudo()
-            .search_count(
-                [("store_id", "=", self.store.id), ("operation", "like", "uninstall")]
-            )
-        )
+    # app/uninstalled: tests/test_webhook_authority.py (confirmed with the API).
 
     def test_autovacuum_keeps_failed_and_recent_events(self):
         Event = self.env["shopify.webhook.event"]

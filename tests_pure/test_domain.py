@@ -98,8 +98,8 @@ def test_non_loopback_hosts(host):
         ),
         ("http://localhost:9000", "http://localhost:9000"),
         ("http://[::1]:9000/x", "http://[::1]:9000/x"),
-        ("https://proxy.example.com/shopify", "https://proxy.example.com/shopify"),
-        ("  https://proxy.example.com  ", "https://proxy.example.com"),
+        ("https://127.0.0.1:8443/shopify", "https://127.0.0.1:8443/shopify"),
+        ("  https://localhost  ", "https://localhost"),
     ],
 )
 def test_valid_overrides(url, expected):
@@ -113,6 +113,19 @@ def test_valid_overrides(url, expected):
         ("http://10.0.0.5:8080", "only allowed for 127.0.0.1"),
         ("http://localhost.evil.com", "only allowed for 127.0.0.1"),
         ("http://127.0.0.1.nip.io", "only allowed for 127.0.0.1"),
+        # Internal hosts (the probes), https included: never.
+        ("https://169.254.169.254", "only allowed for 127.0.0.1"),
+        ("https://10.0.0.1:8443", "only allowed for 127.0.0.1"),
+        ("https://172.16.0.1", "only allowed for 127.0.0.1"),
+        ("https://172.31.255.1", "only allowed for 127.0.0.1"),
+        ("https://192.168.1.1", "only allowed for 127.0.0.1"),
+        ("https://[fe80::1]", "only allowed for 127.0.0.1"),
+        ("https://[fd00::1]", "only allowed for 127.0.0.1"),
+        ("https://[::ffff:10.0.0.1]", "only allowed for 127.0.0.1"),
+        ("https://proxy.example.com", "only allowed for 127.0.0.1"),
+        ("https://acme.myshopify.com", "only allowed for 127.0.0.1"),
+        ("https://0.0.0.0", "only allowed for 127.0.0.1"),
+        ("https://2130706433", "only allowed for 127.0.0.1"),
         ("ftp://127.0.0.1", "must start with https://"),
         ("127.0.0.1:8000", "must start with https://"),
         ("https://user:pw@example.com", "credentials"),
@@ -132,9 +145,19 @@ def test_invalid_overrides(url, fragment):
 
 
 @given(st.from_regex(r"\A[a-z]{1,10}\.(com|net|io)\Z"), st.integers(1, 65535))
-def test_plain_http_never_accepted_for_a_public_name(host, port):
-    with pytest.raises(ValueError):
-        validate_base_url_override(f"http://{host}:{port}")
-    assert (
-        validate_base_url_override(f"https://{host}:{port}") == f"https://{host}:{port}"
-    )
+def test_public_names_never_accepted(host, port):
+    for scheme in ("http", "https"):
+        with pytest.raises(ValueError):
+            validate_base_url_override(f"{scheme}://{host}:{port}")
+
+
+@given(st.ip_addresses())
+def test_only_loopback_addresses_accepted(address):
+    host = f"[{address}]" if address.version == 6 else str(address)
+    accepted = str(address) in ("127.0.0.1", "::1")
+    for scheme in ("http", "https"):
+        if accepted:
+            assert validate_base_url_override(f"{scheme}://{host}:1")
+        else:
+            with pytest.raises(ValueError):
+                validate_base_url_override(f"{scheme}://{host}:1")

@@ -26,6 +26,7 @@ import sys
 import threading
 import time
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import requests
@@ -63,7 +64,8 @@ def make_delivery(n, domain, secret):
         "X-Shopify-Shop-Domain": domain,
         "X-Shopify-Webhook-Id": str(uuid.uuid4()),
         "X-Shopify-Event-Id": str(uuid.uuid4()),
-        "X-Shopify-Triggered-At": "2026-11-01T10:00:00Z",
+        # Within Shopify's 48 h retry window: older deliveries are refused.
+        "X-Shopify-Triggered-At": datetime.now(timezone.utc).isoformat(),
         "X-Shopify-API-Version": "2026-10",
         "X-Shopify-Hmac-Sha256": sign(body, secret),
     }

@@ -1,0 +1,159 @@
+"""Who a Shopify order is for: the customer partner and its address contacts.
+
+Shopper data is untrusted: the customer is found by the store's customer binding,
+then by email among customer partners only (never a user's or a company's partner),
+else created; addresses become child contacts of that customer.
+"""
+
+from odoo import _, api, models
+
+
+class ShopifyOrderImporter(models.AbstractModel):
+    _inherit = "shopify.order.importer"
+
+    # ------------------------------------------------------------------ partners
+    @api.model
+    def _shopify_partners(self, store, order):
+        """(customer, invoice address, delivery address) partners."""
+        customer = self._shopify_customer(store, order)
+        invoice = self._shopify_address(customer, order.billing_address, "invoice")
+        delivery = self._shopify_address(customer, order.shipping_address, "delivery")
+        return customer, invoice or customer, delivery or invoice or customer
+
+    @api.model
+    def _shopify_customer(self, store, order):
+        """By Shopify customer id, then normalised email, else new; never by name."""
+        Partner = self.env["res.partner"].sudo()
+        Binding = self.env["shopify.customer.binding"].sudo()
+        info = order.customer
+        if info.is_guest:
+            return self._shopify_guest_partner(store)
+        if info.gid:
+            binding = Binding.search(
+                [("store_id", "=", store.id), ("customer_gid", "=", info.gid)], limit=1
+            )
+            if binding:
+                return binding.partner_id
+        partner = Partner
+        if info.email:
+            partner = self._shopify_customer_by_email(store, info.email)
+        if not partner:
+            address = order.billing_address or order.shipping_address
+            partner = Partner.create(
+                {
+                    "name": info.name
+                    or (address and address.name)
+                    or _("Shopify customer %s", info.legacy_id or ""),
+                    "email": info.email or False,
+                    "phone": info.phone or False,
+                    "company_id": False,
+                    **self._shopify_address_vals(address),
+                }
+            )
+        if info.gid:
+            Binding.create(
+                {
+                    "store_id": store.id,
+                    "customer_gid": info.gid,
+                    "partner_id": partner.id,
+                }
+            )
+        return partner
+
+    @api.model
+    def _shopify_customer_by_email(self, store, email):
+        """The oldest customer partner with this email, never an internal one.
+
+        The email of a Shopify order is typed by the shopper, unverified: a user's
+        partner (employee, portal) or a company's partner is never reused, or a
+        stranger's order and addresses would land on it. The case is logged and a
+        new partner is created instead."""
+        Partner = self.env["res.partner"].sudo()
+        candidates = Partner.search(
+            [
+                ("email_normalized", "=", email),
+                ("parent_id", "=", False),
+                ("company_id", "in", (store.company_id.id, False)),
+            ],
+            order="id",
+        )
+        if not candidates:
+            return Partner
+        users = (
+            self.env["res.users"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("partner_id", "in", candidates.ids)])
+        )
+        companies = (
+            self.env["res.company"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("partner_id", "in", candidates.ids)])
+        )
+        internal = users.partner_id | companies.partner_id
+        customers = candidates - internal
+        if internal and not customers:
+            self.env["shopify.sync.log"]._log(
+                store=store,
+                direction="inbound",
+                operation="order:customer",
+                state="warning",
+                message="A Shopify order's customer email is the one of an internal "
+                "partner (a user's or a company's, id %s): it is not reused, a "
+                "separate customer partner is created." % internal[:1].id,
+            )
+        return customers[:1]
+
+    @api.model
+    def _shopify_guest_partner(self, store):
+        if not store.guest_partner_id:
+            store.guest_partner_id = (
+                self.env["res.partner"]
+                .sudo()
+                .create(
+                    {
+                        "name": _("Shopify guest (%s)", store.name),
+                        "company_id": store.company_id.id,
+                    }
+                )
+            )
+        return store.guest_partner_id
+
+    @api.model
+    def _shopify_address_vals(self, address):
+        if not address:
+            return {}
+        country = self.env["res.country"].search(
+            [("code", "=", address.country_code or "")], limit=1
+        )
+        state = self.env["res.country.state"]
+        if country and address.province_code:
+            state = state.search(
+                [("country_id", "=", country.id), ("code", "=", address.province_code)],
+                limit=1,
+            )
+        return {
+            "street": address.street or False,
+            "street2": address.street2 or False,
+            "zip": address.zip or False,
+            "city": address.city or False,
+            "country_id": country.id or False,
+            "state_id": state.id or False,
+        }
+
+    @api.model
+    def _shopify_address(self, customer, address, kind):
+        """A child partner of `customer` for this address (reused when identical)."""
+        if not address:
+            return self.env["res.partner"]
+        vals = self._shopify_address_vals(address)
+        vals.update(
+            name=address.name or customer.name,
+            phone=address.phone or False,
+            type=kind,
+            parent_id=customer.id,
+        )
+        domain = [(k, "=", v) for k, v in vals.items()]
+        existing = self.env["res.partner"].sudo().search(domain, limit=1)
+        return existing or self.env["res.partner"].sudo().create(vals)

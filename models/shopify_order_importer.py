@@ -23,8 +23,8 @@ ends in `_shopify_import_payload`, which:
 import logging
 from datetime import timezone
 
-from psycopg2 import errors as pg_errors
 from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 
 from odoo import _, api, models
 from odoo.exceptions import UserError

@@ -20,3 +20,8 @@ from . import shopify_inventory_level_edits
 from . import shopify_webhook_event_inventory
 from . import shopify_store_reconcile
 from . import shopify_store_health
+from . import shopify_fulfillment
+from . import shopify_fulfillment_send
+from . import stock_picking
+from . import sale_order_fulfillment
+from . import shopify_store_fulfillment

@@ -18,3 +18,4 @@ from . import test_order_e2e
 from . import test_product_matching
 from . import test_locations
 from . import test_store_health
+from . import test_fulfillment

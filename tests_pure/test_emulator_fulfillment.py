@@ -6,11 +6,12 @@ import uuid
 
 import pytest
 
+from lib import documents
 from lib import fulfillment_client as fc
 from lib import fulfillment_plan as fp
 from lib.auth import StaticTokenAuth
 from lib.client import ShopifyClient
-from lib.errors import ShopifyAuthError, ShopifyUserError
+from lib.errors import ShopifyAuthError, ShopifyRetryableError, ShopifyUserError
 from tools.shopify_emulator import Emulator
 
 TOKEN = "shpat_fulfil_token_0123456789"
@@ -194,3 +195,31 @@ def test_cancelled_order_and_refund_close_fulfillment_orders(shop):
         assert fos[0].lines[0].remaining == 2
         fos, _, cancelled = fc.order_state(c, order_gid(o2))
         assert cancelled and fos[0].status == "CLOSED" and not fos[0].fulfillable
+
+
+def test_fulfillment_create_is_not_resent_after_a_timeout(shop):
+    """fulfillmentCreate has no @idempotent: after a timeout it may have been applied,
+    so the client must not resend it (its document's comments mention the directive:
+    only a real directive counts)."""
+    loc = shop.add_location("Main")
+    stock(shop, loc, "Z")
+    order = shop.place_order([{"sku": "Z", "quantity": 1}], location=loc)
+    c = ShopifyClient(
+        shop.domain,
+        auth=StaticTokenAuth(TOKEN),
+        base_url=shop.base_url,
+        timeout=(2, 0.5),
+        backoff_base=0.01,
+    )
+    with c:
+        fos, _, _ = fc.order_state(c, order_gid(order))
+        shop.emulator.timeout_hold = 1.0
+        shop.inject("timeout", count=1)
+        with pytest.raises(ShopifyRetryableError, match="not resent"):
+            fc.create(c, [{"fulfillmentOrderId": fos[0].id}])
+    created = [m for m in shop.mutations if m["name"] == "fulfillmentCreate"]
+    assert len(created) == 1 and not created[0]["result"]["userErrors"]
+    assert documents.is_idempotent(
+        'mutation X { inventoryActivate @idempotent(key: "k") { a } }'
+    )
+    assert not documents.is_idempotent("# no @idempotent(key) here\nmutation X { a }")

@@ -32,12 +32,13 @@ class ShopifyFulfillment(models.Model):
     _inherit = "shopify.fulfillment"
 
     # ------------------------------------------------------------------ inputs
-    def _shopify_wanted(self):
+    def _shopify_wanted(self, net=True):
         """{Shopify line item legacy id: units} this delivery fulfils.
 
         Per sale line with a Shopify line item: the done quantity of the picking's
         moves of that line, in the line's unit, minus what was returned from them
-        (a return validated before the fulfilment was sent is not fulfilled).
+        (a return validated before the fulfilment was sent is not fulfilled; with
+        `net=False` the returns are not subtracted: what the delivery shipped).
         A kit line (its moves carry the components) counts the line's own delivered
         quantity (Odoo's kit rule) minus what other deliveries already recorded.
         Services and shipping lines have no moves and are never sent.
@@ -54,7 +55,7 @@ class ShopifyFulfillment(models.Model):
             else:
                 qty = 0.0
                 for move in line_moves:
-                    returned = sum(
+                    returned = net and sum(
                         r.quantity for r in move.returned_move_ids if r.state == "done"
                     )
                     qty += move.product_uom._compute_quantity(
@@ -162,9 +163,10 @@ class ShopifyFulfillment(models.Model):
         return "error", reason
 
     def _shopify_fulfil(self, client, previous_first_attempt):
+        shipped = self._shopify_wanted(net=False)
         wanted = self._shopify_wanted()
         self.quantities = json.dumps({str(k): v for k, v in sorted(wanted.items())})
-        if not wanted:
+        if not wanted and not self.fulfillment_gids and not previous_first_attempt:
             self.write(
                 {
                     "state": "skipped",
@@ -189,16 +191,20 @@ class ShopifyFulfillment(models.Model):
         fos, fulfillments, cancelled = state
         ours = (self.fulfillment_gids or "").split()
         since = previous_first_attempt - ADOPT_SKEW if previous_first_attempt else None
+        # Adopt against what the delivery shipped: a return made after Shopify
+        # fulfilled it does not unmake that fulfilment.
         adopted = fp.adoptable(
             fulfillments,
-            wanted,
+            shipped,
             ours=ours,
             claimed=self._shopify_claimed(),
             since=since,
             locations=locations,
         )
         ours += adopted
-        need = fp.outstanding(wanted, fulfillments, ours)
+        # Returned before it was sent: only the rest is fulfilled. Once Shopify has
+        # a fulfilment of this delivery, a return is Shopify's refund flow.
+        need = fp.outstanding(shipped if ours else wanted, fulfillments, ours)
         notes = []
         if adopted:
             notes.append(

@@ -55,7 +55,7 @@ class TestFulfillment(InventoryCommon):
         result = picking.button_validate()
         if isinstance(result, dict) and result.get("res_model"):
             wizard = Form(
-                self.env[result["res_model"]].with_context(result["context"])
+                self.env[result["res_model"]].with_context(**result["context"])
             ).save()
             wizard.process() if backorder else wizard.process_cancel_backorder()
         self.assertEqual(picking.state, "done")

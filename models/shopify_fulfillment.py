@@ -15,6 +15,8 @@ import threading
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..lib.redact import redact
+
 _logger = logging.getLogger(__name__)
 
 SEND_CRON_XMLID = "shopify_sync.ir_cron_shopify_send_fulfillments"
@@ -212,7 +214,7 @@ class ShopifyFulfillment(models.Model):
                 # while we wait for it, and a crash leaves a row that says "tried".
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             for row in rows:
-                row._shopify_send_one(before.get(row.id))
+                row._shopify_send_guarded(before.get(row.id))
                 if auto_commit:
                     # One row per transaction: its outcome survives the next one.
                     self.env.cr.commit()  # pylint: disable=invalid-commit
@@ -220,6 +222,31 @@ class ShopifyFulfillment(models.Model):
         if done >= limit:
             self._shopify_trigger_send()
         return done
+
+    def _shopify_send_guarded(self, previous_first_attempt):
+        """Send one row; an unexpected failure marks it, never the batch."""
+        auto_commit = _auto_commit_allowed()
+        try:
+            if auto_commit:
+                # no savepoint: sending commits after each fulfilment it creates
+                return self._shopify_send_one(previous_first_attempt)
+            with self.env.cr.savepoint():
+                return self._shopify_send_one(previous_first_attempt)
+        except Exception as exc:  # noqa: BLE001 - one bad row never blocks the rest
+            _logger.exception("Shopify fulfilment %s failed", self.id)
+            if auto_commit:
+                # back to the last commit (the lease, or the last fulfilment created:
+                # a lost one is recognised by the next attempt)
+                self.env.cr.rollback()
+                self.env.invalidate_all(flush=False)
+            self.sudo().write(
+                {
+                    "state": "needs_attention",
+                    "last_error": redact("%s: %s" % (type(exc).__name__, exc)),
+                    "next_attempt_at": False,
+                }
+            )
+            return "error"
 
     @api.model
     def _shopify_backoff(self, attempts):

@@ -322,3 +322,19 @@ class TestFulfillment(InventoryCommon):
         self.stores[0].push_fulfillments = False
         _payload, so = self._order(0, [{"sku": "INV-1", "quantity": 1}])
         self.assertFalse(self._validate(so.picking_ids))
+
+    def test_return_before_sent_fulfils_only_what_stayed(self):
+        payload, so = self._order(0, [{"sku": "INV-1", "quantity": 3}])
+        picking = so.picking_ids
+        row = self._validate(picking)
+        # 1 of the 3 units comes back before the cron ran
+        wizard = self.env["stock.return.picking"].create({"picking_id": picking.id})
+        wizard.product_return_moves.write({"quantity": 1})
+        returned = self.env["stock.picking"].browse(wizard._create_returns()[0])
+        returned.move_ids.write({"quantity": 1, "picked": True})
+        returned._action_done()
+        self.assertFalse(returned.shopify_fulfillment_ids, "a return is no delivery")
+        self._send()
+        self.assertEqual(row.state, "sent", row.last_error)
+        order = self.shops[0].orders[payload["id"]]
+        self.assertEqual(order["fulfillments"][0]["line_items"][0]["quantity"], 2)

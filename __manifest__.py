@@ -32,6 +32,8 @@
         "views/shopify_store_reconcile_views.xml",
         "data/ir_cron_reconcile_data.xml",
         "views/shopify_menus.xml",
+        "data/ir_cron_fulfillment_data.xml",
+        "views/shopify_fulfillment_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["shopify_sync/static/src/js/tours/*.js"],

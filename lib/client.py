@@ -215,7 +215,7 @@ class ShopifyClient:
         else:
             document = document_or_name
         kind, name = documents.operation_of(document)
-        unsafe_to_resend = kind == "mutation" and "@idempotent" not in document
+        unsafe_to_resend = kind == "mutation" and not documents.is_idempotent(document)
         payload = {"query": document, "variables": variables or {}}
         if name:
             payload["operationName"] = name

@@ -29,6 +29,19 @@ def load(name):
     return path.read_text(encoding="utf-8")
 
 
+_COMMENT = re.compile(r"#[^\n]*")
+_IDEMPOTENT = re.compile(r"@idempotent\s*\(")
+
+
+def is_idempotent(document):
+    """True when the document applies the `@idempotent(key: ...)` directive.
+
+    Comments do not count: a comment that merely mentions the directive must not
+    make the client resend a mutation that may already have been applied.
+    """
+    return bool(_IDEMPOTENT.search(_COMMENT.sub("", document or "")))
+
+
 def is_name(value):
     return bool(_NAME.match(value or ""))
 

@@ -26,3 +26,8 @@ from . import shopify_inventory_level_settle
 from . import shopify_webhook_event_inventory
 from . import shopify_store_reconcile
 from . import shopify_webhook_event_replay
+from . import shopify_fulfillment
+from . import shopify_fulfillment_send
+from . import stock_picking
+from . import sale_order_fulfillment
+from . import shopify_store_fulfillment

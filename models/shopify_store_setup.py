@@ -25,13 +25,16 @@ _logger = logging.getLogger(__name__)
 
 # What the addon calls: variants by SKU and product webhooks (read_products), levels
 # and inventorySetQuantities (read/write_inventory), locations, orders and their
-# webhooks. A write scope implies its read scope.
+# webhooks, fulfilments. A write scope implies its read scope.
 REQUIRED_SCOPES = (
     "read_products",
     "read_inventory",
     "write_inventory",
     "read_locations",
     "read_orders",
+    # fulfilment orders at merchant-managed locations: read them, fulfillmentCreate,
+    # fulfillmentTrackingInfoUpdate (issue 15)
+    "write_merchant_managed_fulfillment_orders",
 )
 
 # Health thresholds (ir.config_parameter overrides the first two).

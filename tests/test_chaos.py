@@ -26,6 +26,8 @@ from odoo.tools import mute_logger
 from .stock_edits_common import START, StockEditsCommon
 
 EVENTS_PER_SEED = 36
+# Fulfilment sends: a "timeout" fault is a real timeout (the emulator holds 10 s).
+FULFILMENT_CLIENT = {"timeout": (2, 3.0), "max_retry_seconds": 4, "backoff_base": 0.01}
 API_FAULTS = ("throttled", "http429", "http500", "http503", "timeout")
 MUTED = (
     "odoo.addons.shopify_sync.models.shopify_webhook_event",
@@ -59,6 +61,7 @@ def chaos_seeds(env="SHOPIFY_SYNC_CHAOS_SEEDS", default=range(20)):
 class TestChaos(StockEditsCommon):
     def setUp(self):
         super(StockEditsCommon, self).setUp()  # SKUs are made per seed
+        self.truth_resends = 0
         self.env["ir.config_parameter"].sudo().set_param(
             "shopify_sync.stock_activity_overlap_seconds", "20"
         )
@@ -103,6 +106,9 @@ class TestChaos(StockEditsCommon):
                 "cycle",
                 "cycle",
                 "fault",
+                "ship",
+                "ship",
+                "resend",
             )
         )
         sku = rng.choice(skus)
@@ -156,10 +162,91 @@ class TestChaos(StockEditsCommon):
             self.Level._cron_push_inventory()
         elif kind == "fault":
             shop.inject(rng.choice(API_FAULTS), count=rng.randint(1, 2))
+        elif kind == "ship" and mine:
+            self._ship(rng, *rng.choice(mine))
+        elif kind == "resend":
+            self._forget_a_sent_fulfilment(rng)
+
+    # ------------------------------------------------------------------ fulfilments
+    def _ship(self, rng, n, oid):
+        """Odoo validates the order's delivery: all of it, or part (backorder)."""
+        so = self.env["sale.order"].search(
+            [
+                ("shopify_store_id", "=", self.stores[n].id),
+                ("shopify_order_gid", "=", "gid://shopify/Order/%s" % oid),
+                ("state", "=", "sale"),
+            ]
+        )
+        pickings = so.picking_ids.filtered(
+            lambda p: p.state == "assigned" and p.picking_type_code == "outgoing"
+        )
+        if not pickings:
+            return
+        picking = pickings[0]
+        partial = rng.random() < 0.4
+        for move in picking.move_ids:
+            qty = move.product_uom_qty
+            if partial and qty > 1:
+                qty = rng.randint(1, int(qty) - 1)
+            move.quantity = qty
+            move.picked = True
+        # the backorder, when partial, is what a later "ship" delivers
+        picking.with_context(cancel_backorder=False)._action_done()
+        if rng.random() < 0.5:
+            self._send_fulfilments()
+
+    def _forget_a_sent_fulfilment(self, rng):
+        """A crash after Shopify created the fulfilment, before its id was
+        committed: the row is pending again and knows no fulfilment."""
+        rows = self.env["shopify.fulfillment"].search([("state", "=", "sent")])
+        if rows:
+            row = rng.choice(rows)
+            row.write(
+                {
+                    "state": "pending",
+                    "fulfillment_gids": False,
+                    "next_attempt_at": False,
+                }
+            )
+            self.truth_resends += 1
+
+    def _send_fulfilments(self):
+        Fulfilment = self.env["shopify.fulfillment"]
+        Fulfilment.search([("state", "=", "pending")]).write({"next_attempt_at": False})
+        Fulfilment.with_context(
+            shopify_client_options=FULFILMENT_CLIENT
+        )._cron_send_fulfillments(limit=1000)
+
+    def _check_fulfilments(self):
+        """F1: every fulfilment we created is recorded by exactly one delivery, and
+        we never created two for one delivery's units (resends adopted, not resent).
+        F2: every delivery ended sent, skipped or needs attention with a reason."""
+        problems = []
+        created = [
+            m["result"]["fulfillment"]
+            for shop in self.shops
+            for m in shop.mutations
+            if m["name"] == "fulfillmentCreate" and m["result"].get("fulfillment")
+        ]
+        rows = self.env["shopify.fulfillment"].search([])
+        recorded = [g for r in rows for g in (r.fulfillment_gids or "").split()]
+        if sorted(created) != sorted(recorded):
+            problems.append(
+                "F1: created %s, recorded %s" % (sorted(created), sorted(recorded))
+            )
+        for row in rows:
+            if row.state in ("pending", "failed") or (
+                row.state == "needs_attention" and not row.last_error
+            ):
+                problems.append(
+                    "F2: %s %s %s" % (row.picking_id.name, row.state, row.last_error)
+                )
+        return problems
 
     def _settle_hard(self):
         """Every webhook in, every retry due now, push, until nothing moves."""
         for _ in range(8):
+            self._send_fulfilments()
             self.emulator.flush_webhooks(10)
             self.env["shopify.webhook.event"].sudo().search(
                 [("state", "=", "pending")]
@@ -312,6 +399,7 @@ class TestChaos(StockEditsCommon):
                 skus, truth = self._run_seed(seed)
                 problems = self._check(seed, skus, truth)
                 problems += self._quiet_and_replay_safe(seed, skus)
+                problems += self._check_fulfilments()
                 results[seed] = problems
         failed = {s: p for s, p in results.items() if p}
         # pylint: disable=print-used

@@ -65,14 +65,23 @@ class TestTestConnection(ShopifyCommon):
         self.assertFalse(result["ok"])
         self.assertEqual(result["kind"], "missing_scopes")
         self.assertEqual(store.state, "error")
-        self.assertEqual(store.missing_scopes, "write_inventory, read_orders")
-        self.assertIn("write_inventory, read_orders", store.last_error)
+        missing = (
+            "write_inventory, read_orders, write_merchant_managed_fulfillment_orders"
+        )
+        self.assertEqual(store.missing_scopes, missing)
+        self.assertIn(missing, store.last_error)
         self.assertIn("Dev Dashboard", store.last_error)
         self.assertEqual(store.health_state, "error")
         self.assertEqual(self._logs(store).state, "error")
 
     def test_write_scope_implies_read_scope(self):
-        granted = ["write_products", "write_inventory", "read_locations", "read_orders"]
+        granted = [
+            "write_products",
+            "write_inventory",
+            "read_locations",
+            "read_orders",
+            "write_merchant_managed_fulfillment_orders",
+        ]
         self.assertEqual(missing_scopes(granted), [])
         self.assertEqual(missing_scopes([]), list(REQUIRED_SCOPES))
 

@@ -31,6 +31,8 @@ ACTIONS = {
     "place_order",
     "cancel_order",
     "fulfill_order",
+    "hold_fulfillment",
+    "release_fulfillment_hold",
     "refund",
     "mark_paid",
     "inject",

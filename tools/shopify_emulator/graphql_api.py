@@ -19,6 +19,7 @@ from graphql import (
 )
 
 from . import bulk, hard, idempotency, inventory, views, webhook_subscriptions
+from . import fulfillment as fulfillment_api
 from .cost import MAX_QUERY_COST, CostCalculator
 from .ids import gid, parse_gid
 
@@ -520,6 +521,19 @@ class Root:
         )
         level = views.level_view(shop, *lv_key) if lv_key and not errors else None
         return {"inventoryLevel": level, "userErrors": errors}
+
+    def fulfillmentCreate(self, info, fulfillment, message=None):
+        return fulfillment_api.create_mutation(self._shop, fulfillment, message)
+
+    def fulfillmentTrackingInfoUpdate(
+        self, info, fulfillmentId, trackingInfoInput, notifyCustomer=None
+    ):
+        return fulfillment_api.tracking_mutation(
+            self._shop, fulfillmentId, trackingInfoInput, notifyCustomer
+        )
+
+    def fulfillmentCancel(self, info, id):
+        return fulfillment_api.cancel_mutation(self._shop, id)
 
 
 class _AllPages:

@@ -12,6 +12,7 @@ import secrets
 import threading
 import time
 
+from . import fulfillment
 from . import hard as hm
 from . import orders as om
 from .ids import gid, next_id, now, parse_gid
@@ -36,6 +37,7 @@ DEFAULT_SCOPES = [
     "read_orders",
     "write_orders",
     "read_customers",
+    "write_merchant_managed_fulfillment_orders",
 ]
 FAULT_KINDS = {"throttled", "http429", "http500", "http503", "slow", "timeout", "drop"}
 
@@ -434,7 +436,10 @@ class Shop:
                         "price": str(
                             spec.get("price", var["price"] if var else "0.00")
                         ),
-                        "location_id": lid,
+                        # a line may be committed at its own location (split order)
+                        "location_id": parse_gid(spec["location"], "Location")
+                        if spec.get("location")
+                        else lid,
                         "fulfilled": 0,
                         "refunded": 0,
                         "restocked": 0,
@@ -500,16 +505,17 @@ class Shop:
             }
             om.compute_totals(order)
             self.orders[oid] = order
+            fulfillment.open_for_order(self, order)
             touched = set()
             for item in items:
                 if item["item_id"] and self.items[item["item_id"]]["tracked"]:
                     self._move(
                         item["item_id"],
-                        lid,
+                        item["location_id"],
                         available=-item["quantity"],
                         committed=item["quantity"],
                     )
-                    touched.add((item["item_id"], lid))
+                    touched.add((item["item_id"], item["location_id"]))
             payload = self.order_payload(oid)
             self.emit("orders/create", payload)
             if financial_status == "paid":
@@ -548,6 +554,7 @@ class Shop:
                     else:
                         self._move(*key, committed=-open_qty)
                     touched.add(key)
+            fulfillment.close_open(self, order)
             order["cancelled_at"] = now()
             order["cancel_reason"] = reason
             if order["financial_status"] == "paid":
@@ -563,50 +570,16 @@ class Shop:
             return payload
 
     def fulfill_order(self, order_id, lines=None):
-        """Ship: committed units leave on_hand (available unchanged)."""
-        with self.lock:
-            order = self._order(order_id)
-            wanted = {
-                ln.get("line_item_id") or ln.get("sku"): ln["quantity"]
-                for ln in lines or []
-            }
-            fulfilled, touched = [], set()
-            for item in order["line_items"]:
-                open_qty = item["quantity"] - item["fulfilled"] - item["refunded"]
-                qty = (
-                    open_qty
-                    if not lines
-                    else min(
-                        open_qty, wanted.get(item["id"], wanted.get(item["sku"], 0))
-                    )
-                )
-                if qty <= 0:
-                    continue
-                item["fulfilled"] += qty
-                fulfilled.append(
-                    {"id": item["id"], "quantity": qty, "sku": item["sku"]}
-                )
-                if item["item_id"] and self.items.get(item["item_id"], {}).get(
-                    "tracked"
-                ):
-                    key = (item["item_id"], item["location_id"])
-                    self._move(*key, committed=-qty)
-                    touched.add(key)
-            order["fulfillments"].append(
-                {
-                    "id": self.new_id(),
-                    "status": "success",
-                    "location_id": order["location_id"],
-                    "created_at": self.rest_time(now()),
-                    "line_items": fulfilled,
-                }
-            )
-            self._touch(order)
-            payload = self.order_payload(order["id"])
-            self.emit("orders/updated", payload)
-            for key in sorted(touched):
-                self.emit_level(*key)
-            return payload
+        """Staff fulfil in the admin (every open fulfilment order, or `lines`):
+        committed units leave on_hand (available unchanged). See fulfillment.py."""
+        return fulfillment.staff_fulfil(self, order_id, lines)
+
+    def hold_fulfillment(self, order_id, reason="OTHER", notes=None):
+        """The merchant puts the order's open fulfilment orders on hold."""
+        fulfillment.hold(self, order_id, reason, notes)
+
+    def release_fulfillment_hold(self, order_id):
+        fulfillment.release_hold(self, order_id)
 
     def refund(self, order_id, lines=None, restock=True, shipping=False):
         """Refund lines (default: everything). With restock, fulfilled units come back
@@ -637,6 +610,8 @@ class Shop:
                     "tracked"
                 )
                 key = (item["item_id"], item["location_id"])
+                if from_open:
+                    fulfillment.reduce_open(self, order, item["id"], from_open)
                 if tracked and from_open:
                     # unshipped units are released whether or not the merchant
                     # "restocks"

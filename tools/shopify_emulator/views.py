@@ -389,28 +389,15 @@ class OrderView(View):
         return [_refund_view(self.shop, r, cur) for r in self.rec["refunds"][:first]]
 
     def fulfillments(self, info, first=None):
-        out = []
-        for f in self.rec["fulfillments"][:first]:
-            items = [
-                {
-                    "id": gid("FulfillmentLineItem", ln["id"]),
-                    "quantity": ln["quantity"],
-                    "lineItem": {"id": gid("LineItem", ln["id"])},
-                }
-                for ln in f["line_items"]
-            ]
-            out.append(
-                {
-                    "id": gid("Fulfillment", f["id"]),
-                    "status": f["status"].upper(),
-                    "createdAt": f["created_at"],
-                    "location": LocationView(
-                        self.shop, self.shop.locations[f["location_id"]]
-                    ),
-                    "fulfillmentLineItems": _sub_connection(items),
-                }
-            )
-        return out
+        from .fulfillment import fulfillment_view
+
+        records = self.rec["fulfillments"][:first]
+        return [fulfillment_view(self.shop, f) for f in records]
+
+    def fulfillmentOrders(self, info, first=None, after=None):
+        from .fulfillment import order_fulfillment_orders
+
+        return order_fulfillment_orders(self.shop, self.rec, first, after)
 
 
 def _sub_connection(items):

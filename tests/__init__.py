@@ -27,3 +27,4 @@ from . import test_webhook_authority
 from . import test_shopper_data
 from . import test_takeover_rpc
 from . import test_fulfillment
+from . import test_access_buttons

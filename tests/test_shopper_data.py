@@ -133,6 +133,10 @@ class TestShopperData(OrderCommon):
         shop.inject("http503", count=1000)
         self.addCleanup(shop.faults.clear)
         started = time.monotonic()
-        with self.assertRaisesRegex(UserError, "could not be asked"):
+        with (
+            self.assertRaisesRegex(UserError, "could not be asked"),
+            self.assertLogs("odoo.addons.shopify_sync.lib.client", "WARNING") as logs,
+        ):
             so.with_user(salesman).action_shopify_retry_import()
+        self.assertTrue(all("HTTP 503" in line for line in logs.output))
         self.assertLess(time.monotonic() - started, 10, "a button never waits long")

@@ -23,6 +23,7 @@ from psycopg2 import errors as pg_errors
 from odoo import fields, models
 
 from ..lib.errors import ShopifyError
+from ..lib.stock import LevelSnapshot
 from ..lib.stock_outcome import (
     ABANDON_AFTER_ATTEMPTS,
     ADVANCE,
@@ -55,21 +56,21 @@ class ShopifyInventoryLevel(models.Model):
     def _shopify_settle_accepted(self, run, batch, by_key):
         """Shopify accepted `batch` (first answer or replay of its key): advance the
         snapshots it was planned from, rebase the levels whose snapshot moved."""
-        levels = self.browse([by_key[i.level].id for i in batch.intents])
-        levels.invalidate_recordset()  # what the database says now, not the cache
+        state = self._shopify_settle_state([by_key[i.level].id for i in batch.intents])
         rows, rebase, settled = [], self.browse(), 0
         for intent in batch.intents:
             lv = by_key[intent.level]
+            snapshot, pending_key, version, seq = state[lv.id]
             outcome = settle_accepted_write(
-                lv._shopify_snapshot(),
+                snapshot,
                 intent.quantity,
                 intent.change_from,
                 intent.key,
-                planned_version=lv.pending_version if lv.pending_intent_key else None,
-                still_pending=lv.pending_batch_key == batch.key,
+                planned_version=version,
+                still_pending=pending_key == batch.key,
             )
             if outcome.action == ADVANCE:
-                rows.append((lv, outcome.snapshot, intent.quantity, lv.pending_seq))
+                rows.append((lv, outcome.snapshot, intent.quantity, seq))
             elif outcome.action == REREAD:
                 rebase |= lv
                 _logger.info("level %s: %s", lv.id, outcome.reason)
@@ -90,6 +91,32 @@ class ShopifyInventoryLevel(models.Model):
             )
         run.counts["written"] += len(rows)
         return "ok"
+
+    def _shopify_settle_state(self, level_ids):
+        """{id: (snapshot or None, pending batch key, pending version, pending seq)}
+        as the database has them now (one query: not the ORM cache, which may
+        predate another worker's commit, nor a fetch of every column)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT id, seen_available, seen_on_hand, seen_committed, seen_at,
+                   snapshot_version, written_qty, intent_key, pending_batch_key,
+                   pending_version, pending_intent_key, pending_seq
+              FROM shopify_inventory_level WHERE id IN %s
+            """,
+            [tuple(level_ids)],
+        )
+        state = {}
+        for row in self.env.cr.fetchall():
+            lid, a, o, c, at, ver, written, key, bk, pver, pik, seq = row
+            snapshot = None
+            if at:
+                snapshot = LevelSnapshot(
+                    a or 0, o or 0, c or 0, at, ver or 0, written or 0, key or None
+                )
+            # A batch recorded by an older version of the addon has no version.
+            state[lid] = (snapshot, bk, pver if pik and pver is not None else None, seq)
+        return state
 
     def _shopify_rebase(self, run, why, operation="inventory:settle", state="warning"):
         """Drop these levels' snapshots and pending writes: they are read again

@@ -84,6 +84,9 @@ class AccessCommon(ShopifyCommon):
         log_id = env["shopify.sync.log"]._log(store=store, operation="matrix")
         health = env["shopify.store.health"].sudo().create({"store_id": store.id})
         wizard = env["shopify.setup.wizard"].create({"store_id": store.id})
+        fulfillment = env["shopify.fulfillment"].sudo().create(
+            cls._fulfillment_vals(store)
+        )
         return {
             "shopify.store": store,
             "shopify.location": location,
@@ -94,4 +97,34 @@ class AccessCommon(ShopifyCommon):
             "shopify.sync.log": env["shopify.sync.log"].browse(log_id),
             "shopify.store.health": health,
             "shopify.setup.wizard": wizard,
+            "shopify.fulfillment": fulfillment,
+        }
+
+    @classmethod
+    def _fulfillment_vals(cls, store):
+        """A fulfilment outbox row: a sale order of the store and its own delivery."""
+        env = cls.env
+        company = store.company_id
+        partner = env["res.partner"].create({"name": "Matrix %s" % store.name})
+        order = env["sale.order"].create(
+            {
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "shopify_store_id": store.id,
+            }
+        )
+        warehouse = env["stock.warehouse"].search(
+            [("company_id", "=", company.id)], limit=1
+        )
+        picking = env["stock.picking"].create(
+            {
+                "picking_type_id": warehouse.out_type_id.id,
+                "partner_id": partner.id,
+                "company_id": company.id,
+            }
+        )
+        return {
+            "store_id": store.id,
+            "sale_order_id": order.id,
+            "picking_id": picking.id,
         }

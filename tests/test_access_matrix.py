@@ -87,6 +87,9 @@ class TestAccessMatrix(AccessCommon):
             if key == "a"
             else {"store_id": self.store_a.id},
             "shopify.setup.wizard": {"store_id": store.id},
+            "shopify.fulfillment": self._fulfillment_vals(store)
+            if model == "shopify.fulfillment"
+            else None,
         }[model]
 
     _WRITE_VALS = {
@@ -99,6 +102,7 @@ class TestAccessMatrix(AccessCommon):
         "shopify.sync.log": {"message": "changed"},
         "shopify.store.health": {"webhook_status": "changed"},
         "shopify.setup.wizard": {"message": "changed"},
+        "shopify.fulfillment": {"note": "changed"},
     }
 
     # ------------------------------------------------------------------ helpers
@@ -211,4 +215,4 @@ class TestAccessMatrix(AccessCommon):
         # The positive half is real: managers read and write their own stores.
         self.assertIn("shopify.store", own_allowed)
         self.assertIn("shopify.customer.binding", own_allowed)
-        self.assertEqual(len(matrix), 8 * 9 * len(OPERATIONS) * 2)
+        self.assertEqual(len(matrix), 8 * 10 * len(OPERATIONS) * 2)

@@ -84,8 +84,8 @@ class AccessCommon(ShopifyCommon):
         log_id = env["shopify.sync.log"]._log(store=store, operation="matrix")
         health = env["shopify.store.health"].sudo().create({"store_id": store.id})
         wizard = env["shopify.setup.wizard"].create({"store_id": store.id})
-        fulfillment = env["shopify.fulfillment"].sudo().create(
-            cls._fulfillment_vals(store)
+        fulfillment = (
+            env["shopify.fulfillment"].sudo().create(cls._fulfillment_vals(store))
         )
         return {
             "shopify.store": store,

@@ -15,6 +15,7 @@ a stock change committed while the call was in flight keeps its level dirty.
 
 import datetime
 import logging
+import math
 import threading
 import time
 from collections import defaultdict
@@ -850,15 +851,23 @@ class ShopifyInventoryLevel(models.Model):
             )
         self.invalidate_model()
 
-    def _shopify_level_error(self, message, retry_after=None, keep_snapshot=True):
-        """Back off these levels after an error that concerns them only."""
+    def _shopify_level_error(
+        self, message, retry_after=None, keep_snapshot=True, count=True
+    ):
+        """Back off these levels after an error that concerns them only.
+        count=False: nothing was sent (breaker open): wait `retry_after`, the
+        attempts stay."""
         for lv in self:
-            attempts = lv.attempts + 1
+            attempts = lv.attempts + 1 if count else lv.attempts
+            delay = (
+                _backoff_seconds(attempts, retry_after)
+                if count
+                else math.ceil(retry_after or 60) + 1
+            )
             vals = {
                 "attempts": attempts,
                 "last_error": message[:2000],
-                "next_attempt_at": fields.Datetime.now()
-                + timedelta(seconds=_backoff_seconds(attempts, retry_after)),
+                "next_attempt_at": fields.Datetime.now() + timedelta(seconds=delay),
             }
             if not keep_snapshot:
                 vals.update(seen_at=False, active_in_shopify=False)
@@ -1076,6 +1085,15 @@ class ShopifyInventoryLevel(models.Model):
             # Outcome unknown: the pending batch stays, resent later with its key.
             # Two batches in a row: the store is down, stop; one: go on with others.
             run.counts["errors"] += 1
+            if not exc.sent:
+                # Nothing reached Shopify (the store's breaker is open): not an
+                # attempt of this batch (an uncertain batch is given up after its
+                # attempts), wait for the probe; every other call would be refused.
+                run.failed = True
+                levels._shopify_level_error(
+                    str(exc), retry_after=exc.retry_after, count=False
+                )
+                return "retry"
             run.retry_streak += 1
             run.failed = run.retry_streak >= 2
             levels._shopify_level_error(str(exc), retry_after=exc.retry_after)

@@ -41,6 +41,13 @@ class ShopifyLevelBusy(ShopifyRetryableError):
     """The level kept changing while being read, or another worker holds it."""
 
 
+class ShopifyLevelPending(ShopifyRetryableError):
+    """A write of ours to the level is uncertain: it is read once the push settled
+    the write. Not contention with another worker: settling needs the store to
+    answer, so a webhook waiting on it uses its attempts (and, past them, the
+    reconcile covers the level)."""
+
+
 class ShopifyInventoryLevel(models.Model):
     _inherit = "shopify.inventory.level"
 
@@ -76,7 +83,7 @@ class ShopifyInventoryLevel(models.Model):
 
         Never a level with a write of ours pending (lib.stock_outcome rule 2): the
         write may be applied already (its echo can come before the HTTP answer) and
-        would be taken for a store edit. pending="raise": ShopifyLevelBusy (a webhook
+        would be taken for a store edit. pending="raise": ShopifyLevelPending (a webhook
         is retried once the push settled the write); "skip": outcome "pending".
 
         skip_unchanged: a level whose read equals its snapshot needs no order fetch
@@ -112,7 +119,7 @@ class ShopifyInventoryLevel(models.Model):
         levels.invalidate_recordset(["pending_batch_key"])  # as locked, not cached
         unsettled = levels.filtered("pending_batch_key")
         if unsettled and pending == "raise":
-            raise ShopifyLevelBusy(
+            raise ShopifyLevelPending(
                 "%d level(s) of %s have a write of ours pending; read again once it "
                 "is settled" % (len(unsettled), store.name),
                 retry_after=5,

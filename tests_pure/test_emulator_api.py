@@ -83,6 +83,22 @@ def test_token_endpoint_rejects_wrong_secret_and_json_body_works(shop):
     assert ok.status_code == 200
 
 
+def test_an_uninstalled_app_gets_no_new_token(shop):
+    token = RawAdmin(shop).token
+    shop.uninstall()
+    assert gql(shop, token).status_code == 401
+    again = requests.post(
+        f"{shop.base_url}/admin/oauth/access_token",
+        timeout=5,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": "cid",
+            "client_secret": "csecret",
+        },
+    )
+    assert again.status_code == 400 and again.json()["error"] == "invalid_client"
+
+
 def test_tokens_really_expire(emu, shop):
     emu.token_ttl = 0.5
     try:

@@ -178,6 +178,16 @@ class Handler(BaseHTTPRequestHandler):
                     "error_description": "Client authentication failed.",
                 },
             )
+        if not shop.installed:
+            # An uninstalled app gets no token. Shopify does not document this
+            # answer; the emulator refuses like a failed client authentication.
+            return self._send(
+                400,
+                {
+                    "error": "invalid_client",
+                    "error_description": "The app is not installed on this shop.",
+                },
+            )
         token = shop.issue_token()
         return self._send(
             200,

@@ -86,6 +86,7 @@ class Shop:
         self.lock = threading.RLock()
         self.bucket = LeakyBucket(bucket, restore_rate)
         self.tokens = {}  # token -> expiry (time.time())
+        self.installed = True  # False after uninstall(): no new tokens either
         self.locations, self.products, self.variants, self.items = {}, {}, {}, {}
         self.levels = {}  # (item_id, location_id) -> level record
         self.orders, self.subscriptions, self.groups = {}, {}, {}
@@ -157,6 +158,7 @@ class Shop:
                 },
             )
             self.tokens.clear()
+            self.installed = False
             self.access_token = None
 
     # -- faults

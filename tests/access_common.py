@@ -106,12 +106,10 @@ class AccessCommon(ShopifyCommon):
         env = cls.env
         company = store.company_id
         partner = env["res.partner"].create({"name": "Matrix %s" % store.name})
+        # Not linked to the store: the matrix also deletes the store (an imported
+        # order's store link would refuse that).
         order = env["sale.order"].create(
-            {
-                "partner_id": partner.id,
-                "company_id": company.id,
-                "shopify_store_id": store.id,
-            }
+            {"partner_id": partner.id, "company_id": company.id}
         )
         warehouse = env["stock.warehouse"].search(
             [("company_id", "=", company.id)], limit=1

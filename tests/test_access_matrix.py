@@ -37,6 +37,7 @@ EXPORT_FIELD = {
     "shopify.product.mapping": "variant_gid",
     "shopify.webhook.event": "webhook_id",
     "shopify.sync.log": "operation",
+    "shopify.fulfillment": "state",
 }
 
 

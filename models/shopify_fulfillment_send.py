@@ -10,6 +10,7 @@ supports no `@idempotent` in the 2026-10 schema, so this read is the guard.
 """
 
 import json
+import math
 import time
 from datetime import timedelta
 
@@ -142,6 +143,20 @@ class ShopifyFulfillment(models.Model):
 
     def _shopify_retry_later(self, exc):
         message = redact(str(exc))
+        if not exc.sent:
+            # Nothing reached Shopify (the store's breaker is open): the claim's
+            # attempt is given back, the row waits for the probe.
+            delay = math.ceil(exc.retry_after or 60) + 1
+            at = fields.Datetime.now() + timedelta(seconds=delay)
+            self.write(
+                {
+                    "attempts": max(self.attempts - 1, 0),
+                    "last_error": message,
+                    "next_attempt_at": at,
+                }
+            )
+            self._shopify_trigger_send(at=at)
+            return "warning", "store paused, retry in %ss: %s" % (delay, message)
         if self.attempts >= MAX_ATTEMPTS:
             vals = {"last_error": message, "next_attempt_at": False}
             if self.state == "sent":

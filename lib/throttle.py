@@ -33,6 +33,16 @@ def backoff_delay(attempt, *, base=0.5, cap=30.0, rng=random.random):
     return rng() * min(cap, base * (2 ** max(0, attempt)))
 
 
+def retry_delay(attempts, *, base, cap, retry_after=None):
+    """Delay before retrying queued work (an outbox row, a webhook event, a level)
+    after its failed try number `attempts`: base, 2 base, 4 base ... up to `cap`;
+    never shorter than the server's Retry-After, itself capped."""
+    delay = min(base * 2 ** max(attempts - 1, 0), cap)
+    if isinstance(retry_after, int | float) and retry_after > delay:
+        delay = min(retry_after, cap)
+    return delay
+
+
 def parse_retry_after(value, *, now=None):
     """`Retry-After` header (seconds or HTTP date) -> seconds, or None."""
     if value is None:

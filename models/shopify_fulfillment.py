@@ -10,27 +10,22 @@ outcome. The sending itself is in `shopify_fulfillment_send.py`.
 
 import datetime
 import logging
-import threading
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib.redact import redact
+from ..lib.throttle import retry_delay
+from .odoo_platform import auto_commit_allowed, wake_cron
 
 _logger = logging.getLogger(__name__)
 
 SEND_CRON_XMLID = "shopify_sync.ir_cron_shopify_send_fulfillments"
-_TRIGGER_FLAG = "shopify_sync.fulfillment_triggered"
 BATCH_SIZE = 20
 LEASE_SECONDS = 300
 MAX_ATTEMPTS = 6
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_MAX_SECONDS = 3600
-
-
-def _auto_commit_allowed():
-    """Crons commit per row, except inside the test runner's own transaction."""
-    return not getattr(threading.current_thread(), "testing", False)
 
 
 class ShopifyFulfillment(models.Model):
@@ -57,7 +52,7 @@ class ShopifyFulfillment(models.Model):
             ("sent", "Fulfilled in Shopify"),
             ("skipped", "Nothing to send"),
             ("needs_attention", "Needs attention"),
-            ("failed", "Failed"),
+            ("failed", "Failing (still retrying)"),
         ],
         required=True,
         default="pending",
@@ -140,34 +135,21 @@ class ShopifyFulfillment(models.Model):
 
     @api.model
     def _shopify_trigger_send(self, at=None):
-        """Wake the send cron once per transaction (same pattern as the inventory
-        push trigger: a precise time survives a run in progress; the wake-up after
-        commit)."""
-        data = self.env.cr.precommit.data
-        notify_now = False
-        if at is None:
-            if data.get(_TRIGGER_FLAG):
-                return
-            data[_TRIGGER_FLAG] = True
-            at = datetime.datetime.utcnow()
-            notify_now = True
-        cron = self.env.ref(SEND_CRON_XMLID, raise_if_not_found=False)
-        if cron:
-            cron = cron.sudo()
-            cron._trigger(at=at)
-            if notify_now:
-                self.env.cr.postcommit.add(cron._notifydb)
+        """Wake the send cron after commit (or at `at`)."""
+        wake_cron(self.env, SEND_CRON_XMLID, at)
 
     # ------------------------------------------------------------------ cron
     @api.model
     def _shopify_claim_due(self, limit):
-        """Lease up to `limit` due rows (pending, or sent with a tracking change)."""
+        """Lease up to `limit` due rows (pending or failing, or sent with a tracking
+        change)."""
         self.env.flush_all()
         now = fields.Datetime.now()
         self.env.cr.execute(
             """
             SELECT id, first_attempt_at FROM shopify_fulfillment
-             WHERE (state = 'pending' OR (state = 'sent' AND tracking_pending))
+             WHERE (state IN ('pending', 'failed')
+                    OR (state = 'sent' AND tracking_pending))
                AND (next_attempt_at IS NULL OR next_attempt_at <= %s)
              ORDER BY id
              LIMIT %s
@@ -203,7 +185,7 @@ class ShopifyFulfillment(models.Model):
     @api.model
     def _cron_send_fulfillments(self, limit=100):
         """Send due outbox rows; re-trigger when more remain."""
-        auto_commit = _auto_commit_allowed()
+        auto_commit = auto_commit_allowed(self.env)
         done = 0
         while done < limit:
             rows, before = self._shopify_claim_due(min(BATCH_SIZE, limit - done))
@@ -225,7 +207,7 @@ class ShopifyFulfillment(models.Model):
 
     def _shopify_send_guarded(self, previous_first_attempt):
         """Send one row; an unexpected failure marks it, never the batch."""
-        auto_commit = _auto_commit_allowed()
+        auto_commit = auto_commit_allowed(self.env)
         try:
             if auto_commit:
                 # no savepoint: sending commits after each fulfilment it creates
@@ -250,9 +232,7 @@ class ShopifyFulfillment(models.Model):
 
     @api.model
     def _shopify_backoff(self, attempts):
-        return min(
-            BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS
-        )
+        return retry_delay(attempts, base=BACKOFF_BASE_SECONDS, cap=BACKOFF_MAX_SECONDS)
 
     # ------------------------------------------------------------------ actions
     def _shopify_check_picking_access(self):

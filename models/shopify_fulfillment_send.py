@@ -19,14 +19,14 @@ from odoo.exceptions import UserError
 
 from ..lib import fulfillment_client as fc
 from ..lib import fulfillment_plan as fp
+from ..lib.circuit import CRON_CLIENT_OPTIONS
 from ..lib.errors import ShopifyError, ShopifyRetryableError
 from ..lib.redact import redact
-from .shopify_fulfillment import MAX_ATTEMPTS, _auto_commit_allowed
+from .odoo_platform import auto_commit_allowed
+from .shopify_fulfillment import MAX_ATTEMPTS
 
 # Clock skew between Odoo and Shopify tolerated when adopting a lost answer.
 ADOPT_SKEW = timedelta(minutes=2)
-# Short retry budget inside the cron; longer waits are the row's backoff.
-CLIENT_OPTIONS = {"max_retry_seconds": 10}
 
 
 class ShopifyFulfillment(models.Model):
@@ -103,8 +103,10 @@ class ShopifyFulfillment(models.Model):
         started = time.monotonic()
         tracking_only = row.state == "sent" and row.tracking_pending
         operation = "fulfillment:tracking" if tracking_only else "fulfillment:create"
+        # Short retry budget inside the cron; longer waits are the row's backoff.
         options = dict(
-            CLIENT_OPTIONS, **(self.env.context.get("shopify_client_options") or {})
+            CRON_CLIENT_OPTIONS,
+            **(self.env.context.get("shopify_client_options") or {}),
         )
         try:
             with row.store_id._shopify_client(**options) as client:
@@ -157,18 +159,22 @@ class ShopifyFulfillment(models.Model):
             )
             self._shopify_trigger_send(at=at)
             return "warning", "store paused, retry in %ss: %s" % (delay, message)
-        if self.attempts >= MAX_ATTEMPTS:
-            vals = {"last_error": message, "next_attempt_at": False}
-            if self.state == "sent":
-                vals["tracking_pending"] = False  # the fulfilment itself stands
-            else:
-                vals["state"] = "failed"
-            self.write(vals)
-            return "error", "gave up after %s attempts: %s" % (self.attempts, message)
         delay = self._shopify_backoff(self.attempts)
         at = fields.Datetime.now() + timedelta(seconds=delay)
-        self.write({"last_error": message, "next_attempt_at": at})
+        vals = {"last_error": message, "next_attempt_at": at}
+        if self.attempts >= MAX_ATTEMPTS and self.state != "sent":
+            # Shown as failing, never abandoned: an earlier attempt may have created
+            # the fulfilment (its answer lost), and only a later read of the order
+            # can recognise it. It keeps trying at the capped backoff.
+            vals["state"] = "failed"
+        self.write(vals)
         self._shopify_trigger_send(at=at)
+        if self.attempts >= MAX_ATTEMPTS:
+            return "error", "still failing after %s attempts, next try in %ss: %s" % (
+                self.attempts,
+                delay,
+                message,
+            )
         return "warning", "will retry in %ss: %s" % (delay, message)
 
     def _shopify_attention(self, reason):
@@ -244,7 +250,7 @@ class ShopifyFulfillment(models.Model):
                 )
                 ours.append(ful.gid)
                 self.fulfillment_gids = " ".join(ours)
-                if _auto_commit_allowed():
+                if auto_commit_allowed(self.env):
                     # The new fulfilment's id is durable before the next call: a
                     # crash now cannot make us forget a fulfilment we created.
                     self.env.cr.commit()  # pylint: disable=invalid-commit

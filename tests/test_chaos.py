@@ -216,7 +216,9 @@ class TestChaos(StockEditsCommon):
 
     def _send_fulfilments(self):
         Fulfilment = self.env["shopify.fulfillment"]
-        Fulfilment.search([("state", "=", "pending")]).write({"next_attempt_at": False})
+        Fulfilment.search([("state", "in", ("pending", "failed"))]).write(
+            {"next_attempt_at": False}
+        )
         Fulfilment.with_context(
             shopify_client_options=FULFILMENT_CLIENT
         )._cron_send_fulfillments(limit=1000)

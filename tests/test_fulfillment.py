@@ -13,11 +13,13 @@ from odoo.tests import Form, tagged
 from odoo.tools import mute_logger
 
 from ..lib import fulfillment_client
+from ..models.shopify_fulfillment import MAX_ATTEMPTS
 from .inventory_common import CLIENT_OPTIONS, InventoryCommon
 
 MUTED = (
     "odoo.addons.shopify_sync.lib.client",
     "odoo.addons.shopify_sync.models.shopify_webhook_event",
+    "odoo.addons.shopify_sync.models.shopify_store_circuit",  # timeouts pause the store
 )
 
 
@@ -65,6 +67,12 @@ class TestFulfillment(InventoryCommon):
         self.env["shopify.fulfillment"].with_context(
             shopify_client_options=CLIENT_OPTIONS
         )._cron_send_fulfillments()
+        self.env.invalidate_all()
+
+    def _breaker_probes_now(self):
+        """Waits compressed: the store's breaker, opened by the timeouts, probes."""
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE shopify_store_health SET circuit_open_until = NULL")
         self.env.invalidate_all()
 
     @staticmethod
@@ -190,6 +198,47 @@ class TestFulfillment(InventoryCommon):
             order="id",
         )
         self.assertEqual(logs.mapped("state"), ["warning", "success"])
+
+    def test_failing_row_is_never_abandoned_with_a_lost_answer(self):
+        """Attempts used up by timeouts after a lost answer: the row shows as failing
+        but keeps trying, and the first read that gets through recognises the
+        fulfilment Shopify made (chaos seed 17 left one unrecorded)."""
+        payload, so = self._order(0, [{"sku": "INV-1", "quantity": 1}])
+        row = self._validate(so.picking_ids)
+        shop = self.shops[0]
+        real = fulfillment_client.order_state
+
+        def read_then_time_out(client, gid):
+            state = real(client, gid)
+            shop.inject("timeout", count=1)
+            return state
+
+        with (
+            patch.object(fulfillment_client, "order_state", read_then_time_out),
+            mute_logger(*MUTED),
+        ):
+            self._send()
+        order = shop.orders[payload["id"]]
+        self.assertEqual(len(order["fulfillments"]), 1, "Shopify applied it")
+        with mute_logger(*MUTED):
+            for _attempt in range(MAX_ATTEMPTS):
+                self._breaker_probes_now()
+                row.next_attempt_at = False
+                shop.inject("timeout", count=50)  # every read times out
+                self._send()
+                with shop.lock:
+                    shop.faults.clear()
+        self._breaker_probes_now()
+        self.assertEqual(row.state, "failed", row.last_error)
+        self.assertTrue(row.next_attempt_at, "still scheduled")
+        self.assertTrue(so.shopify_fulfillment_attention, "shown to the merchant")
+        row.next_attempt_at = False
+        self._send()
+        self.assertEqual(row.state, "sent", row.last_error)
+        self.assertEqual(
+            row.fulfillment_gids, order["fulfillments"][0]["admin_graphql_api_id"]
+        )
+        self.assertEqual(len(self._mutations(shop, "fulfillmentCreate")), 1)
 
     def test_tracking_added_later_updates_shopify(self):
         payload, so = self._order(0, [{"sku": "INV-2", "quantity": 1}])

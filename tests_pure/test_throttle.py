@@ -107,3 +107,23 @@ def test_unknown_operation_uses_default_estimate_capped_at_bucket():
     bucket = CostBucket(clock=clock)
     bucket.observe(status(0, maximum=5, rate=1))
     assert bucket.reserve("Never seen") == pytest.approx(5 + REFILL_MARGIN_SECONDS)
+
+
+# --- retry_delay: the one backoff of queued work (outbox rows, events, levels) -------
+
+
+def test_retry_delay_doubles_from_base_up_to_cap():
+    from lib.throttle import retry_delay
+
+    got = [retry_delay(n, base=60, cap=3600) for n in range(9)]
+    assert got == [60, 60, 120, 240, 480, 960, 1920, 3600, 3600]
+
+
+@pytest.mark.parametrize(
+    "retry_after, expected",
+    [(None, 120), ("soon", 120), (30, 120), (500, 500), (10_000, 3600)],
+)
+def test_retry_delay_honours_retry_after_within_the_cap(retry_after, expected):
+    from lib.throttle import retry_delay
+
+    assert retry_delay(2, base=60, cap=3600, retry_after=retry_after) == expected

@@ -1,0 +1,108 @@
+"""The one place where shopify_sync meets Odoo's platform internals.
+
+One helper per platform concern, used by every model:
+
+- `auto_commit_allowed(env)`: may a cron commit its own work (per batch, per row)?
+  Never inside the test runner's transaction.
+- `wake_cron(env, xmlid, at=None)`: run a cron soon (after this transaction commits)
+  or at a precise time.
+- `raw_request_stream(httprequest)`: the werkzeug input stream behind Odoo's request
+  wrapper, for a bounded read of a webhook body.
+
+Everything of Odoo's internals that the addon relies on is here, each with the
+reason (the cron workers' notification channel, the request wrapper's private
+attribute), so an Odoo upgrade is checked in one file.
+"""
+
+import logging
+import os
+import threading
+from datetime import datetime
+
+import psycopg2
+import psycopg2.sql
+
+from odoo import sql_db
+
+from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
+
+_logger = logging.getLogger(__name__)
+
+_WAKE_FLAG = "shopify_sync.wake_cron"  # {cron id: its trigger} this transaction
+_notify_lock = threading.Lock()
+_notify_cnx = {}  # "cnx": (pid, psycopg2 connection to the `postgres` database)
+
+
+def auto_commit_allowed(env):
+    """Crons commit per batch or row, except inside the test runner's transaction
+    (a test thread, or a registry in test mode serving an HttpCase)."""
+    if getattr(threading.current_thread(), "testing", False):
+        return False
+    return not env.registry.in_test_mode()
+
+
+def wake_cron(env, xmlid, at=None):
+    """Run the cron `xmlid` at `at`, or right after this transaction commits.
+
+    Through Odoo's `_trigger`. For "now": one trigger per transaction and cron
+    (a thousand stock moves make one row, not a thousand), at a precise time, not
+    `_trigger()`'s default `fields.Datetime.now()`: that one is truncated to the
+    second, so a trigger made while the cron runs can be older than the run's start,
+    and Odoo deletes such triggers when the run ends (the work would wait for the
+    safety-net interval). A precise time is later than Odoo's truncated "now", so
+    `_trigger` does not notify the cron workers: we do, after commit, through one
+    kept connection per process (Odoo's `_notifydb` opens a new PostgreSQL
+    connection per call: measured the dearest step of a webhook delivery).
+    """
+    cron = env.ref(xmlid, raise_if_not_found=False)
+    if not cron:
+        return
+    cron = cron.sudo()
+    if at is not None:
+        cron._trigger(at=at)
+        return
+    # This transaction's trigger per cron. A savepoint rolled back may have taken
+    # the row away: then it is made again.
+    triggers = env.cr.precommit.data.setdefault(_WAKE_FLAG, {})
+    if cron.id in triggers and triggers[cron.id].exists():
+        return
+    first = cron.id not in triggers
+    triggers[cron.id] = cron._trigger(at=datetime.utcnow())
+    if first and triggers[cron.id]:
+        dbname = env.cr.dbname
+        env.cr.postcommit.add(lambda: _notify_cron_workers(dbname))
+
+
+def _notify_cron_workers(dbname):
+    """What `ir.cron._notifydb` does, on one connection kept per process.
+
+    Odoo's cron workers LISTEN on the `postgres` database, whose connections Odoo
+    never pools. A failure only delays the run to the cron workers' next poll: the
+    trigger row is committed already.
+    """
+    with _notify_lock:
+        pid, cnx = _notify_cnx.get("cnx", (None, None))
+        try:
+            if cnx is None or cnx.closed or pid != os.getpid():
+                _name, info = sql_db.connection_info_for("postgres")
+                cnx = psycopg2.connect(**info)
+                cnx.autocommit = True
+                _notify_cnx["cnx"] = (os.getpid(), cnx)
+            with cnx.cursor() as cr:
+                cr.execute(
+                    psycopg2.sql.SQL("SELECT {}('cron_trigger', %s)").format(
+                        psycopg2.sql.Identifier(ODOO_NOTIFY_FUNCTION)
+                    ),
+                    [dbname],
+                )
+        except psycopg2.Error as exc:
+            _notify_cnx.pop("cnx", None)
+            _logger.info("cron workers not notified: %s", type(exc).__name__)
+
+
+def raw_request_stream(httprequest):
+    """The werkzeug input stream behind Odoo 17's request wrapper (None when the
+    wrapper is another one): Odoo does not expose it, and reading the body through
+    it is what lets a webhook body be read with a bound."""
+    wrapped = getattr(httprequest, "_HTTPRequest__wrapped", None)
+    return getattr(wrapped, "stream", None)

@@ -24,8 +24,8 @@ from werkzeug.exceptions import BadRequest
 from odoo import fields, http
 from odoo.http import request
 
-from ..lib import webhook_checks, webhook_topics
-from ..lib.webhook import verify
+from ..lib import webhook, webhook_checks, webhook_topics
+from ..models.odoo_platform import auto_commit_allowed, raw_request_stream
 
 _logger = logging.getLogger(__name__)
 
@@ -54,15 +54,12 @@ class _Reject(Exception):
 
 
 class ShopifyWebhookController(http.Controller):
-    _webhook_url = "/shopify/webhook/<int:store_id>"
-    _webhook_path = "/shopify/webhook/%d"
-
-    @classmethod
-    def webhook_path(cls, store_id):
-        return cls._webhook_path % store_id
+    @staticmethod
+    def webhook_path(store_id):
+        return webhook.webhook_path(store_id)
 
     @http.route(
-        _webhook_url,
+        webhook.WEBHOOK_ROUTE,
         type="http",
         auth="public",
         csrf=False,
@@ -138,8 +135,7 @@ class ShopifyWebhookController(http.Controller):
         length = httprequest.content_length
         if length is not None and length > MAX_BODY_BYTES:
             raise _Reject(413, "content-length over the limit")
-        wrapped = getattr(httprequest, "_HTTPRequest__wrapped", None)
-        stream = getattr(wrapped, "stream", None)
+        stream = raw_request_stream(httprequest)
         try:
             if stream is not None:
                 body = stream.read(MAX_BODY_BYTES + 1)
@@ -170,7 +166,7 @@ class ShopifyWebhookController(http.Controller):
         if not secrets:
             raise _Reject(401, "no webhook secret configured")
         signature = request.httprequest.headers.get("X-Shopify-Hmac-Sha256")
-        if not signature or not verify(raw_body, signature, secrets):
+        if not signature or not webhook.verify(raw_body, signature, secrets):
             raise _Reject(401, "missing or invalid signature")
         shop_domain = (self._shopify_header("X-Shopify-Shop-Domain") or "").lower()
         if shop_domain != (store_domain or "").lower():
@@ -255,7 +251,7 @@ class ShopifyWebhookController(http.Controller):
         key = (env.cr.dbname, store.id)
         now = time.monotonic()
         # Not under tests: their rollbacks undo a touch this memo would remember.
-        if not env.registry.in_test_mode():
+        if auto_commit_allowed(env):
             if now - _last_touch.get(key, -TOUCH_INTERVAL) < TOUCH_INTERVAL:
                 return
             _last_touch[key] = now

@@ -11,6 +11,14 @@ import binascii
 import hashlib
 import hmac
 
+# The addon's webhook route (controllers/main.py) and the address of one store's.
+WEBHOOK_ROUTE = "/shopify/webhook/<int:store_id>"
+
+
+def webhook_path(store_id):
+    """The path Shopify posts this store's webhooks to."""
+    return "/shopify/webhook/%d" % store_id
+
 
 def _as_bytes(value):
     if isinstance(value, bytes | bytearray | memoryview):

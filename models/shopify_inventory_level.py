@@ -16,7 +16,6 @@ a stock change committed while the call was in flight keeps its level dirty.
 import datetime
 import logging
 import math
-import threading
 import time
 from collections import defaultdict
 from dataclasses import replace
@@ -44,11 +43,12 @@ from ..lib.stock import (
 )
 from ..lib.stock_outcome import next_version
 from ..lib.stock_push import WriteBatch, WriteIntent, plan_push
+from ..lib.throttle import retry_delay
+from .odoo_platform import auto_commit_allowed, wake_cron
 
 _logger = logging.getLogger(__name__)
 
 PUSH_CRON_XMLID = "shopify_sync.ir_cron_shopify_push_inventory"
-_TRIGGER_FLAG = "shopify_sync.push_triggered"
 
 
 class ShopifyInventoryLevel(models.Model):
@@ -376,28 +376,9 @@ class ShopifyInventoryLevel(models.Model):
 
     @api.model
     def _shopify_trigger_push(self, at=None):
-        """Wake the push cron, once per transaction for "now" (a trigger row per
-        stock move would be 1,000 rows for 1,000 changes)."""
-        data = self.env.cr.precommit.data
-        notify_now = False
-        if at is None:
-            if data.get(_TRIGGER_FLAG):
-                return
-            data[_TRIGGER_FLAG] = True
-            # Not fields.Datetime.now(): truncated to the second, a trigger made
-            # while the cron runs can be older than the run's start, and Odoo deletes
-            # such triggers when the run ends (the change would wait for the
-            # safety-net interval).
-            at = datetime.datetime.utcnow()
-            notify_now = True
-        cron = self.env.ref(PUSH_CRON_XMLID, raise_if_not_found=False)
-        if cron:
-            cron = cron.sudo()
-            cron._trigger(at=at)
-            if notify_now:
-                # Odoo wakes the cron workers only for triggers not later than its
-                # second-truncated "now"; ours is precise (see above): wake them.
-                self.env.cr.postcommit.add(cron._notifydb)
+        """Wake the push cron after commit (or at `at`): one trigger per transaction,
+        not one per stock move."""
+        wake_cron(self.env, PUSH_CRON_XMLID, at)
 
     # ------------------------------------------------------------------ levels set
     @api.model
@@ -497,7 +478,7 @@ class ShopifyInventoryLevel(models.Model):
     def _cron_push_inventory(self, store_ids=None):
         """Push the published quantity of every dirty, due level of every connected
         store with push enabled. Returns {store_id: run summary}."""
-        auto_commit = _auto_commit_allowed(self.env)
+        auto_commit = auto_commit_allowed(self.env)
         Store = self.env["shopify.store"].sudo()
         domain = [("state", "=", "connected"), ("push_inventory", "=", True)]
         if store_ids:
@@ -1000,7 +981,7 @@ class ShopifyInventoryLevel(models.Model):
         Returns the levels still pending (the resend failed again)."""
         pending = self.filtered("pending_batch_key")
         for store in pending.store_id:
-            run = _PushRun(store, None, _auto_commit_allowed(self.env))
+            run = _PushRun(store, None, auto_commit_allowed(self.env))
             try:
                 run.client = self._shopify_push_client(store, run)
                 keys = pending.filtered(lambda lv, s=store: lv.store_id == s).mapped(
@@ -1253,18 +1234,13 @@ def _merge_summaries(old, new):
     return {k: (old.get(k) or 0) + v for k, v in new.items()}
 
 
-def _auto_commit_allowed(env):
-    """Commit per batch, except inside the test runner's own transaction."""
-    if getattr(threading.current_thread(), "testing", False):
-        return False
-    return not env.registry.in_test_mode()
-
-
 def _backoff_seconds(attempts, retry_after=None):
-    delay = min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
-    if isinstance(retry_after, int | float) and retry_after > delay:
-        delay = min(retry_after, BACKOFF_MAX_SECONDS)
-    return delay
+    return retry_delay(
+        attempts,
+        base=BACKOFF_BASE_SECONDS,
+        cap=BACKOFF_MAX_SECONDS,
+        retry_after=retry_after,
+    )
 
 
 class _PushRun:

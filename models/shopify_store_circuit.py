@@ -35,7 +35,8 @@ from ..lib.errors import (
     ShopifyError,
     ShopifyRetryableError,
 )
-from .shopify_store_health import _testing_thread, side_cursor
+from .odoo_platform import auto_commit_allowed
+from .shopify_store_health import side_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ REPLAY_KEY = "shopify_sync.circuit_replay"
 
 
 def _test_mode(env):
-    return env.registry.in_test_mode() or _testing_thread()
+    return not auto_commit_allowed(env)
 
 
 def _epoch(dt):

@@ -20,13 +20,14 @@ change is applied at once on the current cursor.
 """
 
 import logging
-import threading
 from contextlib import contextmanager
 
 import psycopg2
 from psycopg2 import sql
 
 from odoo import api, fields, models
+
+from .odoo_platform import auto_commit_allowed
 
 _logger = logging.getLogger(__name__)
 
@@ -39,17 +40,12 @@ MODES = {
 _QUEUE_KEY = "shopify_sync.store_health"
 
 
-def _testing_thread():
-    """True in the test runner's thread (TransactionCase: commit hooks never run)."""
-    return getattr(threading.current_thread(), "testing", False)
-
-
 @contextmanager
 def side_cursor(env):
     """A short READ COMMITTED transaction of its own, committed at exit: what must
     survive the caller's rollback or death (an attempt counted, a breaker state).
     In tests (one transaction nobody else can see) the caller's cursor, flushed."""
-    if env.registry.in_test_mode() or _testing_thread():
+    if not auto_commit_allowed(env):
         env.flush_all()
         yield env.cr
         return
@@ -103,7 +99,7 @@ class ShopifyStoreHealth(models.Model):
         ops = [(sid, mode, dict(vals)) for sid in store_ids if sid]
         if not ops or not vals:
             return
-        if self.env.registry.in_test_mode() or _testing_thread():
+        if not auto_commit_allowed(self.env):
             # Tests run in one transaction whose commit hooks never run (HttpCase
             # too, in test mode): apply now, on the test's cursor.
             self._shopify_apply(self.env.cr, ops)

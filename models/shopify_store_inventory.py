@@ -2,7 +2,6 @@
 sync inventory now, the daily matching cron, and inventory counts on the store."""
 
 import logging
-import threading
 import time
 
 from psycopg2 import errors as pg_errors
@@ -11,6 +10,7 @@ from odoo import _, api, fields, models
 
 from ..lib.circuit import BUTTON_CLIENT_OPTIONS
 from ..lib.errors import ShopifyError
+from .odoo_platform import auto_commit_allowed
 
 _logger = logging.getLogger(__name__)
 
@@ -249,10 +249,7 @@ class ShopifyStore(models.Model):
     def _cron_match_products(self):
         """Daily: re-match every connected store's catalogue (one store failing does
         not stop the others)."""
-        auto_commit = not (
-            self.env.registry.in_test_mode()
-            or getattr(threading.current_thread(), "testing", False)
-        )
+        auto_commit = auto_commit_allowed(self.env)
         for store in self.search([("state", "=", "connected")]):
             try:
                 with self.env.cr.savepoint():

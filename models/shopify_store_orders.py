@@ -8,7 +8,6 @@ version the sale order already holds.
 """
 
 import logging
-import threading
 from datetime import datetime, timedelta, timezone
 
 from odoo import _, api, fields, models
@@ -17,16 +16,13 @@ from odoo.exceptions import UserError
 from ..lib.circuit import CRON_CLIENT_OPTIONS
 from ..lib.errors import ShopifyError
 from ..lib.redact import redact
+from .odoo_platform import auto_commit_allowed
 from .shopify_order_importer import ShopifyOrderBusy
 
 _logger = logging.getLogger(__name__)
 
 RECONCILE_OVERLAP = timedelta(minutes=10)
 FIRST_RUN_WINDOW = timedelta(days=1)
-
-
-def _auto_commit_allowed():
-    return not getattr(threading.current_thread(), "testing", False)
 
 
 def _parse_iso(value):
@@ -150,7 +146,7 @@ class ShopifyStore(models.Model):
             )
         importer = self.env["shopify.order.importer"]
         stats = {"seen": 0, "imported": 0, "unchanged": 0, "busy": 0, "errors": 0}
-        auto_commit = _auto_commit_allowed()
+        auto_commit = auto_commit_allowed(self.env)
         with self._shopify_client() as client:
             summaries = list(client.iter_orders_updated_since(since, overlap=None))
             for summary in summaries:

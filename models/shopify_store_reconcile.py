@@ -10,21 +10,17 @@ What it corrected is counted on the store and in the sync log.
 """
 
 import logging
-import threading
 
 from odoo import _, api, fields, models
 
 from ..lib.circuit import CRON_CLIENT_OPTIONS
 from ..lib.errors import ShopifyError
 from ..lib.redact import redact
+from .odoo_platform import auto_commit_allowed
 
 _logger = logging.getLogger(__name__)
 
 LEVELS_PER_CHUNK = 100  # one bracketed read of <= 100 items per location and call
-
-
-def _auto_commit_allowed():
-    return not getattr(threading.current_thread(), "testing", False)
 
 
 class ShopifyStore(models.Model):
@@ -81,7 +77,7 @@ class ShopifyStore(models.Model):
     def _shopify_reconcile_inventory(self):
         """Orders, levels, push for this store. Returns the counters."""
         self.ensure_one()
-        auto_commit = _auto_commit_allowed()
+        auto_commit = auto_commit_allowed(self.env)
         stats = {
             "levels": 0,
             "edits_applied": 0,

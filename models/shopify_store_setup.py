@@ -12,7 +12,6 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..controllers.main import ShopifyWebhookController
 from ..lib import webhook_subscriptions
 from ..lib.errors import (
     ShopifyAuthError,
@@ -20,6 +19,7 @@ from ..lib.errors import (
     ShopifyGraphQLError,
     ShopifyRetryableError,
 )
+from ..lib.webhook import webhook_path
 
 _logger = logging.getLogger(__name__)
 
@@ -264,7 +264,7 @@ class ShopifyStore(models.Model):
         self.ensure_one()
         lost = 0
         if self.webhook_registered_at:
-            path = ShopifyWebhookController.webhook_path(self.id)
+            path = webhook_path(self.id)
             subscriptions = list(self.sudo()._shopify_client().webhook_subscriptions())
             lost = len(
                 webhook_subscriptions.plan(

@@ -13,10 +13,10 @@ import logging
 
 from odoo import _, api, fields, models
 
-from ..controllers.main import ShopifyWebhookController
 from ..lib import webhook_subscriptions, webhook_topics
 from ..lib.circuit import BUTTON_CLIENT_OPTIONS
 from ..lib.errors import ShopifyUserError
+from ..lib.webhook import webhook_path
 
 _logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class ShopifyStore(models.Model):
     def _shopify_webhook_url(self):
         self.ensure_one()
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or ""
-        return base.rstrip("/") + ShopifyWebhookController.webhook_path(self.id)
+        return base.rstrip("/") + webhook_path(self.id)
 
     def _shopify_sync_webhook_subscriptions(self):
         """Create / repair / remove this app's subscriptions; return a summary text.
@@ -72,7 +72,7 @@ class ShopifyStore(models.Model):
         self.ensure_one()
         client = self.sudo()._shopify_client()
         url = self._shopify_webhook_url()
-        path = ShopifyWebhookController.webhook_path(self.id)
+        path = webhook_path(self.id)
         plan = webhook_subscriptions.plan(
             list(client.webhook_subscriptions()), url, path
         )

@@ -16,20 +16,16 @@ stores (unique webhook id per store), this model does the rest later:
 
 import json
 import logging
-import os
-import threading
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-import psycopg2
-import psycopg2.sql
 from psycopg2 import errors as pg_errors
 
-from odoo import api, fields, models, sql_db
-
-from odoo.addons.base.models.ir_cron import ODOO_NOTIFY_FUNCTION
+from odoo import api, fields, models
 
 from ..lib import webhook_topics
 from ..lib.redact import redact
+from ..lib.throttle import retry_delay
+from .odoo_platform import wake_cron
 
 _logger = logging.getLogger(__name__)
 
@@ -45,9 +41,6 @@ BATCH_SIZE = 20
 CONTENTION_RETRY_SECONDS = 5
 CONTENTION_RETRY_MAX_SECONDS = 60
 MAX_ERROR_LENGTH = 2000
-
-
-_WAKE_FLAG = "shopify_sync.webhook_cron_wake"
 
 
 def _is_contention(exc):
@@ -66,42 +59,6 @@ def _is_contention(exc):
             pg_errors.LockNotAvailable,
         ),
     )
-
-
-_notify_lock = threading.Lock()
-_notify_cnx = {}  # "cnx": (pid, psycopg2 connection to the `postgres` database)
-
-
-def _notify_cron_workers(dbname):
-    """What `ir.cron._notifydb` does, on one connection kept per process.
-
-    Odoo's cron workers LISTEN on the `postgres` database, whose connections Odoo
-    never pools: `_notifydb` connects anew each time. A failure only delays the
-    run to the cron workers' next poll: the trigger row is committed already.
-    """
-    with _notify_lock:
-        pid, cnx = _notify_cnx.get("cnx", (None, None))
-        try:
-            if cnx is None or cnx.closed or pid != os.getpid():
-                _name, info = sql_db.connection_info_for("postgres")
-                cnx = psycopg2.connect(**info)
-                cnx.autocommit = True
-                _notify_cnx["cnx"] = (os.getpid(), cnx)
-            with cnx.cursor() as cr:
-                cr.execute(
-                    psycopg2.sql.SQL("SELECT {}('cron_trigger', %s)").format(
-                        psycopg2.sql.Identifier(ODOO_NOTIFY_FUNCTION)
-                    ),
-                    [dbname],
-                )
-        except psycopg2.Error as exc:
-            _notify_cnx.pop("cnx", None)
-            _logger.info("cron workers not notified: %s", type(exc).__name__)
-
-
-def _auto_commit_allowed():
-    """Crons commit per batch, except inside the test runner's own transaction."""
-    return not getattr(threading.current_thread(), "testing", False)
 
 
 def _error_text(exc):
@@ -288,40 +245,8 @@ class ShopifyWebhookEvent(models.Model):
 
     @api.model
     def _shopify_trigger_processing(self, at=None):
-        """Wake the processing cron: one trigger row, one NOTIFY after commit.
-
-        Not `ir.cron._trigger()` for "now": its time is truncated to the second, so
-        a trigger made while the cron runs can be older than the run's start and
-        Odoo deletes it when the run ends (the event would wait for the interval);
-        and its wake-up opens a new PostgreSQL connection per call, the dearest
-        step of a webhook delivery. A precise time survives the run; the wake-up
-        goes through one kept connection per process (`_notify_cron_workers`).
-        """
-        if at is not None:
-            cron = self.env.ref(PROCESS_CRON_XMLID, raise_if_not_found=False)
-            if cron:
-                cron.sudo()._trigger(at=at)
-            return
-        cron_id = self.env["ir.model.data"]._xmlid_to_res_id(
-            PROCESS_CRON_XMLID, raise_if_not_found=False
-        )
-        if not cron_id:
-            return
-        self.env.cr.execute(
-            """
-            INSERT INTO ir_cron_trigger
-                   (cron_id, call_at, create_uid, write_uid, create_date, write_date)
-            SELECT id, %s, %s, %s, now() at time zone 'UTC', now() at time zone 'UTC'
-              FROM ir_cron WHERE id = %s AND active
-            """,
-            (datetime.utcnow(), self.env.uid, self.env.uid, cron_id),
-        )
-        if self.env.cr.rowcount:
-            data = self.env.cr.postcommit.data
-            if not data.get(_WAKE_FLAG):
-                data[_WAKE_FLAG] = True
-                dbname = self.env.cr.dbname
-                self.env.cr.postcommit.add(lambda: _notify_cron_workers(dbname))
+        """Wake the processing cron after commit (or at `at`)."""
+        wake_cron(self.env, PROCESS_CRON_XMLID, at)
 
     @api.model
     def _shopify_max_attempts(self):
@@ -336,10 +261,13 @@ class ShopifyWebhookEvent(models.Model):
             return DEFAULT_MAX_ATTEMPTS
 
     @api.model
-    def _shopify_backoff(self, attempts):
+    def _shopify_backoff(self, attempts, retry_after=None):
         """Delay after failed try number `attempts`: 1, 2, 4 ... min, 1 h max."""
-        return min(
-            BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS
+        return retry_delay(
+            attempts,
+            base=BACKOFF_BASE_SECONDS,
+            cap=BACKOFF_MAX_SECONDS,
+            retry_after=retry_after,
         )
 
     def _shopify_is_stale(self):

@@ -33,6 +33,7 @@ from odoo import api, fields, models
 
 from ..lib.circuit import HANDLER_CLIENT_OPTIONS
 from ..lib.errors import ShopifyCircuitOpen
+from .odoo_platform import auto_commit_allowed
 from .shopify_store_circuit import REPLAY_KEY
 from .shopify_store_health import side_cursor
 from .shopify_webhook_event import (
@@ -40,7 +41,6 @@ from .shopify_webhook_event import (
     BATCH_SIZE,
     CONTENTION_RETRY_MAX_SECONDS,
     CONTENTION_RETRY_SECONDS,
-    _auto_commit_allowed,
     _error_text,
     _is_contention,
     _logger,  # one logger for the inbox (tests and operators filter on it)
@@ -201,7 +201,7 @@ class ShopifyWebhookEvent(models.Model):
         when more remain. Returns the number of events processed."""
         started = time.monotonic()
         budget = self._shopify_run_seconds()
-        auto_commit = _auto_commit_allowed()
+        auto_commit = auto_commit_allowed(self.env)
         processed, out_of_time = 0, False
         while processed < limit and not out_of_time:
             try:
@@ -297,10 +297,9 @@ class ShopifyWebhookEvent(models.Model):
         if attempts >= max_attempts:
             vals.update(state="failed", next_attempt_at=False, processed_at=now)
         else:
-            delay = self._shopify_backoff(attempts)
-            retry_after = getattr(exc, "retry_after", None)
-            if isinstance(retry_after, (int, float)) and retry_after > delay:
-                delay = min(retry_after, BACKOFF_MAX_SECONDS)
+            delay = self._shopify_backoff(
+                attempts, retry_after=getattr(exc, "retry_after", None)
+            )
             vals["next_attempt_at"] = now + timedelta(seconds=delay)
         self.write(vals)
         _logger.warning(

@@ -12,8 +12,8 @@ import psycopg2
 from odoo import SUPERUSER_ID, api, fields, sql_db
 from odoo.tests.common import TransactionCase, tagged
 
+from ..models.odoo_platform import _notify_cron_workers
 from ..models.shopify_store_health import ShopifyStoreHealth
-from ..models.shopify_webhook_event import _notify_cron_workers
 
 
 @tagged("post_install", "-at_install")

@@ -22,7 +22,7 @@
         "views/shopify_store_webhook_views.xml",
         "views/shopify_store_setup_views.xml",
         "views/shopify_store_circuit_views.xml",
-        "views/shopify_setup_wizard_views.xml",
+        "wizard/shopify_setup_wizard_views.xml",
         "data/ir_cron_orders_data.xml",
         "views/sale_order_views.xml",
         "views/shopify_store_orders_views.xml",
@@ -38,6 +38,4 @@
     "assets": {
         "web.assets_tests": ["shopify_sync/static/src/js/tours/*.js"],
     },
-    "installable": True,
-    "application": False,
 }

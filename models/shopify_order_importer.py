@@ -26,7 +26,7 @@ from datetime import timezone
 from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
-from odoo import _, api, models
+from odoo import Command, _, api, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
 
@@ -127,7 +127,10 @@ class ShopifyOrderImporter(models.AbstractModel):
         data = self._shopify_fetch(store, so.shopify_order_gid, **client_kwargs)
         if not data:
             raise UserError(
-                _("Order %s no longer exists in Shopify.", so.shopify_order_name)
+                _(
+                    "Order %(order)s no longer exists in Shopify.",
+                    order=so.shopify_order_name,
+                )
             )
         so.sudo().shopify_updated_at = False  # the fetched version always applies
         return self._shopify_import_payload(store, data)
@@ -262,18 +265,18 @@ class ShopifyOrderImporter(models.AbstractModel):
         """(Re)write a draft order's lines from Shopify, then decide its fate."""
         held_before = so.order_line.product_id
         reasons = []
-        line_commands = [(5, 0, 0)]
+        line_commands = [Command.clear()]
         for line in order.lines:
             vals, reason = self._shopify_line_vals(store, order, line)
             if reason:
                 reasons.append(reason)
             if vals:
-                line_commands.append((0, 0, vals))
+                line_commands.append(Command.create(vals))
         for ship in order.shipping_lines:
             vals, reason = self._shopify_shipping_vals(store, order, ship)
             if reason:
                 reasons.append(reason)
-            line_commands.append((0, 0, vals))
+            line_commands.append(Command.create(vals))
         vals = self._shopify_status_vals(order)
         vals["order_line"] = line_commands
         vals["shopify_refund_gids"] = False
@@ -348,7 +351,7 @@ class ShopifyOrderImporter(models.AbstractModel):
             "product_uom": product.uom_id.id,
             "price_unit": float(line.unit_price),
             "discount": float(line.discount_percent),
-            "tax_id": [(6, 0, taxes.ids)],
+            "tax_id": [Command.set(taxes.ids)],
             "shopify_line_id": str(line.line_id or line.gid or ""),
         }, reason
 
@@ -370,7 +373,7 @@ class ShopifyOrderImporter(models.AbstractModel):
             "product_uom": product.uom_id.id,
             "price_unit": float(ship.price),
             "discount": float(percent),
-            "tax_id": [(6, 0, taxes.ids)],
+            "tax_id": [Command.set(taxes.ids)],
             "shopify_line_id": "shipping:%s" % (ship.shipping_id or ""),
         }, missing
 
@@ -424,7 +427,7 @@ class ShopifyOrderImporter(models.AbstractModel):
                     "default_code": line.sku,
                     "detailed_type": "product",
                     "list_price": float(line.unit_price),
-                    "taxes_id": [(5, 0, 0)],
+                    "taxes_id": [Command.clear()],
                 }
             )
         )
@@ -510,7 +513,7 @@ class ShopifyOrderImporter(models.AbstractModel):
             .search([("name", "=", code)], limit=1)
         )
         if not currency:
-            raise UserError(_("Currency %s does not exist in Odoo.", code))
+            raise UserError(_("Currency %(code)s does not exist in Odoo.", code=code))
         if activate and not currency.active:
             currency.active = True
         return currency

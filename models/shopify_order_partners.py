@@ -43,7 +43,9 @@ class ShopifyOrderImporter(models.AbstractModel):
                 {
                     "name": info.name
                     or (address and address.name)
-                    or _("Shopify customer %s", info.legacy_id or ""),
+                    or _(
+                        "Shopify customer %(customer)s", customer=info.legacy_id or ""
+                    ),
                     "email": info.email or False,
                     "phone": info.phone or False,
                     "company_id": False,
@@ -113,7 +115,7 @@ class ShopifyOrderImporter(models.AbstractModel):
                 .sudo()
                 .create(
                     {
-                        "name": _("Shopify guest (%s)", store.name),
+                        "name": _("Shopify guest (%(store)s)", store=store.name),
                         "company_id": store.company_id.id,
                     }
                 )

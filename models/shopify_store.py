@@ -354,13 +354,19 @@ class ShopifyStore(models.Model):
         if store.auth_method == "legacy_token":
             if not store.legacy_access_token:
                 raise UserError(
-                    _("Store %s has no Admin API access token.", store.name)
+                    _(
+                        "Store %(store)s has no Admin API access token.",
+                        store=store.name,
+                    )
                 )
             auth = StaticTokenAuth(store.legacy_access_token)
         else:
             if not (store.client_id and store.client_secret):
                 raise UserError(
-                    _("Store %s needs a client ID and a client secret.", store.name)
+                    _(
+                        "Store %(store)s needs a client ID and a client secret.",
+                        store=store.name,
+                    )
                 )
             auth = ClientCredentialsAuth(
                 store.client_id,

@@ -134,8 +134,10 @@ class ShopifyStore(models.Model):
             summary = results.get(store.id)
             if summary is None:
                 messages.append(
-                    _("%s: not pushed (store not connected or push disabled).")
-                    % store.name
+                    _(
+                        "%(store)s: not pushed (store not connected or push disabled).",
+                        store=store.name,
+                    )
                 )
                 continue
             messages.append(

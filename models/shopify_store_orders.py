@@ -83,7 +83,7 @@ class ShopifyStore(models.Model):
             context["search_default_filter_shopify_attention"] = 1
         return {
             "type": "ir.actions.act_window",
-            "name": _("Orders of %s", self.name),
+            "name": _("Orders of %(store)s", store=self.name),
             "res_model": "sale.order",
             "view_mode": "tree,form",
             # Drafts included: orders waiting for payment or attention are drafts.
@@ -97,7 +97,9 @@ class ShopifyStore(models.Model):
         messages = []
         for store in self:
             if not store.import_orders:
-                raise UserError(_("Order import is disabled for %s.", store.name))
+                raise UserError(
+                    _("Order import is disabled for %(store)s.", store=store.name)
+                )
             stats = store.sudo()._shopify_button(
                 _("Import orders"), "_shopify_reconcile_orders"
             )

@@ -175,24 +175,30 @@ class ShopifyStore(models.Model):
             )
         elif self.state == "error":
             errors.append(
-                _("Connection problem: %s", self.last_error or _("see the sync logs."))
+                _(
+                    "Connection problem: %(error)s",
+                    error=self.last_error or _("see the sync logs."),
+                )
             )
         if self.missing_scopes and self.state != "error":
             errors.append(
-                _("The app lacks the access scopes: %s.", self.missing_scopes)
+                _(
+                    "The app lacks the access scopes: %(scopes)s.",
+                    scopes=self.missing_scopes,
+                )
             )
         if self.consecutive_errors >= ERRORS_ERROR:
             errors.append(
                 _(
-                    "%s calls to Shopify failed in a row: see the sync logs.",
-                    self.consecutive_errors,
+                    "%(count)s calls to Shopify failed in a row: see the sync logs.",
+                    count=self.consecutive_errors,
                 )
             )
         elif self.consecutive_errors >= ERRORS_WARNING:
             warnings.append(
                 _(
-                    "%s call(s) to Shopify failed in a row; they are retried.",
-                    self.consecutive_errors,
+                    "%(count)s call(s) to Shopify failed in a row; they are retried.",
+                    count=self.consecutive_errors,
                 )
             )
         if self.webhook_lost_count:
@@ -214,9 +220,9 @@ class ShopifyStore(models.Model):
         if self.webhook_failed_count:
             warnings.append(
                 _(
-                    "%s webhook event(s) failed: open them, fix the cause and "
+                    "%(count)s webhook event(s) failed: open them, fix the cause and "
                     "press Retry.",
-                    self.webhook_failed_count,
+                    count=self.webhook_failed_count,
                 )
             )
         if oldest and oldest < now - timedelta(minutes=late_minutes):
@@ -417,16 +423,16 @@ class ShopifyStore(models.Model):
                 "token for a legacy custom app) first."
             ),
             "unknown_shop": _(
-                "Shopify does not know the shop %s. Check the shop domain: it is the "
-                "permanent address ending in .myshopify.com (Shopify admin › "
+                "Shopify does not know the shop %(domain)s. Check the shop domain: it "
+                "is the permanent address ending in .myshopify.com (Shopify admin › "
                 "Settings › Domains).",
-                domain,
+                domain=domain,
             ),
             "credentials": _(
                 "Shopify refused the client ID / client secret. Copy them again "
                 "from the app's Settings in the Shopify Dev Dashboard, and check that "
-                "the app is installed on %s.",
-                domain,
+                "the app is installed on %(domain)s.",
+                domain=domain,
             )
             if client_credentials
             else _(
@@ -435,9 +441,9 @@ class ShopifyStore(models.Model):
             ),
             "access_denied": _(
                 "Shopify accepted the credentials but denied access: the app lacks "
-                "access scopes (it needs %s). Add them in the Dev Dashboard, release "
-                "and reinstall the app.",
-                ", ".join(REQUIRED_SCOPES),
+                "access scopes (it needs %(scopes)s). Add them in the Dev Dashboard, "
+                "release and reinstall the app.",
+                scopes=", ".join(REQUIRED_SCOPES),
             ),
             "throttled": _(
                 "Shopify is limiting the calls of this app right now (rate limit). "
@@ -448,10 +454,10 @@ class ShopifyStore(models.Model):
                 "try again in a few minutes."
             ),
             "network": _(
-                "Odoo could not reach %s (network error or timeout). Check the shop "
-                "domain and that this server can open HTTPS connections to Shopify, "
-                "then try again.",
-                domain,
+                "Odoo could not reach %(domain)s (network error or timeout). Check the "
+                "shop domain and that this server can open HTTPS connections to "
+                "Shopify, then try again.",
+                domain=domain,
             ),
         }
         return texts.get(kind) or _(

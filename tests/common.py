@@ -1,5 +1,6 @@
 """Shared fixtures of the Odoo tests: store factory, users, and the emulator."""
 
+from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
 
@@ -67,7 +68,7 @@ class ShopifyCommon(TransactionCase):
             login=login,
             groups=groups,
             company_id=company.id,
-            company_ids=[(6, 0, (companies or company).ids)],
+            company_ids=[Command.set((companies or company).ids)],
         )
 
     # --- emulator (tools/shopify_emulator), started once per test class ---------------

@@ -5,6 +5,8 @@ import json
 import uuid
 from pathlib import Path
 
+from odoo import Command
+
 from .common import ShopifyCommon
 
 DATA = Path(__file__).resolve().parent / "data" / "orders"
@@ -48,7 +50,7 @@ class OrderCommon(ShopifyCommon):
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.importer = cls.env["shopify.order.importer"]
         cls.products = {
-            sku: cls._create_product(sku, list_price=1.0, taxes_id=[(5, 0, 0)])
+            sku: cls._create_product(sku, list_price=1.0, taxes_id=[Command.clear()])
             for sku in SKUS
         }
         stock = cls.warehouse.lot_stock_id

@@ -10,6 +10,7 @@ the controller would (same webhook id -> one event), then runs the processing cr
 
 import json
 
+from odoo import Command
 from odoo.tests import tagged
 
 from ..tools.shopify_emulator.testing import WebhookReceiver
@@ -92,7 +93,9 @@ class StockEditsCommon(ShopifyCommon):
             cls.sku_seq += 1
             sku = "%s-%d" % (cls.__name__[:8].upper(), cls.sku_seq)
             skus.append(sku)
-            product = cls._create_product(sku, list_price=5.0, taxes_id=[(5, 0, 0)])
+            product = cls._create_product(
+                sku, list_price=5.0, taxes_id=[Command.clear()]
+            )
             cls.products[sku] = product
             for location in cls.stock_locations:
                 cls.env["stock.quant"]._update_available_quantity(

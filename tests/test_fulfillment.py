@@ -69,6 +69,22 @@ class TestFulfillment(InventoryCommon):
         )._cron_send_fulfillments()
         self.env.invalidate_all()
 
+    def _send_losing_the_answer(self, shop):
+        """Send: the read goes through; the next call, fulfillmentCreate, is applied
+        by Shopify but its answer never reaches us."""
+        real = fulfillment_client.order_state
+
+        def read_then_time_out(client, gid):
+            state = real(client, gid)
+            shop.inject("timeout", count=1)
+            return state
+
+        with (
+            patch.object(fulfillment_client, "order_state", read_then_time_out),
+            mute_logger(*MUTED),
+        ):
+            self._send()
+
     def _breaker_probes_now(self):
         """Waits compressed: the store's breaker, opened by the timeouts, probes."""
         self.env.flush_all()
@@ -164,20 +180,7 @@ class TestFulfillment(InventoryCommon):
         payload, so = self._order(0, [{"sku": "INV-1", "quantity": 2}])
         row = self._validate(so.picking_ids)
         shop = self.shops[0]
-        real = fulfillment_client.order_state
-
-        def read_then_time_out(client, gid):
-            # The read goes through; the next call, fulfillmentCreate, is applied by
-            # Shopify but its answer never reaches us.
-            state = real(client, gid)
-            shop.inject("timeout", count=1)
-            return state
-
-        with (
-            patch.object(fulfillment_client, "order_state", read_then_time_out),
-            mute_logger(*MUTED),
-        ):
-            self._send()
+        self._send_losing_the_answer(shop)
         self.assertEqual(row.state, "pending", row.last_error)
         self.assertTrue(row.last_error and row.next_attempt_at)
         self.assertFalse(row.fulfillment_gids, "the answer was lost")
@@ -206,18 +209,7 @@ class TestFulfillment(InventoryCommon):
         payload, so = self._order(0, [{"sku": "INV-1", "quantity": 1}])
         row = self._validate(so.picking_ids)
         shop = self.shops[0]
-        real = fulfillment_client.order_state
-
-        def read_then_time_out(client, gid):
-            state = real(client, gid)
-            shop.inject("timeout", count=1)
-            return state
-
-        with (
-            patch.object(fulfillment_client, "order_state", read_then_time_out),
-            mute_logger(*MUTED),
-        ):
-            self._send()
+        self._send_losing_the_answer(shop)
         order = shop.orders[payload["id"]]
         self.assertEqual(len(order["fulfillments"]), 1, "Shopify applied it")
         with mute_logger(*MUTED):

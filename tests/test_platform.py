@@ -44,13 +44,10 @@ class TestPlatform(TransactionCase):
 
     def test_wake_survives_a_rolled_back_savepoint(self):
         before = len(self._triggers())
-        try:
-            with self.env.cr.savepoint():
-                wake_cron(self.env, PUSH_CRON)
-                self.assertEqual(len(self._triggers()), before + 1)
-                raise ValueError("the handler failed")
-        except ValueError:
-            pass
+        with self.assertRaises(ValueError), self.env.cr.savepoint():
+            wake_cron(self.env, PUSH_CRON)
+            self.assertEqual(len(self._triggers()), before + 1)
+            raise ValueError("the handler failed")
         self.assertEqual(len(self._triggers()), before, "rolled back with it")
         wake_cron(self.env, PUSH_CRON)
         self.assertEqual(len(self._triggers()), before + 1, "written again")

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -100,7 +101,7 @@ class TestSecurity(ShopifyCommon):
         self.assertNotIn("other-op", ops)
 
         # Allowed in both companies and working in both: sees both.
-        user.company_ids = [(4, other.id)]
+        user.company_ids = [Command.link(other.id)]
         both = (
             self.env["shopify.store"]
             .with_user(user)

@@ -333,3 +333,25 @@ class TestSetupWizard(ShopifyCommon):
         self.assertEqual(wizard.step, "webhooks")
         self.assertIn("did not accept the webhook subscriptions", wizard.message)
         self.assertIn("refused the credentials", wizard.message)
+
+    def test_onboarding_names_scopes_url_and_checks_base_url(self):
+        handle = "wizard-%s" % next_id()
+        store, _shop = self._create_emulated_store(self.emulator, handle)
+        params = self.env["ir.config_parameter"].sudo()
+        params.set_param("web.base.url", "http://localhost:8069")
+        wizard = self._wizard(store)
+        for scope in ("read_orders", "write_inventory"):
+            self.assertIn(scope, wizard.required_scopes)
+        self.assertEqual(
+            wizard.webhook_url, "http://localhost:8069/shopify/webhook/%d" % store.id
+        )
+        self.assertIn("does not use HTTPS", wizard.base_url_problem)
+        self.assertIn("web.base.url", wizard.base_url_problem)
+        # the webhook step still subscribes, and says why Shopify will not post
+        wizard.step = "webhooks"
+        wizard.action_register_webhooks()
+        self.assertEqual(wizard.step, "inventory")
+        self.assertIn("does not use HTTPS", wizard.message)
+        params.set_param("web.base.url", "https://erp.example-shop.com")
+        wizard.invalidate_recordset()
+        self.assertFalse(wizard.base_url_problem)

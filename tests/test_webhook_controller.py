@@ -12,6 +12,7 @@ from odoo.addons.shopify_sync.controllers.main import (
     MAX_BODY_BYTES,
     ShopifyWebhookController,
 )
+from odoo.addons.shopify_sync.lib import webhook
 from odoo.addons.shopify_sync.lib.webhook import sign
 
 WEBHOOK_SECRET = "test-client-secret-for-webhooks"
@@ -114,8 +115,10 @@ class TestWebhookController(HttpCase):
 
     def test_url_pattern_is_shared(self):
         self.assertEqual(ShopifyWebhookController.webhook_path(7), "/shopify/webhook/7")
-        self.assertTrue(
-            ShopifyWebhookController._webhook_url.startswith("/shopify/webhook/")
+        # the route the controller serves is the path the store subscribes
+        self.assertEqual(
+            webhook.WEBHOOK_ROUTE.replace("<int:store_id>", "7"),
+            webhook.webhook_path(7),
         )
 
     def test_valid_delivery_is_stored_and_triggers_processing(self):

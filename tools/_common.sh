@@ -176,6 +176,18 @@ ss_addons_path() {
 	echo "$path,$SS_REPO/.cache/addons"
 }
 
+# ss_addon_copy DIR: a copy of the addon's working tree (tracked and untracked, not
+# ignored files) at DIR/shopify_sync, with no .git and no .cache: tools that walk the
+# addon's folder (Odoo's term exporter, pylint-odoo's manifest lookup) neither follow
+# the .cache/addons/shopify_sync -> repo link in circles nor stop at the .git. Echoes DIR.
+ss_addon_copy() {
+	local dir=$1
+	rm -rf "$dir/shopify_sync" && mkdir -p "$dir/shopify_sync" || return 1
+	(cd "$SS_REPO" && git ls-files -z -co --exclude-standard | tar --null -cf - -T -) |
+		tar -xf - -C "$dir/shopify_sync" || return 1
+	echo "$dir"
+}
+
 # Command prefix that runs Odoo with the venv python.
 ss_odoo_cmd() {
 	if [ -f "$SS_ODOO_ROOT/odoo-bin" ]; then

@@ -10,6 +10,8 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib.errors import ShopifyError
+from ..lib.public_url import public_https_problem
+from ..models.shopify_store_setup import REQUIRED_SCOPES
 
 STEPS = [
     ("credentials", "Credentials"),
@@ -51,6 +53,20 @@ class ShopifySetupWizard(models.TransientModel):
     shop_plan = fields.Char(related="store_id.shop_plan")
     granted_scopes = fields.Char(related="store_id.granted_scopes")
     missing_scopes = fields.Char(related="store_id.missing_scopes")
+    # Onboarding help: what the app needs, where Shopify will post.
+    required_scopes = fields.Char(
+        compute="_compute_onboarding",
+        help="The access scopes to grant the app in the Dev Dashboard: what the "
+        "addon really calls.",
+    )
+    webhook_url = fields.Char(
+        compute="_compute_onboarding",
+        help="Where Shopify will post this store's webhooks.",
+    )
+    base_url_problem = fields.Char(
+        compute="_compute_onboarding",
+        help="Why Shopify could not deliver webhooks to web.base.url (empty: it can).",
+    )
     matched_count = fields.Integer(readonly=True)
     created_count = fields.Integer(readonly=True)
     conflict_count = fields.Integer(readonly=True)
@@ -90,12 +106,32 @@ class ShopifySetupWizard(models.TransientModel):
                 else store.legacy_access_token
             )
 
+    @api.depends("store_id")
+    def _compute_onboarding(self):
+        base_url = self.env["ir.config_parameter"].sudo().get_param("web.base.url")
+        problem = public_https_problem(base_url)
+        for wizard in self:
+            wizard.required_scopes = ", ".join(REQUIRED_SCOPES)
+            wizard.webhook_url = (
+                wizard.store_id._shopify_webhook_url() if wizard.store_id.id else False
+            )
+            wizard.base_url_problem = (
+                _(
+                    "%(problem)s Set the System Parameter web.base.url to the public "
+                    "HTTPS address of this Odoo (Settings › Technical › System "
+                    "Parameters) before registering webhooks.",
+                    problem=problem,
+                )
+                if problem
+                else False
+            )
+
     # ------------------------------------------------------------------ plumbing
     def _shopify_reopen(self):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("Guided setup: %s", self.store_id.name),
+            "name": _("Guided setup: %(store)s", store=self.store_id.name),
             "res_model": self._name,
             "res_id": self.id,
             "view_mode": "form",
@@ -123,7 +159,9 @@ class ShopifySetupWizard(models.TransientModel):
     def _shopify_fetch_message(self):
         counts, error = self._shopify_run("_shopify_fetch_locations")
         if error:
-            return False, _("Fetching the shop's locations failed: %s", error)
+            return False, _(
+                "Fetching the shop's locations failed: %(error)s", error=error
+            )
         return True, _(
             "Locations: %(created)s new, %(updated)s updated, %(archived)s archived"
             "%(default)s. Choose the Odoo stock location each Shopify location takes "
@@ -187,9 +225,9 @@ class ShopifySetupWizard(models.TransientModel):
         return self._shopify_outcome(
             True,
             _(
-                "%s location(s) mapped. Next, match the shop's products to Odoo "
+                "%(count)s location(s) mapped. Next, match the shop's products to Odoo "
                 "products by SKU (internal reference).",
-                len(mapped),
+                count=len(mapped),
             ),
             "products",
         )
@@ -199,7 +237,7 @@ class ShopifySetupWizard(models.TransientModel):
         counts, error = self._shopify_run("_shopify_match_products")
         if error:
             return self._shopify_outcome(
-                False, _("Reading the shop's products failed: %s", error)
+                False, _("Reading the shop's products failed: %(error)s", error=error)
             )
         self.write(
             {
@@ -233,19 +271,20 @@ class ShopifySetupWizard(models.TransientModel):
             return self._shopify_outcome(
                 False,
                 _(
-                    "Shopify did not accept the webhook subscriptions: %s",
-                    errors[self.store_id.id],
+                    "Shopify did not accept the webhook subscriptions: %(error)s",
+                    error=errors[self.store_id.id],
                 ),
             )
-        return self._shopify_outcome(
-            True,
-            _(
-                "Shopify will now notify Odoo at %s of new orders, cancellations, "
-                "refunds and stock edits.",
-                self.store_id._shopify_webhook_url(),
-            ),
-            "inventory",
+        message = _(
+            "Shopify will now notify Odoo at %(url)s of new orders, cancellations, "
+            "refunds and stock edits.",
+            url=self.store_id._shopify_webhook_url(),
         )
+        if self.base_url_problem:
+            # Subscribed as asked (a test shop or a tunnel may still deliver), but
+            # Shopify itself will not post to such an address.
+            message += "\n\n" + self.base_url_problem
+        return self._shopify_outcome(True, message, "inventory")
 
     def action_push_inventory(self):
         self._shopify_check_store()
@@ -262,9 +301,9 @@ class ShopifySetupWizard(models.TransientModel):
                 message
                 + "\n\n"
                 + _(
-                    "%s level(s) could not be written; they are retried "
+                    "%(count)s level(s) could not be written; they are retried "
                     "automatically. See Inventory Levels and the Sync Logs.",
-                    failed,
+                    count=failed,
                 ),
             )
         return self._shopify_outcome(

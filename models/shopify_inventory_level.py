@@ -652,6 +652,7 @@ class ShopifyInventoryLevel(models.Model):
             state=state,
             message=message,
             duration_ms=int(summary["wall_seconds"] * 1000),
+            item_count=summary["written"],
         )
         # Health bookkeeping after commit, never on the store row (concurrent
         # pushes, imports and webhooks would fail each other's transactions).

@@ -31,6 +31,8 @@
         "data/ir_cron_inventory_data.xml",
         "views/shopify_store_reconcile_views.xml",
         "data/ir_cron_reconcile_data.xml",
+        "views/product_views.xml",
+        "views/shopify_overview_views.xml",
         "views/shopify_menus.xml",
         "data/ir_cron_fulfillment_data.xml",
         "views/shopify_fulfillment_views.xml",

@@ -30,3 +30,6 @@ from . import shopify_fulfillment_send
 from . import stock_picking
 from . import sale_order_fulfillment
 from . import shopify_store_fulfillment
+from . import shopify_inventory_level_view
+from . import product_product
+from . import product_template

@@ -633,6 +633,7 @@ class ShopifyInventoryLevel(models.Model):
             state=state,
             message=message,
             duration_ms=int(summary["wall_seconds"] * 1000),
+            item_count=summary["written"],
         )
         # Health bookkeeping after commit, never on the store row (concurrent
         # pushes, imports and webhooks would fail each other's transactions).
@@ -856,30 +857,43 @@ class ShopifyInventoryLevel(models.Model):
 
     # -- published quantity ----------------------------------------------------------
     def _shopify_published_quantities(self, run, pairs):
-        """{(product id, location id): published int} for the store of `run`.
+        """{(product id, location id): published int} for the store of `run`."""
+        breakdown = self._shopify_published_breakdown(run.store, pairs, run.cache)
+        return {pair: parts[3] for pair, parts in breakdown.items()}
+
+    @api.model
+    def _shopify_published_breakdown(self, store, pairs, cache=None):
+        """{(product id, location id): (free, held, buffer, published)} for `store`:
+        the push's inputs and its result (the product form shows them).
 
         free = sum(quant.quantity - quant.reserved_quantity) of internal quants in the
         location and its children; held = unconfirmed imported Shopify order lines;
-        both in the product's UoM, computed once per (product, location) per run."""
+        both in the product's UoM, computed once per (product, location) per `cache`
+        (the push's run shares one over its stores)."""
+        cache = {} if cache is None else cache
         missing = defaultdict(set)
         for product_id, location_id in pairs:
-            if (product_id, location_id) not in run.cache:
+            if (product_id, location_id) not in cache:
                 missing[location_id].add(product_id)
         for location_id, product_ids in missing.items():
             free = self._shopify_free_quantities(product_ids, location_id)
             held = self._shopify_held_quantities(product_ids, location_id)
             for product_id in product_ids:
-                run.cache[(product_id, location_id)] = (
+                cache[(product_id, location_id)] = (
                     free.get(product_id, 0.0),
                     held.get(product_id, 0.0),
                 )
-        buffer = run.store.safety_buffer or 0
-        return {
-            pair: published_quantity(
-                run.cache[pair][0], max(run.cache[pair][1], 0.0), buffer
+        buffer = store.safety_buffer or 0
+        breakdown = {}
+        for pair in pairs:
+            free, held = cache[pair][0], max(cache[pair][1], 0.0)
+            breakdown[pair] = (
+                free,
+                held,
+                buffer,
+                published_quantity(free, held, buffer),
             )
-            for pair in pairs
-        }
+        return breakdown
 
     @api.model
     def _shopify_free_quantities(self, product_ids, location_id):

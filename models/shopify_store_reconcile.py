@@ -148,6 +148,7 @@ class ShopifyStore(models.Model):
             direction="inbound",
             state="warning" if stats["busy"] else "success",
             message=_summary(stats),
+            item_count=corrections,
         )
         return stats
 

@@ -39,7 +39,13 @@ class ShopifySyncLog(models.Model):
     res_model = fields.Char(string="Related Model", index=True)
     res_id = fields.Many2oneReference(string="Related Record", model_field="res_model")
     payload = fields.Text(help="Truncated, with tokens and secrets redacted.")
-    duration_ms = fields.Integer(string="Duration (ms)")
+    # Averaged when grouped (the Overview's push latency), never summed.
+    duration_ms = fields.Integer(string="Duration (ms)", group_operator="avg")
+    item_count = fields.Integer(
+        string="Items",
+        help="What the operation changed: levels written by a push, corrections "
+        "made by a stock reconcile.",
+    )
 
     @api.model
     def _log(
@@ -54,6 +60,7 @@ class ShopifySyncLog(models.Model):
         res_id=None,
         payload=None,
         duration_ms=0,
+        item_count=0,
     ):
         """Record one sync operation; return the new log id.
 
@@ -77,6 +84,7 @@ class ShopifySyncLog(models.Model):
             if payload is not None
             else False,
             "duration_ms": int(duration_ms or 0),
+            "item_count": int(item_count or 0),
         }
         log_id = self._shopify_log_own_cursor(vals)
         if log_id:

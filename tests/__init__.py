@@ -29,3 +29,5 @@ from . import test_takeover_rpc
 from . import test_fulfillment
 from . import test_access_buttons
 from . import test_platform
+from . import test_merchant_view
+from . import test_merchant_views

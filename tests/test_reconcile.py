@@ -36,6 +36,8 @@ class TestReconcile(StockEditsCommon):
             [("store_id", "=", store.id), ("operation", "=", "inventory:reconcile")]
         )
         self.assertTrue(log)
+        # The Overview's "Stock corrections" graph sums this column.
+        self.assertEqual(log.item_count, store.last_stock_reconcile_corrections)
         # a second reconcile finds nothing to correct and writes nothing
         writes = self._mutations()
         for s in self.stores:
@@ -43,6 +45,11 @@ class TestReconcile(StockEditsCommon):
         self.assertEqual(self._mutations(), writes)
         self.assertEqual(len(self._adjustments(self.A)), 1)
         self.assertEqual(store.last_stock_reconcile_corrections, 0)
+        last = self.env["shopify.sync.log"].search(
+            [("store_id", "=", store.id), ("operation", "=", "inventory:reconcile")],
+            limit=1,
+        )
+        self.assertEqual(last.item_count, 0)
 
     def test_edit_on_a_store_refusing_edits_is_overwritten(self):
         self.emulator.webhook_faults(drop=1.0, seed=2)

@@ -1,5 +1,6 @@
 """Browser tours in headless Chromium against the emulator running in this process:
-the guided setup from the store form, then mappings, logs, webhook events, Health."""
+the guided setup from the store form, then mappings, logs, webhook events, Health;
+the merchant's view (product form's Shopify panel, Overview)."""
 
 from odoo.tests import HttpCase, tagged
 
@@ -131,3 +132,27 @@ class TestShopifyTours(HttpCase):
         events = self.env["shopify.webhook.event"].search([("store_id", "=", store.id)])
         self.assertEqual(events.mapped("topic"), ["inventory_levels/update"])
         self.start_tour(self._form_url(), "shopify_sync_open_records", login="admin")
+
+    def test_merchant_view(self):
+        store = self.store.sudo()
+        store.client_secret = SECRET
+        self.assertTrue(store._shopify_test_connection()["ok"])
+        store._shopify_fetch_locations()  # Main warehouse -> WH/Stock
+        store._shopify_match_products()
+        self.env["shopify.sync.log"]._log(
+            store=store, operation="inventory:push", duration_ms=120, item_count=1
+        )
+        level = self.env["shopify.inventory.level"].search(
+            [("store_id", "=", store.id), ("product_id", "=", self.products[0].id)]
+        )
+        self.assertEqual(len(level), 1, "one mapped location")
+        level.write({"dirty": False})  # as if pushed
+        template = self.products[0].product_tmpl_id
+        menu = self.env.ref("stock.menu_stock_root")
+        url = "/web#id=%d&model=product.template&view_type=form&menu_id=%d" % (
+            template.id,
+            menu.id,
+        )
+        self.start_tour(url, "shopify_sync_merchant_view", login="admin")
+        level.invalidate_recordset()
+        self.assertTrue(level.dirty, "Push now marked it")

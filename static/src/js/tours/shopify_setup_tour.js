@@ -169,3 +169,57 @@ registry.category("web_tour.tours").add("shopify_sync_open_records", {
         },
     ],
 });
+
+// The merchant's view (issue 19): the product's Shopify panel with the push's
+// breakdown and Push now, then the Overview's store card and its pushes graph.
+registry.category("web_tour.tours").add("shopify_sync_merchant_view", {
+    test: true,
+    steps: () => [
+        {
+            content: "The product's Shopify smart button counts the store",
+            trigger: ".o_form_view button[name='action_view_shopify_levels']:contains('Shopify'):contains('1')",
+        },
+        {
+            content: "One line per store and location: 10 free, nothing held, 10 to publish",
+            trigger: ".o_shopify_product_levels .o_data_row:contains('Tour store'):contains('Main warehouse') td[name='shopify_publish_qty']:contains('10')",
+            isCheck: true,
+        },
+        {
+            trigger: ".o_shopify_product_levels .o_data_row:contains('Main warehouse') td[name='shopify_free_qty']:contains('10')",
+            isCheck: true,
+        },
+        {
+            content: "The variant's link to the store's admin",
+            trigger: ".o_shopify_product_levels .o_data_row:contains('Main warehouse') td[name='shopify_variant_url'] a[href*='/admin/products/']",
+            isCheck: true,
+        },
+        {
+            content: "Push now",
+            trigger: ".o_shopify_product_levels .o_data_row:contains('Main warehouse') button[name='action_shopify_push_now']",
+        },
+        {
+            trigger: ".o_notification:contains('queued')",
+            isCheck: true,
+        },
+        {
+            content: "The Overview",
+            trigger: ".o_main_navbar .o_menu_sections .dropdown-toggle:contains('Shopify')",
+        },
+        {
+            trigger: ".o-dropdown--menu .dropdown-item:contains('Stores at a glance')",
+        },
+        {
+            content: "The store's card says its health verdict",
+            trigger: ".o_kanban_record:contains('Tour store') .o_shopify_health_verdict",
+            isCheck: true,
+        },
+        {
+            content: "Its pushes graph",
+            trigger: ".o_kanban_record:contains('Tour store') a:contains('Pushes')",
+        },
+        {
+            trigger: ".o_graph_view .o_graph_renderer",
+            isCheck: true,
+        },
+    ],
+});

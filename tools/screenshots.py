@@ -1,6 +1,6 @@
 """Screenshots of the running demo for the README, with headless Chromium over the
 DevTools protocol (websocket-client): docs/screenshots/{store_form,mappings,logs,
-health}.png.
+health,overview,product_panel}.png.
 
     bash tools/demo            # in another terminal, let it run a minute
     ~/.cache/shopify_sync/venv/bin/python tools/screenshots.py [--odoo URL] [--db DB]
@@ -30,7 +30,8 @@ OUT = REPO / "docs" / "screenshots"
 WIDTH, HEIGHT = 1400, 900
 TIMEOUT = 30
 
-# name -> (xml id of the action, extra URL fragment, CSS selector that proves content)
+# name -> (xml id of the action, extra URL fragment, CSS selector that proves content,
+#          optionally a button to click then the selector of what it opens)
 PAGES = {
     "store_form": (
         "shopify_sync.shopify_store_action",
@@ -50,6 +51,19 @@ PAGES = {
     "health": (
         "shopify_sync.shopify_store_health_action",
         "view_type=list&model=shopify.store",
+        ".o_list_view .o_data_row",
+    ),
+    "overview": (
+        "shopify_sync.shopify_overview_store_action",
+        "view_type=kanban&model=shopify.store",
+        ".o_kanban_view .o_kanban_record",
+    ),
+    # a product every demo store lists: its form, then its "Shopify" smart button
+    "product_panel": (
+        "stock.product_template_action_product",
+        "view_type=form&model=product.template&id={product_id}",
+        "button[name='action_view_shopify_levels']",
+        "button[name='action_view_shopify_levels']",
         ".o_list_view .o_data_row",
     ),
 }
@@ -205,6 +219,18 @@ def main(argv=None):
     if not stores:
         raise SystemExit("no Shopify store in %s: run bash tools/demo first" % args.db)
     menu = res_id(http, url, "stock.menu_stock_root")
+    # the product listed at the most store locations (a SKU shared by the stores)
+    listed = call(
+        http, url, "shopify.inventory.level", "search_read",
+        [("active", "=", True), ("product_id", "!=", False)], fields=["product_id"],
+    )  # fmt: skip
+    counts = {}
+    for row in listed:
+        counts[row["product_id"][0]] = counts.get(row["product_id"][0], 0) + 1
+    best = sorted(counts, key=lambda pid: (-counts[pid], pid))[:1]
+    product = call(
+        http, url, "product.product", "read", best, fields=["product_tmpl_id"]
+    )
     os.makedirs(args.out, exist_ok=True)
     wanted = args.only.split(",") if args.only else list(PAGES)
     browser = Browser()
@@ -218,18 +244,30 @@ def main(argv=None):
             width=WIDTH, height=HEIGHT, deviceScaleFactor=1, mobile=False,
         )  # fmt: skip
         for name in wanted:
-            xmlid, fragment, selector = PAGES[name]
+            xmlid, fragment, selector, *click = PAGES[name]
+            if "{product_id}" in fragment and not product:
+                raise SystemExit("%s: no product is listed in a store yet" % name)
             target = "%s/web#action=%d&menu_id=%d&%s" % (
                 url,
                 res_id(http, url, xmlid),
                 menu,
-                fragment.format(store_id=stores[0]["id"]),
+                fragment.format(
+                    store_id=stores[0]["id"],
+                    product_id=product[0]["product_tmpl_id"][0] if product else 0,
+                ),
             )
             browser.send("Page.navigate", url=target)
             if not browser.wait_for(selector):
                 raise SystemExit(
                     "%s: %s never appeared at %s" % (name, selector, target)
                 )
+            if click:
+                button, opened = click
+                browser.evaluate(
+                    "document.querySelector(%s).click()" % json.dumps(button)
+                )
+                if not browser.wait_for(opened):
+                    raise SystemExit("%s: %s never appeared" % (name, opened))
             time.sleep(1.5)  # late widgets (badges, chatter) settle
             shot = browser.send("Page.captureScreenshot", format="png")
             path = Path(args.out) / ("%s.png" % name)

@@ -19,36 +19,16 @@ from ..lib.errors import (
     ShopifyGraphQLError,
     ShopifyRetryableError,
 )
+from ..lib.scopes import REQUIRED_SCOPES, missing_scopes
 from ..lib.webhook import webhook_path
 
 _logger = logging.getLogger(__name__)
-
-# What the addon calls: variants by SKU and product webhooks (read_products), levels
-# and inventorySetQuantities (read/write_inventory), locations, orders and their
-# webhooks, fulfilments. A write scope implies its read scope.
-REQUIRED_SCOPES = (
-    "read_products",
-    "read_inventory",
-    "write_inventory",
-    "read_locations",
-    "read_orders",
-    # fulfilment orders at merchant-managed locations: read them, fulfillmentCreate,
-    # fulfillmentTrackingInfoUpdate (issue 15)
-    "write_merchant_managed_fulfillment_orders",
-)
 
 # Health thresholds (ir.config_parameter overrides the first two).
 WEBHOOK_SILENCE_HOURS = 24
 PENDING_LATE_MINUTES = 15
 ERRORS_WARNING = 1
 ERRORS_ERROR = 5
-
-
-def missing_scopes(granted, required=REQUIRED_SCOPES):
-    """Required scopes not granted; `write_x` counts as `read_x` too."""
-    granted = set(granted or ())
-    implied = {"read_" + s[len("write_") :] for s in granted if s.startswith("write_")}
-    return [s for s in required if s not in granted | implied]
 
 
 class ShopifyStore(models.Model):

@@ -7,7 +7,7 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..models.shopify_store_setup import REQUIRED_SCOPES, missing_scopes
+from ..lib.scopes import REQUIRED_SCOPES, missing_scopes
 from ..tools.shopify_emulator.ids import next_id
 from .common import ShopifyCommon
 

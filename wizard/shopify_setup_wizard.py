@@ -11,7 +11,7 @@ from odoo.exceptions import UserError
 
 from ..lib.errors import ShopifyError
 from ..lib.public_url import public_https_problem
-from ..models.shopify_store_setup import REQUIRED_SCOPES
+from ..lib.scopes import REQUIRED_SCOPES
 
 STEPS = [
     ("credentials", "Credentials"),

@@ -18,7 +18,9 @@ from . import shopify_webhook_event_orders
 from . import shopify_store_orders
 from . import shopify_setup_wizard
 from . import shopify_inventory_level
+from . import shopify_inventory_level_publish
 from . import stock_quant
+from . import stock_move
 from . import shopify_store_inventory
 from . import shopify_webhook_event_products
 from . import shopify_inventory_level_edits

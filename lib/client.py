@@ -409,9 +409,17 @@ class ShopifyClient:
                 "name": n["name"],
                 "active": n["isActive"],
                 "fulfills_online_orders": n.get("fulfillsOnlineOrders"),
+                "ships_inventory": n.get("shipsInventory"),
             }
             for n in self._paginate("Locations", "locations")
         ]
+
+    def primary_location(self):
+        """The gid of the shop's primary location, or None. `location` without an id
+        "returns the primary location of the Shop" (QueryRoot.location); the
+        deprecated `Location.isPrimary` is not used."""
+        data = self.execute("PrimaryLocation")
+        return (data.get("location") or {}).get("id")
 
     @staticmethod
     def _variant(node):

@@ -38,24 +38,44 @@ from typing import Any, NamedTuple
 QUANTITY_DIGITS = 6
 
 
-def published_quantity(free_qty: float, held_by_unconfirmed: float, buffer: int) -> int:
-    """The number a store may show for one SKU at one location.
+def published_quantity(
+    free_qty: float, unreserved_demand: float, held_by_unconfirmed: float, buffer: int
+) -> int:
+    """The number a store may show for one SKU at one location: what Odoo can still
+    promise there.
+
+    published = floor(free - unreserved demand - held - buffer), at least 0, where
 
     free_qty: Odoo's free quantity at the mapped location (on hand - reserved).
+    unreserved_demand: confirmed outgoing demand from that location that is not
+    reserved yet (a confirmed delivery Odoo could not reserve in full still takes
+    those units as soon as they arrive), see `unreserved_quantity`.
     held_by_unconfirmed: units of imported Shopify orders not confirmed yet (their sale
     order does not reserve yet, but the units are sold).
     buffer: the store's safety buffer.
 
     Floored, never rounded: 2.7 sellable units publish 2, because publishing 3 would let
     Shopify sell a unit Odoo does not have. Never negative: Shopify would read -1 as a
-    debt. Raises ValueError for a negative buffer or hold (a caller bug, not stock).
+    debt. Raises ValueError for a negative buffer, demand or hold (a caller bug, not
+    stock).
     """
     if buffer < 0:
         raise ValueError("safety buffer must be >= 0, got %r" % (buffer,))
     if held_by_unconfirmed < 0:
         raise ValueError("held quantity must be >= 0, got %r" % (held_by_unconfirmed,))
-    sellable = round(free_qty - held_by_unconfirmed - buffer, QUANTITY_DIGITS)
+    if unreserved_demand < 0:
+        raise ValueError("unreserved demand must be >= 0, got %r" % unreserved_demand)
+    sellable = round(
+        free_qty - unreserved_demand - held_by_unconfirmed - buffer, QUANTITY_DIGITS
+    )
     return max(0, math.floor(sellable))
+
+
+def unreserved_quantity(demand: float, reserved: float) -> float:
+    """What one confirmed outgoing move still needs from free stock: its demand minus
+    what is reserved for it, never negative (a move picked beyond its demand does not
+    give units back to other orders)."""
+    return max(0.0, round(demand - reserved, QUANTITY_DIGITS))
 
 
 class LevelKey(NamedTuple):

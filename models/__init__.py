@@ -17,7 +17,9 @@ from . import shopify_order_partners
 from . import shopify_webhook_event_orders
 from . import shopify_store_orders
 from . import shopify_inventory_level
+from . import shopify_inventory_level_publish
 from . import stock_quant
+from . import stock_move
 from . import shopify_store_inventory
 from . import shopify_webhook_event_products
 from . import shopify_inventory_level_edits

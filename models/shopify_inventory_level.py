@@ -17,7 +17,6 @@ import datetime
 import logging
 import math
 import time
-from collections import defaultdict
 from dataclasses import replace
 from datetime import timedelta
 
@@ -38,7 +37,6 @@ from ..lib.stock import (
     LevelRead,
     LevelSnapshot,
     classify_level_change,
-    published_quantity,
     snapshot_from_read,
 )
 from ..lib.stock_outcome import next_version
@@ -855,110 +853,6 @@ class ShopifyInventoryLevel(models.Model):
                 vals.update(seen_at=False, active_in_shopify=False)
             lv.write(vals)
 
-    # -- published quantity ----------------------------------------------------------
-    def _shopify_published_quantities(self, run, pairs):
-        """{(product id, location id): published int} for the store of `run`."""
-        breakdown = self._shopify_published_breakdown(run.store, pairs, run.cache)
-        return {pair: parts[3] for pair, parts in breakdown.items()}
-
-    @api.model
-    def _shopify_published_breakdown(self, store, pairs, cache=None):
-        """{(product id, location id): (free, held, buffer, published)} for `store`:
-        the push's inputs and its result (the product form shows them).
-
-        free = sum(quant.quantity - quant.reserved_quantity) of internal quants in the
-        location and its children; held = unconfirmed imported Shopify order lines;
-        both in the product's UoM, computed once per (product, location) per `cache`
-        (the push's run shares one over its stores)."""
-        cache = {} if cache is None else cache
-        missing = defaultdict(set)
-        for product_id, location_id in pairs:
-            if (product_id, location_id) not in cache:
-                missing[location_id].add(product_id)
-        for location_id, product_ids in missing.items():
-            free = self._shopify_free_quantities(product_ids, location_id)
-            held = self._shopify_held_quantities(product_ids, location_id)
-            for product_id in product_ids:
-                cache[(product_id, location_id)] = (
-                    free.get(product_id, 0.0),
-                    held.get(product_id, 0.0),
-                )
-        buffer = store.safety_buffer or 0
-        breakdown = {}
-        for pair in pairs:
-            free, held = cache[pair][0], max(cache[pair][1], 0.0)
-            breakdown[pair] = (
-                free,
-                held,
-                buffer,
-                published_quantity(free, held, buffer),
-            )
-        return breakdown
-
-    @api.model
-    def _shopify_free_quantities(self, product_ids, location_id):
-        Quant = self.env["stock.quant"].sudo()
-        groups = Quant._read_group(
-            [
-                ("product_id", "in", list(product_ids)),
-                ("location_id", "child_of", location_id),
-                ("location_id.usage", "=", "internal"),
-            ],
-            ["product_id"],
-            ["quantity:sum", "reserved_quantity:sum"],
-        )
-        return {
-            product.id: (quantity or 0.0) - (reserved or 0.0)
-            for product, quantity, reserved in groups
-        }
-
-    @api.model
-    def _shopify_held_quantities(self, product_ids, location_id):
-        """Units of imported Shopify orders not confirmed yet (draft / sent) whose
-        warehouse's stock location is this location, a child or a parent of it.
-        Empty until sale.order has `shopify_store_id` (order import, issue 6)."""
-        SaleOrder = self.env["sale.order"]
-        if "shopify_store_id" not in SaleOrder._fields:
-            return {}
-        location = self.env["stock.location"].sudo().browse(location_id)
-        path = location.parent_path or ""
-        warehouses = (
-            self.env["stock.warehouse"]
-            .sudo()
-            .search([])
-            .filtered(
-                lambda w: (
-                    w.lot_stock_id.parent_path
-                    and (
-                        w.lot_stock_id.parent_path.startswith(path)
-                        or path.startswith(w.lot_stock_id.parent_path)
-                    )
-                )
-            )
-        )
-        if not warehouses:
-            return {}
-        groups = (
-            self.env["sale.order.line"]
-            .sudo()
-            ._read_group(
-                [
-                    ("order_id.shopify_store_id", "!=", False),
-                    ("order_id.state", "in", ("draft", "sent")),
-                    ("order_id.warehouse_id", "in", warehouses.ids),
-                    ("product_id", "in", list(product_ids)),
-                ],
-                ["product_id", "product_uom"],
-                ["product_uom_qty:sum"],
-            )
-        )
-        held = defaultdict(float)
-        for product, uom, qty in groups:
-            if uom and uom != product.uom_id:
-                qty = uom._compute_quantity(qty or 0.0, product.uom_id, round=False)
-            held[product.id] += qty or 0.0
-        return held
-
     # -- writes ----------------------------------------------------------------------
     def _shopify_persist_pending(self, batch, by_key, claimed):
         """Record the batch about to be sent: if its outcome is unknown (timeout,
@@ -1281,7 +1175,7 @@ class _PushRun:
         self.points = 0.0
         self.api_seconds = 0.0
         self.started = time.monotonic()
-        # (product, location) -> (free, held): computed once per cron run
+        # (product, location) -> (free, unreserved demand, held): once per cron run
         self.cache = cache if cache is not None else {}
         self.failed = False
         self.retry_streak = 0  # batches in a row without an answer

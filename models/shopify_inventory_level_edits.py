@@ -532,6 +532,9 @@ class ShopifyInventoryLevel(models.Model):
         if plan:
             quants = Quant.browse([q.id for q, _qty in plan])
             quants._apply_inventory()
+        if applied > 0:
+            # Stock arrived: deliveries waiting for it take it, as after a receipt.
+            self.env["stock.move"]._shopify_reserve_waiting(product, location)
         # The quant hooks mark every level of this product/location dirty; say it
         # here too so the new number reaches every store even without them.
         self._shopify_mark_dirty(product, location)

@@ -24,6 +24,13 @@ class ShopifyInventoryLevel(models.Model):
         digits="Product Unit of Measure",
         help="On hand minus reserved in the mapped Odoo location and its children.",
     )
+    shopify_demand_qty = fields.Float(
+        string="Owed to Deliveries",
+        compute="_compute_shopify_breakdown",
+        digits="Product Unit of Measure",
+        help="Confirmed deliveries from this location that Odoo could not reserve "
+        "yet: they take the next units, so the stores are not offered them.",
+    )
     shopify_held_qty = fields.Float(
         string="Held by Shopify Orders",
         compute="_compute_shopify_breakdown",
@@ -39,8 +46,8 @@ class ShopifyInventoryLevel(models.Model):
     shopify_publish_qty = fields.Integer(
         string="To Publish",
         compute="_compute_shopify_breakdown",
-        help="What the push publishes now: free - held - buffer, floored, never "
-        "below 0.",
+        help="What the push publishes now: free - owed to deliveries - held - "
+        "buffer, never below 0.",
     )
     shopify_variant_url = fields.Char(
         string="Variant in Shopify", compute="_compute_shopify_variant_url"
@@ -50,7 +57,7 @@ class ShopifyInventoryLevel(models.Model):
         by_store = defaultdict(lambda: self.browse())
         for level in self:
             by_store[level.store_id] |= level
-        cache = {}  # (product, location) -> (free, held), shared like the push's run
+        cache = {}  # (product, location) -> terms, shared like the push's run
         for store, levels in by_store.items():
             pairs = {
                 (lv.product_id.id, lv.stock_location_id.id)
@@ -62,16 +69,11 @@ class ShopifyInventoryLevel(models.Model):
             )
             for lv in levels:
                 parts = breakdown.get((lv.product_id.id, lv.stock_location_id.id))
-                free, held, buffer, published = parts or (
-                    0.0,
-                    0.0,
-                    store.safety_buffer,
-                    0,
-                )
-                lv.shopify_free_qty = free
-                lv.shopify_held_qty = held
-                lv.shopify_buffer = buffer
-                lv.shopify_publish_qty = published
+                lv.shopify_free_qty = parts.free if parts else 0.0
+                lv.shopify_demand_qty = parts.demand if parts else 0.0
+                lv.shopify_held_qty = parts.held if parts else 0.0
+                lv.shopify_buffer = parts.buffer if parts else store.safety_buffer
+                lv.shopify_publish_qty = parts.published if parts else 0
 
     def _compute_shopify_variant_url(self):
         for level in self:

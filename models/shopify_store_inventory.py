@@ -10,6 +10,7 @@ from odoo import _, api, fields, models
 
 from ..lib.circuit import BUTTON_CLIENT_OPTIONS
 from ..lib.errors import ShopifyError
+from ..lib.locations import FIRST_ACTIVE, PRIMARY, SHIPS_INVENTORY, default_location
 from .odoo_platform import auto_commit_allowed
 
 _logger = logging.getLogger(__name__)
@@ -158,13 +159,16 @@ class ShopifyStore(models.Model):
 
     # ------------------------------------------------------------------ business
     def _shopify_fetch_locations(self):
-        """Import the shop's locations: new ones are added unmapped, except the first
-        one of a store that has no mapped location yet (mapped to the store's
-        warehouse, or the company's first one); vanished ones are archived."""
+        """Import the shop's locations: new ones are added unmapped, except, for a
+        store that has no mapped location yet, the shop's primary location as Shopify
+        reports it (lib.locations.default_location: its fallbacks when there is none)
+        mapped to the store's warehouse, or the company's first one; vanished ones are
+        archived. `default_note` says which location was chosen and why."""
         self.ensure_one()
         started = time.monotonic()
         with self._shopify_client() as client:
             remote = client.locations()
+            primary_gid = client.primary_location()
         Location = self.env["shopify.location"].sudo().with_context(active_test=False)
         existing = {
             loc.shopify_gid: loc
@@ -193,16 +197,25 @@ class ShopifyStore(models.Model):
             location.write({"active": False})
             counts["archived"] += 1
         mapped = [loc for loc in existing.values() if loc.stock_location_id]
-        candidates = [existing[r["gid"]] for r in remote if existing[r["gid"]].active]
-        if not mapped and candidates:
+        chosen, reason = default_location(remote, primary_gid)
+        if not mapped and chosen:
             warehouse = self.warehouse_id or self.env["stock.warehouse"].search(
                 [("company_id", "=", self.company_id.id)], limit=1
             )
             if warehouse:
-                candidates[0].stock_location_id = warehouse.lot_stock_id
+                location = existing[chosen["gid"]]
+                location.stock_location_id = warehouse.lot_stock_id
+                why = {
+                    PRIMARY: _("the shop's primary location"),
+                    SHIPS_INVENTORY: _(
+                        "no active primary location: the first that ships inventory"
+                    ),
+                    FIRST_ACTIVE: _("no active primary location: the first active"),
+                }[reason]
                 counts["default_note"] = _(
-                    "; %(location)s mapped to %(stock)s by default",
-                    location=candidates[0].name,
+                    "; %(location)s (%(why)s) mapped to %(stock)s by default",
+                    location=location.name,
+                    why=why,
                     stock=warehouse.lot_stock_id.display_name,
                 )
         self.env["shopify.inventory.level"].sudo()._shopify_sync_levels(self)

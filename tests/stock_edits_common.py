@@ -196,10 +196,14 @@ class StockEditsCommon(ShopifyCommon):
         )
 
     def _published(self, n, sku):
-        """What Odoo may sell there, computed here from quants and open Shopify SOs."""
+        """What Odoo can still promise there, from Odoo's own stock figures: free
+        stock, less the open outgoing demand not reserved yet (outgoing_qty minus
+        what is reserved, when deliveries are the only reservations), i.e. never
+        above on hand minus all open outgoing demand."""
         location = self.stores[n].location_ids.stock_location_id
         product = self.products[sku].with_context(location=location.id)
-        return max(0, int(product.free_qty))
+        promised = min(product.free_qty, product.qty_available - product.outgoing_qty)
+        return max(0, int(promised))
 
     def _orders(self, sku):
         return self.env["sale.order"].search(

@@ -360,8 +360,12 @@ class TestChaos(StockEditsCommon):
         return problems
 
     def _sellable(self, n, sku):
-        """free − held by unconfirmed Shopify SOs, floored at 0 (independent of the
-        push's own computation)."""
+        """What Odoo can still promise, from Odoo's own stock figures (independent
+        of the push's own computation): free stock less the confirmed outgoing
+        demand not reserved yet -- outgoing_qty minus the reserved units, when
+        deliveries are the only reservations, so never above on hand minus all open
+        outgoing demand -- less held unconfirmed Shopify SOs and the buffer, floored
+        at 0."""
         location = self.stores[n].location_ids.stock_location_id
         product = self.products[sku].with_context(location=location.id)
         held = sum(
@@ -376,7 +380,8 @@ class TestChaos(StockEditsCommon):
             )
             .mapped("product_uom_qty")
         )
-        return max(0, int(product.free_qty - held - self.stores[n].safety_buffer))
+        promised = min(product.free_qty, product.qty_available - product.outgoing_qty)
+        return max(0, int(promised - held - self.stores[n].safety_buffer))
 
     def _quiet_and_replay_safe(self, seed, skus):
         """I4: a further cycle and reconcile send no writes and adjust nothing.

@@ -1,5 +1,6 @@
-"""Fetch locations from the emulator: default mapping, unmapped locations never
-written, vanished locations archived."""
+"""Fetch locations from the emulator: the shop's primary location mapped by default
+(not the first by name), unmapped locations never written, vanished locations
+archived."""
 
 from odoo.tests import tagged
 
@@ -33,7 +34,7 @@ class TestLocations(ShopifyCommon):
             .search([("store_id", "=", self.store.id)], order="id")
         )
 
-    def test_fetch_maps_first_location_only_and_never_writes_unmapped(self):
+    def test_fetch_maps_primary_location_only_and_never_writes_unmapped(self):
         counts = self.store._shopify_fetch_locations()
         self.assertEqual(counts["created"], 2)
         main, popup = self._locations()
@@ -85,3 +86,47 @@ class TestLocations(ShopifyCommon):
         popup.stock_location_id = self.warehouse.lot_stock_id
         self.store._shopify_fetch_locations()
         self.assertFalse(main.stock_location_id)
+
+    def _store_with(self, handle, names):
+        store, shop = self._create_emulated_store(
+            self.emulator, handle, state="connected"
+        )
+        gids = {
+            name: shop.add_location(name, ships_inventory=ships)
+            for name, ships in names
+        }
+        return store, shop, gids
+
+    def _mapped(self, store):
+        return (
+            self.env["shopify.location"]
+            .search([("store_id", "=", store.id), ("stock_location_id", "!=", False)])
+            .mapped("name")
+        )
+
+    def test_primary_location_not_first_by_name_is_the_default(self):
+        store, shop, gids = self._store_with(
+            "locations-primary",
+            [("Warehouse", True), ("Annex", True), ("Backroom", True)],
+        )
+        shop.set_primary_location(gids["Backroom"])  # neither first added nor by name
+        counts = store._shopify_fetch_locations()
+        self.assertEqual(self._mapped(store), ["Backroom"])
+        self.assertIn("Backroom (the shop's primary location)", counts["default_note"])
+        log = self.env["shopify.sync.log"].search(
+            [("store_id", "=", store.id), ("operation", "=", "locations:fetch")],
+            order="id desc",
+            limit=1,
+        )
+        self.assertIn("Backroom", log.message)
+        self.assertIn(self.warehouse.lot_stock_id.display_name, log.message)
+
+    def test_without_primary_the_first_location_shipping_inventory(self):
+        store, shop, _gids = self._store_with(
+            "locations-fallback",
+            [("Alpha pickup", False), ("Zulu", True), ("Dock", True)],
+        )
+        shop.set_primary_location(None)  # Shopify answers `location` with null
+        counts = store._shopify_fetch_locations()
+        self.assertEqual(self._mapped(store), ["Dock"])
+        self.assertIn("the first that ships inventory", counts["default_note"])

@@ -132,6 +132,7 @@ class TestMerchantView(InventoryCommon):
         shown = {
             lv.id: (
                 lv.shopify_free_qty,
+                lv.shopify_demand_qty,
                 lv.shopify_held_qty,
                 lv.shopify_buffer,
                 lv.shopify_publish_qty,
@@ -142,19 +143,20 @@ class TestMerchantView(InventoryCommon):
         levels.invalidate_recordset()
         by_place = {}
         for lv in levels:
-            free, held, buffer, publish = shown[lv.id]
+            free, demand, held, buffer, publish = shown[lv.id]
             self.assertEqual(lv.last_published_qty, publish, lv.store_id.name)
             second = lv.stock_location_id == self.stock2
             self.assertEqual(
                 self._shown(self.stores.index(lv.store_id), "INV-1", second), publish
             )
             by_place[(self.stores.index(lv.store_id), second)] = shown[lv.id]
-        # Free 10.5 in WH; 3 held by the unconfirmed Shopify order (any store's);
-        # store 0 keeps a buffer of 2; the second warehouse has 3, none held.
-        self.assertEqual(by_place[(0, False)], (10.5, 3.0, 2, 5))
-        self.assertEqual(by_place[(1, False)], (10.5, 3.0, 0, 7))
-        self.assertEqual(by_place[(2, False)], (10.5, 3.0, 0, 7))
-        self.assertEqual(by_place[(2, True)], (3.0, 0.0, 0, 3))
+        # Free 10.5 in WH, no delivery waiting; 3 held by the unconfirmed Shopify
+        # order (any store's); store 0 keeps a buffer of 2; the second warehouse
+        # has 3, none held.
+        self.assertEqual(by_place[(0, False)], (10.5, 0.0, 3.0, 2, 5))
+        self.assertEqual(by_place[(1, False)], (10.5, 0.0, 3.0, 0, 7))
+        self.assertEqual(by_place[(2, False)], (10.5, 0.0, 3.0, 0, 7))
+        self.assertEqual(by_place[(2, True)], (3.0, 0.0, 0.0, 0, 3))
 
     def test_variant_admin_link(self):
         level = self._levels(self.p1, self.stores[0])

@@ -120,3 +120,28 @@ class TestStoreEdits(StockEditsCommon):
             1,
         )
         self.assertAllShow(self.B, START - 4)
+
+    def test_edit_adding_stock_reserves_the_waiting_delivery(self):
+        """A delivery waiting for stock takes the units a store edit adds, as after
+        a receipt: the adjustment is followed by Odoo's reservation."""
+        product = self.products[self.A]
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.env["res.partner"].create({"name": "Buyer"}).id,
+                "warehouse_id": self.warehouse.id,
+                "order_line": [
+                    (0, 0, {"product_id": product.id, "product_uom_qty": START + 4})
+                ],
+            }
+        )
+        order.action_confirm()
+        move = order.picking_ids.move_ids
+        self.assertEqual((move.state, move.quantity), ("partially_available", START))
+        self._settle()
+        self.assertAllShow(self.A, 0)
+        self.shops[0].manual_edit(self.items[0][self.A], self.locs[0], 6)
+        self._settle()
+        self.assertEqual(len(self._adjustments(self.A)), 1, self._log_text())
+        self.assertEqual(self._on_hand(self.A), START + 6)
+        self.assertEqual((move.state, move.quantity), ("assigned", START + 4))
+        self.assertAllShow(self.A, 2)

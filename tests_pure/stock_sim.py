@@ -27,6 +27,7 @@ from lib.stock import (
     classify_level_change,
     published_quantity,
     snapshot_from_read,
+    unreserved_quantity,
 )
 from lib.stock_ledger import StockEvent, unaccounted_activity
 from lib.stock_outcome import ADVANCE, may_classify, settle_accepted_write
@@ -41,6 +42,10 @@ STORES = {
     "s4": ({"L1": "W2"}, False, 0),  # refuses store edits: Odoo's number wins
 }
 WAREHOUSES = ("W1", "W2")
+# W1 reserves deliveries as soon as stock allows (at confirmation, and again when stock
+# arrives); W2's delivery type reserves manually (Odoo's reservation_method "manual"):
+# its confirmed deliveries keep waiting, unreserved, while the stock stays free.
+AUTO_RESERVE = {"W1": True, "W2": False}
 INITIAL_ON_HAND = 6
 BATCH_SIZE = 3  # small, so batching is exercised on 10 levels
 # Timestamps are coarser than events, as Shopify's and Odoo's one-second datetimes are:
@@ -221,6 +226,7 @@ class SaleOrder:
     cancelled: int = 0
     restocked: int = 0
     confirmed: bool = False
+    reserved: int = 0  # units of on hand set aside for this confirmed SO
 
     @property
     def open(self):
@@ -228,7 +234,13 @@ class SaleOrder:
 
 
 class Odoo:
-    """On hand per (warehouse, sku); sale orders hold (draft) or reserve (confirmed)."""
+    """On hand per (warehouse, sku); sale orders hold (draft) or reserve (confirmed).
+
+    A confirmed SO reserves what on hand allows, oldest first; what it could not
+    reserve waits and is reserved when stock arrives (receipt, accepted store edit),
+    as Odoo's action_assign does. Stock leaving below the reservations unreserves
+    the newest first. At a warehouse that reserves manually (AUTO_RESERVE) nothing
+    is reserved."""
 
     def __init__(self, world):
         self.world = world
@@ -245,13 +257,42 @@ class Odoo:
                 yield so
 
     def free(self, warehouse, sku):
-        reserved = sum(so.open for so in self._sos(warehouse, sku) if so.confirmed)
+        """On hand minus reservations (Odoo's free_qty)."""
+        reserved = sum(so.reserved for so in self._sos(warehouse, sku) if so.confirmed)
         return self.on_hand[warehouse, sku] - reserved
+
+    def unreserved(self, warehouse, sku):
+        """Confirmed demand still waiting for stock."""
+        return sum(
+            unreserved_quantity(so.open, so.reserved)
+            for so in self._sos(warehouse, sku)
+            if so.confirmed
+        )
 
     def held(self, warehouse, sku):
         return sum(so.open for so in self._sos(warehouse, sku) if not so.confirmed)
 
+    def _reserve(self, warehouse, sku):
+        confirmed = [so for so in self._sos(warehouse, sku) if so.confirmed]
+        if not AUTO_RESERVE[warehouse]:
+            for so in confirmed:
+                so.reserved = 0
+            return
+        for so in confirmed:
+            so.reserved = max(0, min(so.reserved, so.open))
+        excess = sum(so.reserved for so in confirmed) - max(
+            0, self.on_hand[warehouse, sku]
+        )
+        for so in reversed(confirmed):
+            give_back = min(max(0, excess), so.reserved)
+            so.reserved -= give_back
+            excess -= give_back
+        for so in confirmed:
+            take = min(so.open - so.reserved, max(0, self.free(warehouse, sku)))
+            so.reserved += max(0, take)
+
     def _moved(self, warehouse, sku):
+        self._reserve(warehouse, sku)
         self.world.connector.on_odoo_change(warehouse, sku)
 
     def receive(self, warehouse, sku, qty):
@@ -260,7 +301,8 @@ class Odoo:
         self._moved(warehouse, sku)
 
     def deliver(self, warehouse, sku, qty):
-        qty = min(qty, max(0, self.free(warehouse, sku) - self.held(warehouse, sku)))
+        promised = self.unreserved(warehouse, sku) + self.held(warehouse, sku)
+        qty = min(qty, max(0, self.free(warehouse, sku) - promised))
         if qty > 0:
             self.on_hand[warehouse, sku] -= qty
             self.deliveries[warehouse, sku] += qty
@@ -345,6 +387,7 @@ class Connector:
         odoo = self.world.odoo
         return published_quantity(
             odoo.free(warehouse, level.item),
+            odoo.unreserved(warehouse, level.item),
             odoo.held(warehouse, level.item),
             self.world.shops[level.store].buffer,
         )

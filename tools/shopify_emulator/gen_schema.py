@@ -90,6 +90,7 @@ SPEC = {
         "name",
         "isActive",
         "fulfillsOnlineOrders",
+        "shipsInventory",
         "inventoryLevel",
     ],
     "LocationConnection": CONN,

@@ -207,8 +207,10 @@ class Root:
         )
 
     def location(self, info, id=None):
+        # "If no ID is provided, the primary location of the Shop is returned."
+        # (QueryRoot.location, Admin GraphQL 2026-10 schema description)
         shop = self._shop
-        lid = parse_gid(id, "Location") if id else min(shop.locations, default=None)
+        lid = parse_gid(id, "Location") if id else shop.primary_location_id
         rec = shop.locations.get(lid)
         return views.LocationView(shop, rec) if rec else None
 

@@ -88,6 +88,9 @@ class Shop:
         self.tokens = {}  # token -> expiry (time.time())
         self.installed = True  # False after uninstall(): no new tokens either
         self.locations, self.products, self.variants, self.items = {}, {}, {}, {}
+        # The shop's primary location (the merchant's "default" in the admin): the
+        # first one added unless set_primary_location() says otherwise.
+        self.primary_location_id = None
         self.levels = {}  # (item_id, location_id) -> level record
         self.orders, self.subscriptions, self.groups = {}, {}, {}
         self.idempotency = {}  # key -> (fingerprint, result)
@@ -184,16 +187,27 @@ class Shop:
 
     # -- catalog
     # --------------------------------------------------------------------------
-    def add_location(self, name, active=True):
+    def add_location(self, name, active=True, ships_inventory=True):
         with self.lock:
             lid = self.new_id()
             self.locations[lid] = {
                 "id": lid,
                 "name": name,
                 "active": active,
+                "ships_inventory": ships_inventory,
                 "created_at": now(),
             }
+            if self.primary_location_id is None:
+                self.primary_location_id = lid
         return gid("Location", lid)
+
+    def set_primary_location(self, location):
+        """The merchant picks another default location (None: the shop has none,
+        as a shop whose primary concept no longer applies)."""
+        with self.lock:
+            self.primary_location_id = (
+                parse_gid(location, "Location") if location else None
+            )
 
     def add_product(self, title, variants=None, status="ACTIVE", vendor="Emulator"):
         with self.lock:

@@ -127,6 +127,8 @@ class LocationView(View):
         self.name = rec["name"]
         self.isActive = rec["active"]
         self.fulfillsOnlineOrders = True
+        # "Legacy field indicating this location was designated for shipping."
+        self.shipsInventory = rec.get("ships_inventory", True)
 
     def inventoryLevel(self, info, inventoryItemId, includeInactive=False):
         iid = parse_gid(inventoryItemId, "InventoryItem")

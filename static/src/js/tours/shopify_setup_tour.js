@@ -40,7 +40,7 @@ registry.category("web_tour.tours").add("shopify_sync_guided_setup", {
             isCheck: true,
         },
         {
-            content: "The first location was mapped to the warehouse by default",
+            content: "The shop's primary location was mapped to the warehouse by default",
             trigger: "div[name='location_ids'] .o_data_row:contains('Main warehouse') td[name='stock_location_id']:contains('WH/Stock')",
             isCheck: true,
         },

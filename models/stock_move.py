@@ -1,0 +1,86 @@
+"""Confirmed demand and the published quantity.
+
+Dirty marks for confirmed demand: a delivery confirmed without stock, cancelled,
+or changed in quantity changes what Odoo can still promise (the unreserved demand of
+the published quantity) without touching any quant, so the stock.quant hooks never
+see it. Marked in the same transaction as the change, like those hooks.
+
+Re-reservation: Odoo's receipt flow reserves waiting deliveries when stock arrives
+(stock.picking._action_done -> stock.move._trigger_assign); an inventory adjustment
+does not. An accepted store edit that adds stock (an adjustment) does the same as a
+receipt (`_shopify_reserve_waiting`)."""
+
+from odoo import SUPERUSER_ID, api, fields, models
+
+# A change of these fields can change a move's unreserved demand at its source.
+DEMAND_FIELDS = frozenset(
+    {
+        "state",
+        "product_uom_qty",
+        "product_qty",
+        "product_uom",
+        "product_id",
+        "location_id",
+        "location_dest_id",
+        "procure_method",
+    }
+)
+
+
+class StockMove(models.Model):
+    _inherit = "stock.move"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        moves = super().create(vals_list)
+        moves.filtered(lambda m: m.state != "draft")._shopify_mark_demand_dirty()
+        return moves
+
+    def write(self, vals):
+        if not DEMAND_FIELDS & set(vals):
+            return super().write(vals)
+        before = self._shopify_demand_sources()
+        res = super().write(vals)
+        self._shopify_mark_demand_dirty(before)
+        return res
+
+    def _shopify_demand_sources(self):
+        return {(m.product_id, m.location_id) for m in self}
+
+    def _shopify_mark_demand_dirty(self, extra=()):
+        """Mark the levels of the moves' products at their source locations (before
+        and after the change) dirty: one insert for the whole recordset."""
+        pairs = self._shopify_demand_sources() | set(extra)
+        internal = [(p, loc) for p, loc in pairs if p and loc.usage == "internal"]
+        if not internal:
+            return
+        products = self.env["product.product"].union(*(p for p, _loc in internal))
+        locations = self.env["stock.location"].union(*(loc for _p, loc in internal))
+        self.env["shopify.inventory.level"].sudo()._shopify_mark_dirty(
+            products, locations
+        )
+
+    @api.model
+    def _shopify_reserve_waiting(self, product, location):
+        """Reserve the confirmed make-to-stock moves of `product` that can take from
+        `location` (their source is it or a parent of it), most urgent first: the
+        rule and order of Odoo's `_trigger_assign`, which matches the exact location
+        only. Honours `stock.picking_no_auto_reserve` and reservation dates like it.
+        Returns the moves tried."""
+        Move = self.env["stock.move"].with_user(SUPERUSER_ID)
+        if Move.env["ir.config_parameter"].get_param("stock.picking_no_auto_reserve"):
+            return Move
+        moves = Move.search(
+            [
+                ("product_id", "=", product.id),
+                ("state", "in", ("confirmed", "partially_available")),
+                ("procure_method", "=", "make_to_stock"),
+                ("location_id", "parent_of", location.id),
+                "|",
+                ("reservation_date", "<=", fields.Date.today()),
+                ("picking_type_id.reservation_method", "=", "at_confirm"),
+            ],
+            order="priority desc, date asc, id asc",
+        )
+        moves._action_assign()
+        return moves

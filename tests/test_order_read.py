@@ -20,7 +20,7 @@ class TestOrderReadPages(ShopifyCommon):
         cls.emulator = cls._start_emulator()
         domain = "order-read-pages.myshopify.com"
         # Shopify Plus rates (1000 points/s): the read spends ~2,500 actual points,
-        # which a Standard store (100/s) would make the client pace for ~5 s.
+        # beyond a Standard bucket (2,000 at 100/s): the client would pace for seconds.
         cls.shop = cls.emulator.add_shop(
             domain,
             client_id="cid-read",

@@ -33,8 +33,8 @@ def shop(emu):
 
 @pytest.fixture
 def plus_shop(emu):
-    """Shopify Plus restores 1000 points/s: reading the ~3,300 actual points of the big
-    order below paces for ~14 s on a Standard store (100/s), under 1 s here."""
+    """Shopify Plus restores 1000 points/s: reading the ~3,650 actual points of the big
+    order below paces for ~17 s on a Standard store (100/s), under 1 s here."""
     domain = f"r{uuid.uuid4().hex[:10]}.myshopify.com"
     return emu.add_shop(
         domain,

@@ -37,7 +37,7 @@ import shopify
 from requests.adapters import HTTPAdapter
 from shopify.api_version import InvalidVersionError, VersionNotFoundError
 
-from . import API_VERSION, documents, inventory, order_graphql
+from . import API_VERSION, documents, inventory, order_read
 from .domain import normalize_shop_domain, validate_base_url_override
 from .errors import (
     ShopifyAuthError,
@@ -594,9 +594,9 @@ class ShopifyClient:
 
     def order_for_import(self, order_gid):
         """One full order (lines, shipping, taxes, refunds, fulfilments) in the REST
-        shape `payloads.parse_order` reads; None when the order does not exist."""
-        data = self.execute("OrderForImport", {"id": order_gid})
-        return order_graphql.order_from_graphql(data.get("order"))
+        shape `payloads.parse_order` reads, every page read (`order_read.py`); None
+        when the order does not exist."""
+        return order_read.read_order(self.execute, order_gid)
 
     def webhook_subscriptions(self):
         return [

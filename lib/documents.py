@@ -47,8 +47,11 @@ def is_name(value):
 
 
 def operation_of(document):
-    """(kind, name) of the first operation in a document, e.g. ("mutation", "X")."""
-    match = _OPERATION.search(document or "")
+    """(kind, name) of the first operation in a document, e.g. ("mutation", "X").
+
+    Comments do not count: "# ... this query cost ..." is not an operation named cost.
+    """
+    match = _OPERATION.search(_COMMENT.sub("", document or ""))
     if not match:
         return ("query", None)
     return match.group(1), match.group(2)

@@ -15,6 +15,7 @@ from . import test_reconcile
 from . import test_chaos
 from . import test_tours
 from . import test_order_e2e
+from . import test_order_read
 from . import test_product_matching
 from . import test_locations
 from . import test_store_health

@@ -129,6 +129,13 @@ def test_documents_load_by_name_and_are_cached():
         documents.load("NoSuchOperation")
 
 
+def test_operation_name_is_not_read_from_a_comment():
+    doc = "# this query costs 10 points\nquery OrderForImport($id: ID!) { x }"
+    assert documents.operation_of(doc) == ("query", "OrderForImport")
+    for name in documents.names():
+        assert documents.operation_of(documents.load(name))[1] == name
+
+
 # -- URLs, search syntax, timestamps -------------------------------------------
 def test_urls_for_real_shop_and_emulator():
     real = ShopifyClient("Alpha", auth=StaticTokenAuth("t"))

@@ -439,6 +439,7 @@ def fulfillment_view(shop, rec):
         for i, number in enumerate(numbers)
     ]
     return {
+        "_type": "Fulfillment",  # for the Node interface (node / nodes)
         "id": gid("Fulfillment", rec["id"]),
         "name": rec.get("name") or "#F%s" % rec["id"],
         "status": rec["status"].upper(),
@@ -449,6 +450,12 @@ def fulfillment_view(shop, rec):
         "trackingInfo": lambda info, first=None: tracking[:first],
         "fulfillmentLineItems": views._sub_connection(items),
     }
+
+
+def fulfillment_by_gid(shop, fulfillment_gid):
+    """The root `fulfillment(id:)`: a fulfilment of any order of the shop, or None."""
+    _order, rec = _find(shop, fulfillment_gid)
+    return fulfillment_view(shop, rec) if rec else None
 
 
 def fulfillment_order_view(shop, fo):

@@ -48,6 +48,9 @@ SPEC = {
         "inventoryItems(first,after,query)",
         "orders(first,after,query,sortKey,reverse)",
         "order",
+        # the order read's follow-up pages of a refund's / fulfilment's lines
+        "refund",
+        "fulfillment",
         "webhookSubscriptions(first,after,topics)",
         "webhookSubscription",
         "productVariantsCount(query,limit)",

@@ -24,7 +24,9 @@ from .cost import MAX_QUERY_COST, CostCalculator
 from .ids import gid, parse_gid
 
 SCHEMA = build_schema((Path(__file__).with_name("schema.graphql")).read_text())
-SCHEMA.get_type("Node").resolve_type = lambda obj, info, t: obj.TYPE
+SCHEMA.get_type("Node").resolve_type = lambda obj, info, t: (
+    obj["_type"] if isinstance(obj, dict) else obj.TYPE
+)
 SCHEMA.get_type("DisplayableError").resolve_type = lambda obj, info, t: "UserError"
 IDEMPOTENT = SCHEMA.get_directive("idempotent")
 # Derived from the Mutation descriptions of schema.graphql, never typed by hand.
@@ -396,6 +398,12 @@ class Root:
     def order(self, info, id):
         rec = self._shop.orders.get(parse_gid(id, "Order"))
         return views.OrderView(self._shop, rec) if rec else None
+
+    def refund(self, info, id):
+        return views.refund_by_gid(self._shop, id)
+
+    def fulfillment(self, info, id):
+        return fulfillment_api.fulfillment_by_gid(self._shop, id)
 
     def webhookSubscriptions(self, info, first=None, after=None, topics=None):
         shop = self._shop

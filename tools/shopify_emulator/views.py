@@ -457,6 +457,7 @@ def _refund_view(shop, refund, currency):
             }
         )
     return {
+        "_type": "Refund",  # for the Node interface (node / nodes)
         "id": gid("Refund", refund["id"]),
         "createdAt": refund["created_at"],
         "note": refund.get("note"),
@@ -569,6 +570,12 @@ def node_by_gid(shop, value):
     num = parse_gid(value, kind) if kind else None
     if num is None:
         return None
+    if kind == "Refund":
+        return refund_by_gid(shop, value)
+    if kind == "Fulfillment":
+        from .fulfillment import fulfillment_by_gid
+
+        return fulfillment_by_gid(shop, value)
     if kind == "InventoryLevel":
         iid = value.split("inventory_item_id=", 1)[-1]
         return level_view(shop, int(iid), num) if iid.isdigit() else None
@@ -585,6 +592,16 @@ def node_by_gid(shop, value):
         return None
     records, cls = table[kind]
     return cls(shop, records[num])
+
+
+def refund_by_gid(shop, value):
+    """The root `refund(id:)`: a refund of any order of the shop, or None."""
+    num = parse_gid(value, "Refund")
+    for order in shop.orders.values():
+        for refund in order["refunds"]:
+            if refund["id"] == num:
+                return _refund_view(shop, refund, order["currency"])
+    return None
 
 
 def filtered(records, query, fields_of):

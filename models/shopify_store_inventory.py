@@ -213,6 +213,7 @@ class ShopifyStore(models.Model):
             % counts
             + counts["default_note"],
             duration_ms=int((time.monotonic() - started) * 1000),
+            facts=counts,
         )
         return counts
 
@@ -244,6 +245,7 @@ class ShopifyStore(models.Model):
                 ", ".join("%s %s" % (v, k) for k, v in sorted(counts.items())),
             ),
             duration_ms=int((time.monotonic() - started) * 1000),
+            facts=counts,
         )
         return counts
 

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lib import sync_words
+from lib.sync_words_format import MAX_VALUE_CHARS
 from lib.webhook_topics import TOPICS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -164,7 +165,7 @@ def test_any_facts_give_a_clean_sentence(operation, state, store, facts):
     name = " ".join(str(store or "").split())
     assert text.strip() == text and text
     assert "\n" not in text
-    if not (name and text.startswith(name[: sync_words.MAX_VALUE_CHARS - 1])):
+    if not (name and text.startswith(name[: MAX_VALUE_CHARS - 1])):
         assert text[0] == text[0].upper(), text
     assert not LEFTOVER.search(text), text
     # Bounded: a long fact never turns the sentence into a dump.
@@ -175,7 +176,7 @@ def test_any_facts_give_a_clean_sentence(operation, state, store, facts):
 def test_values_are_one_short_line(sku, store):
     text = sync_words.sentence("inventory:stale", "warning", store, {"sku": sku})
     flat = " ".join(sku.split())
-    assert flat[: sync_words.MAX_VALUE_CHARS] not in text or len(flat) <= 80
+    assert flat[:MAX_VALUE_CHARS] not in text or len(flat) <= 80
 
 
 EXAMPLES = [

@@ -56,7 +56,10 @@ def _subscriptions(store, state, f):
             "periodic import. Press Test Connection, then Register Webhooks" % store
         )
     if state == "warning":
-        return "Odoo repaired the webhook subscriptions of %s; nothing to do" % store
+        return (
+            "Odoo registered or corrected the webhook subscriptions of %s; nothing "
+            "to do" % store
+        )
     return "The webhooks of %s are in place" % store
 
 
@@ -75,10 +78,7 @@ def _webhook(store, state, f):
     if state == "success":
         return "Processed a %s from %s" % (what, store)
     if state == "warning":
-        return (
-            "Odoo ignored a %s from %s (a repeat or an older version); nothing "
-            "to do" % (what, store)
-        )
+        return "Odoo ignored a %s from %s (reason below); nothing to do" % (what, store)
     attempts = number(f, "attempts")
     return (
         "Odoo could not process a %s from %s%s; open Webhook Events, fix the cause "
@@ -143,10 +143,25 @@ def _fulfillment(store, state, f, tracking=False):
     order = fact_text(f, "order")
     of = "%s%s" % (picking, " (order %s)" % order if order else "")
     news = "the tracking number of %s" % of if tracking else "the shipment of %s" % of
+    if f.get("skipped"):
+        return (
+            "Nothing of %s to tell %s: no shipped Shopify line left; nothing to "
+            "do" % (of, store)
+        )
     if state == "success":
-        return "Told %s about %s" % (store, news)
-    if state == "warning":
+        return "%s has %s" % (store, news)
+    if state == "warning" and f.get("retry"):
         return "Could not tell %s about %s yet; %s" % (store, news, RETRIES)
+    if state == "warning":
+        return "%s keeps its own version of %s (see below); nothing to do" % (
+            store,
+            news,
+        )
+    if f.get("retry"):
+        return (
+            "%s still does not accept %s; %s, open Fulfilments to check the cause "
+            "below" % (store, news, RETRIES)
+        )
     return (
         "%s did not accept %s; open Fulfilments, fix the cause below and press Retry"
         % (store, news)

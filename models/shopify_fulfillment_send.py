@@ -142,6 +142,8 @@ class ShopifyFulfillment(models.Model):
             facts={
                 "picking": row.picking_id.name,
                 "order": row.sale_order_id.shopify_order_name,
+                "retry": bool(row.next_attempt_at),
+                "skipped": row.state == "skipped",
             },
             duration_ms=int((time.monotonic() - started) * 1000),
         )

@@ -147,7 +147,7 @@ FACT_KEYS = [
     "orders", "removed", "had", "applied", "levels", "reason", "count", "busy",
     "corrections", "edits_applied", "units_adjusted", "created", "updated",
     "archived", "matched", "conflicts", "until", "topic", "attempts", "order",
-    "sale_order", "picking", "imported", "unchanged",
+    "sale_order", "picking", "imported", "unchanged", "retry", "skipped",
 ]  # fmt: skip
 facts = st.dictionaries(st.sampled_from(FACT_KEYS), values, max_size=8)
 stores = st.one_of(st.none(), st.text(alphabet=TEXT, max_size=100))

@@ -139,6 +139,12 @@ class ShopifyFulfillment(models.Model):
             ),
             res_model=row._name,
             res_id=row.id,
+            facts={
+                "picking": row.picking_id.name,
+                "order": row.sale_order_id.shopify_order_name,
+                "retry": bool(row.next_attempt_at),
+                "skipped": row.state == "skipped",
+            },
             duration_ms=int((time.monotonic() - started) * 1000),
         )
         return state

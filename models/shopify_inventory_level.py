@@ -259,6 +259,12 @@ class ShopifyInventoryLevel(models.Model):
                 read.on_hand,
             ),
             record=self,
+            facts={
+                "sku": self.sku,
+                "location": self.shopify_location_id.name,
+                "before": snapshot.available,
+                "after": read.available,
+            },
         )
         return "needs_classification"
 
@@ -632,6 +638,7 @@ class ShopifyInventoryLevel(models.Model):
             message=message,
             duration_ms=int(summary["wall_seconds"] * 1000),
             item_count=summary["written"],
+            facts=summary,
         )
         # Health bookkeeping after commit, never on the store row (concurrent
         # pushes, imports and webhooks would fail each other's transactions).
@@ -1026,6 +1033,7 @@ class ShopifyInventoryLevel(models.Model):
             operation="inventory:push",
             state="warning",
             message="Shopify refused %d level(s): %s" % (len(blamed), exc),
+            facts={"refused": len(blamed)},
         )
 
     def _shopify_fresh_read(self, run, levels):

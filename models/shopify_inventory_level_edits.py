@@ -446,6 +446,15 @@ class ShopifyInventoryLevel(models.Model):
                 decision,
             ),
             record=self,
+            facts={
+                "sku": self.sku,
+                "location": self.shopify_location_id.name,
+                "after": read.available,
+                "manual_edit": change.manual_edit,
+                "adjust_odoo": change.adjust_odoo,
+                "other_states": change.other_states,
+                "orders": change.orders,
+            },
         )
 
     # ------------------------------------------------------------------ applying
@@ -526,6 +535,13 @@ class ShopifyInventoryLevel(models.Model):
                     "%s there; adjusted by %s."
                     % (self.sku, location.display_name, -delta, -applied, applied),
                     record=self,
+                    facts={
+                        "sku": self.sku,
+                        "location": location.display_name,
+                        "removed": -delta,
+                        "had": -applied,
+                        "applied": applied,
+                    },
                 )
         for quant, qty in plan:
             quant.inventory_quantity = quant.quantity + qty

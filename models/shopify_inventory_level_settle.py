@@ -118,7 +118,9 @@ class ShopifyInventoryLevel(models.Model):
             state[lid] = (snapshot, bk, pver if pik and pver is not None else None, seq)
         return state
 
-    def _shopify_rebase(self, run, why, operation="inventory:settle", state="warning"):
+    def _shopify_rebase(
+        self, run, why, operation="inventory:settle", state="warning", reason=None
+    ):
         """Drop these levels' snapshots and pending writes: they are read again
         (bracketed first read) and pushed from that read; nothing between the old
         snapshot and the new read is classified."""
@@ -145,6 +147,10 @@ class ShopifyInventoryLevel(models.Model):
                     "%s at %s" % (lv.sku, lv.shopify_location_id.name) for lv in self
                 ),
             ),
+            facts={
+                "levels": [(lv.sku, lv.shopify_location_id.name) for lv in self],
+                "reason": reason,
+            },
         )
 
     def _shopify_abandon_stuck(self, run, batch_key):
@@ -159,6 +165,7 @@ class ShopifyInventoryLevel(models.Model):
             run,
             "An uncertain write was resent %d times without an answer; given up, "
             "the levels are read again" % ABANDON_AFTER_ATTEMPTS,
+            reason="abandoned",
         )
         return True
 

@@ -225,6 +225,16 @@ class ShopifyOrderImporter(models.AbstractModel):
             values["warehouse_id"] = store.warehouse_id.id
         so = SaleOrder.create(values)
         self._shopify_fill(so, store, order)
+        if not so.shopify_needs_attention:  # else _shopify_fill logged a warning
+            self.env["shopify.sync.log"]._log(
+                store=store,
+                direction="inbound",
+                operation="order:import",
+                message="%s created from %s" % (so.name, order.gid),
+                res_model="sale.order",
+                res_id=so.id,
+                facts={"order": order.name, "sale_order": so.name},
+            )
         so.message_post(
             body=_(
                 "Imported from Shopify store %(store)s, order %(order)s.",
@@ -308,6 +318,7 @@ class ShopifyOrderImporter(models.AbstractModel):
                 message="%s needs attention: %s" % (order.name, "; ".join(reasons)),
                 res_model="sale.order",
                 res_id=so.id,
+                facts={"order": order.name, "sale_order": so.name},
             )
 
     @api.model

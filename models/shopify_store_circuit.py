@@ -232,6 +232,10 @@ class StoreCircuit:
             operation="circuit",
             state=state,
             message=message,
+            facts={
+                "until": _naive(new.open_until)
+                and "%s UTC" % _naive(new.open_until).strftime("%H:%M")
+            },
         )
 
 

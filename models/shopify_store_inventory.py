@@ -226,6 +226,7 @@ class ShopifyStore(models.Model):
             % counts
             + counts["default_note"],
             duration_ms=int((time.monotonic() - started) * 1000),
+            facts=counts,
         )
         return counts
 
@@ -257,6 +258,7 @@ class ShopifyStore(models.Model):
                 ", ".join("%s %s" % (v, k) for k, v in sorted(counts.items())),
             ),
             duration_ms=int((time.monotonic() - started) * 1000),
+            facts=counts,
         )
         return counts
 

@@ -179,6 +179,7 @@ class ShopifyStore(models.Model):
                         operation="order:reconcile",
                         state="error",
                         message="%s: %s" % (summary.get("name"), redact(str(exc))),
+                        facts={"order": summary.get("name") or "?"},
                     )
                 if auto_commit:
                     # One order per transaction: an imported order is kept even if a
@@ -197,5 +198,6 @@ class ShopifyStore(models.Model):
             operation="order:reconcile",
             state="error" if stats["errors"] else "success",
             message=", ".join("%s %s" % (v, k) for k, v in stats.items()),
+            facts=stats,
         )
         return stats

@@ -149,6 +149,7 @@ class ShopifyStore(models.Model):
             state="warning" if stats["busy"] else "success",
             message=_summary(stats),
             item_count=corrections,
+            facts=dict(stats, corrections=corrections),
         )
         return stats
 

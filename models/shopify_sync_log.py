@@ -5,6 +5,7 @@ import psycopg2
 
 from odoo import SUPERUSER_ID, api, fields, models
 
+from ..lib import sync_words
 from ..lib.redact import redact
 
 _logger = logging.getLogger(__name__)
@@ -61,8 +62,13 @@ class ShopifySyncLog(models.Model):
         payload=None,
         duration_ms=0,
         item_count=0,
+        facts=None,
     ):
         """Record one sync operation; return the new log id.
+
+        The message opens with the merchant's sentence for the operation
+        (`lib/sync_words.py`, built from `facts`: the counts and names the caller
+        has), then " — " and the technical `message`.
 
         Written on its own cursor and committed at once, so the entry survives the
         rollback of the work it describes. When the store is not visible to another
@@ -72,12 +78,22 @@ class ShopifySyncLog(models.Model):
         if record is not None and record:
             res_model, res_id = record._name, record.id
         store_id = store.id if isinstance(store, models.BaseModel) else store or False
+        try:
+            store_name = self.env["shopify.store"].sudo().browse(store_id).exists().name
+        except psycopg2.Error:  # the caller's transaction is aborted: no name then
+            store_name = ""
+        # Each part redacted alone: a JSON message is still redacted by key.
+        words = sync_words.sentence(operation, state, store_name or "", facts)
+        message = sync_words.compose(
+            redact(words) if words else "",
+            redact(message, max_len=MESSAGE_MAX_CHARS) if message else "",
+        )
         vals = {
             "store_id": store_id,
             "operation": operation or "unknown",
             "state": state,
             "direction": direction,
-            "message": redact(message, max_len=MESSAGE_MAX_CHARS) if message else False,
+            "message": message or False,
             "res_model": res_model or False,
             "res_id": res_id or False,
             "payload": redact(payload, max_len=PAYLOAD_MAX_CHARS)

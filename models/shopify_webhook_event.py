@@ -312,6 +312,7 @@ class ShopifyWebhookEvent(models.Model):
             % (self.attempts, error),
             res_model=self._name,
             res_id=self.id,
+            facts={"topic": self.topic, "attempts": self.attempts},
         )
 
     # ------------------------------------------------------------------

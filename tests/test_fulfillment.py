@@ -134,6 +134,13 @@ class TestFulfillment(InventoryCommon):
             [("res_model", "=", "shopify.fulfillment"), ("res_id", "=", row.id)]
         )
         self.assertEqual(logs.mapped("state"), ["success"])
+        self.assertTrue(
+            logs.message.startswith(
+                "%s has the shipment of %s (order %s) — "
+                % (self.stores[0].name, picking.name, so.shopify_order_name)
+            ),
+            logs.message,
+        )
         # the cron again: nothing more is sent
         self._send()
         self.assertEqual(len(self._mutations(self.shops[0], "fulfillmentCreate")), 1)
@@ -201,6 +208,7 @@ class TestFulfillment(InventoryCommon):
             order="id",
         )
         self.assertEqual(logs.mapped("state"), ["warning", "success"])
+        self.assertIn("yet; Odoo retries by itself — ", logs[0].message)
 
     def test_failing_row_is_never_abandoned_with_a_lost_answer(self):
         """Attempts used up by timeouts after a lost answer: the row shows as failing

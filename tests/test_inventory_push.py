@@ -376,6 +376,13 @@ class TestInventoryPush(InventoryCommon):
         self.assertEqual(len(logs) - count, 3)
         self.assertIn("1 written", logs[0].message)
         self.assertIn("API calls", logs[0].message)
+        # The merchant's sentence first, the technical counts after it.
+        self.assertTrue(
+            logs[0].message.startswith(
+                "Sent 1 new stock level to %s — 1 levels:" % logs[0].store_id.name
+            ),
+            logs[0].message,
+        )
 
     @mute_logger(CLIENT_LOGGER)
     def test_settle_pending_before_a_fresh_read(self):

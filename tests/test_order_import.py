@@ -38,6 +38,17 @@ class TestOrderImport(OrderCommon):
         # Shopify's committed units are reserved in the store's warehouse.
         self.assertEqual(so.picking_ids.picking_type_id.warehouse_id, self.warehouse)
         self.assertEqual(so.picking_ids.state, "assigned")
+        log = self.env["shopify.sync.log"].search(
+            [("operation", "=", "order:import"), ("res_id", "=", so.id)]
+        )
+        self.assertEqual(log.state, "success")
+        self.assertEqual(log.res_model, "sale.order")
+        self.assertTrue(
+            log.message.startswith(
+                "Imported order #1001 from Main store as %s — " % so.name
+            ),
+            log.message,
+        )
         # customer + addresses
         self.assertEqual(so.partner_id.email, "jane.doe@example.com")
         self.assertEqual(so.partner_shipping_id.parent_id, so.partner_id)

@@ -81,6 +81,24 @@ class TestStoreEdits(StockEditsCommon):
         moves = self._adjustments(self.A)
         self.assertEqual(len(moves), 1, "I2/I5: one adjustment")
         self.assertEqual(moves.quantity, 4)
+        edit = self.env["shopify.sync.log"].search(
+            [
+                ("operation", "=", "inventory:classify"),
+                ("store_id", "=", self.stores[0].id),
+                ("message", "like", "%someone set%"),
+            ]
+        )
+        self.assertEqual(len(edit), 1, self._log_text())
+        where = self.env["shopify.location"].search(
+            [("shopify_gid", "=", self.locs[0])]
+        )
+        self.assertTrue(
+            edit.message.startswith(
+                "%s: someone set %s to %s at %s; Odoo adjusted its stock by −4 — SKU"
+                % (self.stores[0].name, self.A, START - 4, where.name)
+            ),
+            edit.message,
+        )
         self.assertEqual(self._on_hand(self.A), START - 4)
         self.assertAllShow(self.A, START - 4)
         writes = self._mutations()

@@ -112,3 +112,47 @@ class TestSyncLog(ShopifyCommon):
         params.set_param("shopify_sync.log_retention_days", "5")
         self.assertEqual(self.Log._gc_shopify_sync_logs(), 1)
         self.assertEqual(self.Log.browse(ids).exists().ids, ids[2:])
+
+    def test_message_opens_with_the_merchants_sentence(self):
+        name = self.store.name
+        log = self.Log.browse(
+            self.Log._log(
+                store=self.store,
+                operation="inventory:push",
+                message="2 levels: 2 written",
+                facts={"written": 2},
+            )
+        )
+        self.assertEqual(
+            log.message, "Sent 2 new stock levels to %s — 2 levels: 2 written" % name
+        )
+        # Without a message, the sentence alone; without facts, a vaguer one.
+        log = self.Log.browse(
+            self.Log._log(store=self.store, operation="circuit", state="success")
+        )
+        self.assertEqual(log.message, "%s answers again: Odoo resumed its calls" % name)
+        # A failing webhook says what to do; a secret in the technical part is
+        # still redacted, a JSON message still redacted by key.
+        log = self.Log.browse(
+            self.Log._log(
+                store=self.store,
+                operation="webhook:orders/create",
+                state="error",
+                message=json.dumps({"access_token": SECRETS[0], "id": 7}),
+                facts={"attempts": 5},
+            )
+        )
+        self.assertTrue(
+            log.message.startswith(
+                "Odoo could not process a new order from %s after 5 attempts; open "
+                "Webhook Events, fix the cause below and press Retry — " % name
+            ),
+            log.message,
+        )
+        self.assertNotIn(SECRETS[0], log.message)
+        self.assertIn('"id": 7', log.message)
+        # An operation without an entry keeps its message as it was.
+        log = self.Log.browse(
+            self.Log._log(store=self.store, operation="token", message="raw")
+        )
+        self.assertEqual(log.message, "raw")

@@ -93,6 +93,15 @@ class TestCircuitBreaker(ShopifyCommon, WebhookHandlerCase):
             [("store_id", "=", self.store.id), ("operation", "=", "circuit")]
         )
         self.assertEqual(paused.mapped("state"), ["error"])
+        until = self.store.circuit_open_until.strftime("%H:%M")
+        self.assertTrue(
+            paused.message.startswith(
+                "%s is not answering: Odoo paused its calls until %s UTC and retries "
+                "by itself — Shopify calls of this store paused until"
+                % (self.store.name, until)
+            ),
+            paused.message,
+        )
 
         self.assertIsInstance(self._fails(), ShopifyCircuitOpen)
         self.assertEqual(_faults_left(self.shop), 97, "refused: nothing sent")
@@ -125,6 +134,11 @@ class TestCircuitBreaker(ShopifyCommon, WebhookHandlerCase):
             order="id",
         )
         self.assertEqual(logs.mapped("state"), ["error", "error", "success"])
+        self.assertTrue(
+            logs[-1].message.startswith(
+                "%s answers again: Odoo resumed its calls — " % self.store.name
+            )
+        )
 
     @mute_logger(*MUTED)
     def test_a_success_resets_the_streak(self):

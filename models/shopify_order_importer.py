@@ -234,6 +234,7 @@ class ShopifyOrderImporter(models.AbstractModel):
                 res_model="sale.order",
                 res_id=so.id,
                 facts={"order": order.name, "sale_order": so.name},
+                with_work=True,  # never "imported" when the import rolls back
             )
         so.message_post(
             body=_(

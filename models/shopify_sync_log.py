@@ -63,6 +63,7 @@ class ShopifySyncLog(models.Model):
         duration_ms=0,
         item_count=0,
         facts=None,
+        with_work=False,
     ):
         """Record one sync operation; return the new log id.
 
@@ -71,7 +72,9 @@ class ShopifySyncLog(models.Model):
         has), then " — " and the technical `message`.
 
         Written on its own cursor and committed at once, so the entry survives the
-        rollback of the work it describes. When the store is not visible to another
+        rollback of the work it describes; `with_work=True` (a success that states
+        the work is done, "Imported order #1001 as S00042") joins the caller's
+        transaction instead, so it is rolled back with that work. When the store is not visible to another
         transaction yet (created in this one) or its row is locked, the entry joins the
         current transaction instead: it could not outlive its store anyway.
         """
@@ -102,7 +105,7 @@ class ShopifySyncLog(models.Model):
             "duration_ms": int(duration_ms or 0),
             "item_count": int(item_count or 0),
         }
-        log_id = self._shopify_log_own_cursor(vals)
+        log_id = False if with_work else self._shopify_log_own_cursor(vals)
         if log_id:
             return log_id
         try:

@@ -84,6 +84,22 @@ class TestSyncLog(ShopifyCommon):
             cr.execute("DELETE FROM shopify_sync_log WHERE operation = %s", [marker])
         self.assertEqual(rows, [(log_id, "error", "failed")])
 
+    def test_log_with_the_work_is_rolled_back_with_it(self):
+        marker = "with-work-%s" % uuid.uuid4().hex
+        with self.assertRaises(RuntimeError), self.env.cr.savepoint():
+            log_id = self.Log._log(
+                store=self.store, operation=marker, message="done", with_work=True
+            )
+            self.assertTrue(self.Log.browse(log_id).exists())
+            raise RuntimeError("the work fails after logging")
+        self.Log.invalidate_model()
+        self.assertFalse(self.Log.search([("operation", "=", marker)]))
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                "SELECT count(*) FROM shopify_sync_log WHERE operation = %s", [marker]
+            )
+            self.assertEqual(cr.fetchone()[0], 0, "never committed on its own")
+
     def test_log_of_an_uncommitted_store_joins_the_current_transaction(self):
         store = self._create_store()
         log_id = self.Log._log(store=store, operation="fetchLocations")

@@ -74,9 +74,10 @@ class ShopifySyncLog(models.Model):
         Written on its own cursor and committed at once, so the entry survives the
         rollback of the work it describes; `with_work=True` (a success that states
         the work is done, "Imported order #1001 as S00042") joins the caller's
-        transaction instead, so it is rolled back with that work. When the store is not visible to another
-        transaction yet (created in this one) or its row is locked, the entry joins the
-        current transaction instead: it could not outlive its store anyway.
+        transaction instead, so it is rolled back with that work. When the store is
+        not visible to another transaction yet (created in this one) or its row is
+        locked, the entry joins the current transaction too: it could not outlive its
+        store anyway.
         """
         if record is not None and record:
             res_model, res_id = record._name, record.id

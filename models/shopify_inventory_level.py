@@ -44,6 +44,12 @@ from ..lib.stock import (
 )
 from ..lib.stock_outcome import next_version
 from ..lib.stock_push import WriteBatch, WriteIntent, plan_push
+from ..lib.txn import (
+    CONFLICTS,
+    in_fresh_transaction,
+    release_session_lock,
+    try_session_lock,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -171,6 +177,14 @@ class ShopifyInventoryLevel(models.Model):
                 id BIGSERIAL PRIMARY KEY,
                 level_id INTEGER NOT NULL
             )
+            """
+        )
+        # reset_backoff: a merchant's "push everything now" (Reconcile now, Sync
+        # now) marks through this table too, and clears the level's backoff.
+        self.env.cr.execute(
+            """
+            ALTER TABLE shopify_inventory_level_mark
+              ADD COLUMN IF NOT EXISTS reset_backoff BOOLEAN NOT NULL DEFAULT FALSE
             """
         )
 
@@ -324,22 +338,49 @@ class ShopifyInventoryLevel(models.Model):
                 self.env.cr.execute(
                     """
                     WITH marks AS (
-                        DELETE FROM shopify_inventory_level_mark RETURNING level_id
+                        DELETE FROM shopify_inventory_level_mark
+                        RETURNING level_id, reset_backoff
+                    ), levels AS (
+                        SELECT level_id, bool_or(reset_backoff) AS reset
+                          FROM marks GROUP BY level_id
                     )
-                    UPDATE shopify_inventory_level
-                       SET dirty = TRUE, dirty_seq = COALESCE(dirty_seq, 0) + 1,
-                           dirty_since = COALESCE(dirty_since, %s)
-                     WHERE id IN (SELECT level_id FROM marks) AND active
+                    UPDATE shopify_inventory_level l
+                       SET dirty = TRUE, dirty_seq = COALESCE(l.dirty_seq, 0) + 1,
+                           dirty_since = COALESCE(l.dirty_since, %s),
+                           attempts = CASE WHEN m.reset THEN 0 ELSE l.attempts END,
+                           next_attempt_at = CASE WHEN m.reset THEN NULL
+                                             ELSE l.next_attempt_at END
+                      FROM levels m
+                     WHERE l.id = m.level_id AND l.active
                     """,
                     [fields.Datetime.now()],
                     log_exceptions=False,
                 )
+                # Read before the savepoint's RELEASE (which resets it to -1).
+                absorbed = self.env.cr.rowcount
         except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
             return 0
-        absorbed = self.env.cr.rowcount
         if absorbed:
-            self.invalidate_model(["dirty", "dirty_seq", "dirty_since"])
+            self.invalidate_model(
+                ["dirty", "dirty_seq", "dirty_since", "attempts", "next_attempt_at"]
+            )
         return absorbed
+
+    def _shopify_signal_dirty(self, reset_backoff=False):
+        """Mark these levels for the push without touching their rows: one INSERT of
+        marks, absorbed by the push (`_shopify_absorb_marks`). For workers that do
+        not hold the levels (Reconcile now, Sync now): an UPDATE of rows a push
+        holds would wait for it and then fail with a serialization error."""
+        if not self:
+            return
+        self.env.cr.execute(
+            """
+            INSERT INTO shopify_inventory_level_mark (level_id, reset_backoff)
+            SELECT unnest(%s::int[]), %s
+            """,
+            [list(self.ids), bool(reset_backoff)],
+        )
+        self._shopify_trigger_push()
 
     def _shopify_mark_levels_dirty(self, reset_backoff=False):
         """Mark these levels dirty (by id)."""
@@ -602,6 +643,7 @@ class ShopifyInventoryLevel(models.Model):
             self._shopify_store_crashed(run, exc)
         finally:
             run.client.close()
+            self._shopify_release_sends(run)
         summary = run.summary()
         if any(summary[k] for k in _PushRun.KEYS):
             self._shopify_log_run(run, summary)
@@ -614,23 +656,38 @@ class ShopifyInventoryLevel(models.Model):
         store = run.store
         store._shopify_health_record("add", consecutive_errors=1)
         retry_after = getattr(exc, "retry_after", None)
-        self.env.flush_all()
-        self.env.cr.execute(
-            """
-            UPDATE shopify_inventory_level
-               SET attempts = COALESCE(attempts, 0) + 1, last_error = %s,
-                   next_attempt_at = %s::timestamp + make_interval(
-                       secs => LEAST(%s * power(2, COALESCE(attempts, 0)), %s))
-             WHERE store_id = %s AND active AND dirty
-            """,
-            [
-                str(exc)[:2000],
-                fields.Datetime.now(),
-                max(BACKOFF_BASE_SECONDS, retry_after or 0),
-                BACKOFF_MAX_SECONDS,
-                store.id,
-            ],
-        )
+        params = [
+            str(exc)[:2000],
+            fields.Datetime.now(),
+            max(BACKOFF_BASE_SECONDS, retry_after or 0),
+            BACKOFF_MAX_SECONDS,
+            store.id,
+        ]
+
+        def back_off():
+            # Only the dirty levels no other worker holds (a concurrent run of
+            # the store backs off its own): waiting for them would end in a
+            # serialization failure.
+            self.env.flush_all()
+            self.env.cr.execute(
+                """
+                UPDATE shopify_inventory_level
+                   SET attempts = COALESCE(attempts, 0) + 1, last_error = %s,
+                       next_attempt_at = %s::timestamp + make_interval(
+                           secs => LEAST(%s * power(2, COALESCE(attempts, 0)), %s))
+                 WHERE id IN (SELECT id FROM shopify_inventory_level
+                               WHERE store_id = %s AND active AND dirty
+                               ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)
+                """,
+                params,
+                log_exceptions=False,  # a conflict is retried (lib.txn)
+            )
+
+        try:
+            in_fresh_transaction(self.env.cr, back_off, auto_commit=run.auto_commit)
+        except CONFLICTS:
+            # Still changing under us: not backed off this time (the next run is).
+            _logger.info("Shopify push of %s: backoff deferred", store.name)
         self.invalidate_model()
 
     def _shopify_log_run(self, run, summary):
@@ -667,8 +724,6 @@ class ShopifyInventoryLevel(models.Model):
                 throttle_available=throttle.get("currentlyAvailable") or 0,
                 throttle_maximum=throttle["maximumAvailable"],
             )
-        if run.touched_mappings:
-            self._shopify_update_mappings(run.touched_mappings)
 
     def _shopify_commit(self, run):
         if run.auto_commit:
@@ -682,7 +737,13 @@ class ShopifyInventoryLevel(models.Model):
         progressed = self._shopify_resend_pending(run)
         if run.failed:
             return False
-        claimed = self._shopify_claim(run.store)
+        # Claimed in a transaction of its own, right after a commit: a claim in an
+        # older snapshot fails on every row another worker changed since.
+        claimed = in_fresh_transaction(
+            self.env.cr,
+            lambda: self._shopify_claim(run.store),
+            auto_commit=run.auto_commit,
+        )
         if not claimed:
             return progressed
         run.counts["claimed"] += len(claimed)
@@ -724,9 +785,11 @@ class ShopifyInventoryLevel(models.Model):
             run.counts["in_sync"] += len(plan.in_sync)
         for batch in self._shopify_batches(plan.writes, by_key):
             self._shopify_persist_pending(batch, by_key, claimed)
+            self._shopify_hold_send(run, batch.key)  # a new key: never refused
             self._shopify_commit(run)
             self._shopify_send_guarded(run, batch, by_key)
             self._shopify_commit(run)
+            self._shopify_release_sends(run, [batch.key])
             if run.failed:
                 break
         return True
@@ -750,6 +813,7 @@ class ShopifyInventoryLevel(models.Model):
                FOR NO KEY UPDATE OF lv SKIP LOCKED
             """,
             [store.id, fields.Datetime.now(), CLAIM_LIMIT],
+            log_exceptions=False,  # a conflict is retried (lib.txn)
         )
         return dict(self.env.cr.fetchall())
 
@@ -847,7 +911,10 @@ class ShopifyInventoryLevel(models.Model):
                     SQL(", ").join(SQL(template, *row) for row in page),
                     SQL(columns),
                     where or SQL(""),
-                )
+                ),
+                # A conflict is expected (another worker settled these levels) and
+                # handled by the callers: the run stops, the batch is resent later.
+                log_exceptions=False,
             )
         self.invalidate_model()
 
@@ -1011,9 +1078,17 @@ class ShopifyInventoryLevel(models.Model):
                 _logger.info(
                     "Shopify pending writes of %s not settled: %s", store.name, exc
                 )
+            except CONFLICTS:
+                # Another worker settled them meanwhile: back to the last commit
+                # (the claim's); the levels read as pending are deferred.
+                if not run.auto_commit:
+                    raise
+                self.env.cr.rollback()  # pylint: disable=invalid-commit
+                _logger.info("Shopify pending writes of %s: busy", store.name)
             finally:
                 if run.client:
                     run.client.close()
+                self._shopify_release_sends(run)
         return self.filtered("pending_batch_key")
 
     def _shopify_resend_pending(self, run, keys=None):
@@ -1032,11 +1107,20 @@ class ShopifyInventoryLevel(models.Model):
             keys = [row[0] for row in self.env.cr.fetchall()]
         keys = sorted(keys)
         for key in keys:
-            if self._shopify_abandon_stuck(run, key):
-                continue
-            levels = self.search(
-                [("store_id", "=", run.store.id), ("pending_batch_key", "=", key)]
+            # The push and the reconcile both resend: whoever claims the batch's
+            # levels first resends it, the other leaves it (no two settle it).
+            level_ids = in_fresh_transaction(
+                self.env.cr,
+                lambda key=key: self._shopify_claim_batch(run, key),
+                auto_commit=run.auto_commit,
             )
+            if not level_ids:
+                continue
+            if self._shopify_abandon_stuck(run, key):
+                self._shopify_commit(run)
+                self._shopify_release_sends(run, [key])
+                continue
+            levels = self.browse(level_ids)
             by_key, intents = {}, []
             for lv in levels:
                 level_key = LevelKey(
@@ -1057,9 +1141,55 @@ class ShopifyInventoryLevel(models.Model):
             run.counts["resent"] += 1
             self._shopify_send_guarded(run, batch, by_key, resent=True)
             self._shopify_commit(run)
+            self._shopify_release_sends(run, [key])
             if run.failed:
                 break
         return bool(keys)
+
+    def _shopify_claim_batch(self, run, batch_key):
+        """Take the uncertain batch `batch_key` for one resend: its level ids, or []
+        when it is settled, being sent by another worker (its send lock), or some
+        of its levels are held by another transaction."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT id FROM shopify_inventory_level
+             WHERE store_id = %s AND pending_batch_key = %s
+             ORDER BY id
+               FOR NO KEY UPDATE SKIP LOCKED
+            """,
+            [run.store.id, batch_key],
+            log_exceptions=False,  # a conflict is retried (lib.txn)
+        )
+        locked = [row[0] for row in cr.fetchall()]
+        cr.execute(
+            "SELECT count(*) FROM shopify_inventory_level "
+            "WHERE store_id = %s AND pending_batch_key = %s",
+            [run.store.id, batch_key],
+        )
+        if not locked or len(locked) != cr.fetchone()[0]:
+            return []
+        if not self._shopify_hold_send(run, batch_key):
+            return []
+        return locked
+
+    def _shopify_hold_send(self, run, batch_key):
+        """The send lock of a batch, held from before its pending state is committed
+        until its answer is (a session lock: it outlives the commits and dies
+        with a crashed sender). False when another worker is sending it."""
+        if batch_key in run.send_locks:
+            return True
+        if not try_session_lock(self.env.cr, SEND_LOCK_CLASS, batch_key):
+            return False
+        run.send_locks.add(batch_key)
+        return True
+
+    def _shopify_release_sends(self, run, keys=None):
+        for key in list(run.send_locks if keys is None else keys):
+            if key in run.send_locks:
+                run.send_locks.discard(key)
+                release_session_lock(self.env.cr, SEND_LOCK_CLASS, key)
 
     def _shopify_send_batch(self, run, batch, by_key, resent=False):
         """Send one persisted batch; returns ok / stale / retry / refused."""
@@ -1185,7 +1315,6 @@ class ShopifyInventoryLevel(models.Model):
                     "%s:%s" % (lv.product_id.id, lv.stock_location_id.id),
                 )
             )
-            run.touched_mappings.add(lv.mapping_id.id)
         where = None
         if pending_key:
             # Someone else (a concurrent run) may have finalized this batch already.
@@ -1207,27 +1336,6 @@ class ShopifyInventoryLevel(models.Model):
             where=where,
         )
 
-    @api.model
-    def _shopify_update_mappings(self, mapping_ids):
-        """A mapping shows the total published over its locations."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            """
-            UPDATE shopify_product_mapping m
-               SET last_published_qty = s.qty, last_published_at = s.at
-              FROM (SELECT mapping_id, SUM(last_published_qty) AS qty,
-                           MAX(last_published_at) AS at
-                      FROM shopify_inventory_level
-                     WHERE active AND mapping_id IN %s
-                  GROUP BY mapping_id) s
-             WHERE m.id = s.mapping_id
-            """,
-            [tuple(mapping_ids)],
-        )
-        self.env["shopify.product.mapping"].invalidate_model(
-            ["last_published_qty", "last_published_at"]
-        )
-
 
 def _ids(records):
     if records is None:
@@ -1245,6 +1353,9 @@ MAX_PASSES = 20  # passes per store and run; stale re-plans and big stores need 
 MAX_ROUNDS = 3  # rounds over the stores per run
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
+
+
+SEND_LOCK_CLASS = 0x5D11  # batches' send locks (shopify.sync.stamp uses 0x5D10)
 
 
 def _merge_summaries(old, new):
@@ -1295,7 +1406,7 @@ class _PushRun:
         self.cache = cache if cache is not None else {}
         self.failed = False
         self.retry_streak = 0  # batches in a row without an answer
-        self.touched_mappings = set()
+        self.send_locks = set()  # batch keys whose send lock this run holds
 
     def api(self, method, *args, **kwargs):
         started = time.monotonic()

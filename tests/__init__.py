@@ -28,3 +28,4 @@ from . import test_shopper_data
 from . import test_takeover_rpc
 from . import test_fulfillment
 from . import test_access_buttons
+from . import test_level_concurrency

@@ -330,41 +330,70 @@ class ShopifyInventoryLevel(models.Model):
     @api.model
     def _shopify_absorb_marks(self):
         """Turn the committed stock-change marks into `dirty` levels (push side).
-        Returns the number of levels marked. A concurrent absorber (the cron and
-        "Sync now") makes this a no-op: the marks stay for the next run."""
+        Returns the number of levels marked. Never waits: marks another absorber
+        holds, and marks of levels another worker holds, stay for the next run
+        (rows locked in id order, SKIP LOCKED: two absorbers deadlocked when
+        each updated the other's levels in its own order)."""
         self.env.flush_all()
+        cr = self.env.cr
         try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    """
-                    WITH marks AS (
-                        DELETE FROM shopify_inventory_level_mark
-                        RETURNING level_id, reset_backoff
-                    ), levels AS (
-                        SELECT level_id, bool_or(reset_backoff) AS reset
-                          FROM marks GROUP BY level_id
-                    )
-                    UPDATE shopify_inventory_level l
-                       SET dirty = TRUE, dirty_seq = COALESCE(l.dirty_seq, 0) + 1,
-                           dirty_since = COALESCE(l.dirty_since, %s),
-                           attempts = CASE WHEN m.reset THEN 0 ELSE l.attempts END,
-                           next_attempt_at = CASE WHEN m.reset THEN NULL
-                                             ELSE l.next_attempt_at END
-                      FROM levels m
-                     WHERE l.id = m.level_id AND l.active
-                    """,
-                    [fields.Datetime.now()],
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    "SELECT id, level_id, reset_backoff "
+                    "FROM shopify_inventory_level_mark "
+                    "ORDER BY id FOR UPDATE SKIP LOCKED",
                     log_exceptions=False,
                 )
-                # Read before the savepoint's RELEASE (which resets it to -1).
-                absorbed = self.env.cr.rowcount
-        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
+                marks = cr.fetchall()
+                if not marks:
+                    return 0
+                level_ids = sorted({m[1] for m in marks})
+                cr.execute(
+                    "SELECT id, active FROM shopify_inventory_level WHERE id IN %s "
+                    "ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                    [tuple(level_ids)],
+                    log_exceptions=False,
+                )
+                held = dict(cr.fetchall())
+                cr.execute(
+                    "SELECT id FROM shopify_inventory_level WHERE id IN %s",
+                    [tuple(level_ids)],
+                )
+                existing = {row[0] for row in cr.fetchall()}
+                reset = {lid for _mid, lid, r in marks if r and lid in held}
+                dirty = [lid for lid, active in held.items() if active]
+                if dirty:
+                    cr.execute(
+                        """
+                        UPDATE shopify_inventory_level
+                           SET dirty = TRUE, dirty_seq = COALESCE(dirty_seq, 0) + 1,
+                               dirty_since = COALESCE(dirty_since, %s),
+                               attempts = CASE WHEN id IN %s THEN 0 ELSE attempts END,
+                               next_attempt_at = CASE WHEN id IN %s THEN NULL
+                                                 ELSE next_attempt_at END
+                         WHERE id IN %s
+                        """,
+                        [
+                            fields.Datetime.now(),
+                            tuple(reset) or (0,),
+                            tuple(reset) or (0,),
+                            tuple(dirty),
+                        ],
+                        log_exceptions=False,
+                    )
+                done = [m[0] for m in marks if m[1] in held or m[1] not in existing]
+                if done:
+                    cr.execute(
+                        "DELETE FROM shopify_inventory_level_mark WHERE id IN %s",
+                        [tuple(done)],
+                    )
+        except CONFLICTS:
             return 0
-        if absorbed:
+        if dirty:
             self.invalidate_model(
                 ["dirty", "dirty_seq", "dirty_since", "attempts", "next_attempt_at"]
             )
-        return absorbed
+        return len(dirty)
 
     def _shopify_signal_dirty(self, reset_backoff=False):
         """Mark these levels for the push without touching their rows: one INSERT of

@@ -3,6 +3,7 @@ item 3): the conflicts REPEATABLE READ makes between them are avoided by design
 (claims in a fresh transaction, leases, insert-only marks, no shared aggregate
 row), not caught and logged."""
 
+import time
 import uuid
 
 from psycopg2 import errors as pg_errors
@@ -123,13 +124,18 @@ class TestLevelConcurrency(TransactionCase):
                 env[LEVEL].browse(self.level_id)._shopify_signal_dirty(
                     reset_backoff=True
                 )
+            other.commit()
+            # The push's absorb neither waits for the holder nor drops the mark.
+            with self.registry.cursor() as cr:
+                started = time.monotonic()
+                self.assertEqual(self._env(cr)[LEVEL]._shopify_absorb_marks(), 0)
+                self.assertLess(time.monotonic() - started, 1.0)
             holder.execute(
                 "UPDATE shopify_inventory_level SET dirty = FALSE, attempts = 3 "
                 "WHERE id = %s",
                 [self.level_id],
             )
             holder.commit()
-            other.commit()
         with self.registry.cursor() as cr:
             env = self._env(cr)
             self.assertEqual(env[LEVEL]._shopify_absorb_marks(), 1)

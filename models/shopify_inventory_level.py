@@ -1322,9 +1322,15 @@ class ShopifyInventoryLevel(models.Model):
         # All stale levels of the batch at once: the classification fetches the
         # store's recent orders once for them, not once per level.
         outcomes = self.browse(list(reads))._shopify_apply_fresh_reads(reads)
-        for outcome in outcomes.values():
+        for level_id, outcome in outcomes.items():
             if outcome == "needs_classification":
                 run.counts["needs_classification"] += 1
+            elif outcome == "unchanged":
+                # Shopify shows our snapshot: the next write is planned from the same
+                # quantities, and with the same version it would carry the same
+                # idempotency key, whose stale answer Shopify replays for ever.
+                level = self.browse(level_id)
+                level.write({"snapshot_version": next_version(level.snapshot_version)})
 
     def _shopify_finalize(self, run, rows, pending_key=None):
         """Levels now showing the published quantity: store the snapshot, clear

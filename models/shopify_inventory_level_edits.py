@@ -469,11 +469,6 @@ class ShopifyInventoryLevel(models.Model):
         larger than the stock there is floored at zero and reported. Returns the
         units applied."""
         self.ensure_one()
-        if self.env["shopify.sync.stamp"]._shopify_stock_busy(self.company_id.id):
-            raise ShopifyLevelBusy(
-                "stock of %s changed concurrently; retry" % self.company_id.name,
-                retry_after=5,
-            )
         product, location = self.product_id, self.stock_location_id
         Quant = (
             self.env["stock.quant"]

@@ -76,11 +76,6 @@ class ShopifyOrderImporter(models.AbstractModel):
                 "order %s was being imported concurrently; retry" % order.gid,
                 retry_after=5,
             )
-        if self.env["shopify.sync.stamp"]._shopify_stock_busy(store.company_id.id):
-            raise ShopifyOrderBusy(
-                "stock of %s changed concurrently; retry" % store.company_id.name,
-                retry_after=5,
-            )
         so = self._shopify_find(store, order.gid)
         updated_at = _naive_utc(order.updated_at)
         if (
@@ -114,8 +109,6 @@ class ShopifyOrderImporter(models.AbstractModel):
             raise payloads.PayloadError("refund without order_id")
         if self._shopify_lock(store, order_gid):
             raise ShopifyOrderBusy("order %s busy; retry" % order_gid, retry_after=5)
-        if self.env["shopify.sync.stamp"]._shopify_stock_busy(store.company_id.id):
-            raise ShopifyOrderBusy("stock busy; retry", retry_after=5)
         so = self._shopify_find(store, order_gid)
         if not so:
             data = self._shopify_fetch(store, order_gid)

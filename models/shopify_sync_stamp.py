@@ -65,22 +65,3 @@ class ShopifySyncStamp(models.AbstractModel):
                 (store_id, object_key),
                 log_exceptions=False,
             )
-
-    @api.model
-    def _shopify_stock_busy(self, company_id):
-        """Take the company's stock turn for the addon's workers (order imports,
-        store edits applied): True ("busy, retry") when another worker changed the
-        company's stock after our snapshot or held the turn while we waited. The
-        webhook, push and reconcile threads moving the same quants at once failed
-        each other in stock.quant / stock.valuation.layer (Odoo's own statements,
-        logged at ERROR); this turns that into the silent "busy" of a stamp."""
-        from psycopg2 import errors as pg_errors
-
-        object_key = "stock:%s" % company_id
-        if self._shopify_lock(0, object_key):
-            return True
-        try:
-            self._shopify_stamp(0, object_key)
-        except pg_errors.SerializationFailure:
-            return True
-        return False

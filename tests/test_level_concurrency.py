@@ -206,19 +206,3 @@ class TestLevelConcurrency(TransactionCase):
             self.assertEqual(level.mapping_id.last_published_qty, 0)
             self.assertFalse(level.mapping_id.last_published_at)
             cr.rollback()
-
-    def test_stock_turn_after_another_workers_stock_change(self):
-        """Order imports and applied store edits take the company's stock turn: a
-        worker whose snapshot predates another's stock change is told "busy"
-        (silently) instead of failing later in Odoo's quant update."""
-        Stamp = "shopify.sync.stamp"
-        company_id = self.env.company.id
-        with self.registry.cursor() as old:
-            old.execute("SELECT 1")  # this worker's snapshot starts here
-            with self.registry.cursor() as cr:
-                self.assertFalse(self._env(cr)[Stamp]._shopify_stock_busy(company_id))
-            with self.assertNoLogs("odoo.sql_db", level="ERROR"):
-                self.assertTrue(self._env(old)[Stamp]._shopify_stock_busy(company_id))
-            old.rollback()
-            self.assertFalse(self._env(old)[Stamp]._shopify_stock_busy(company_id))
-            old.rollback()

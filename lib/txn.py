@@ -58,7 +58,7 @@ def in_fresh_transaction(
     """
     if not auto_commit:
         return work()
-    cr.commit()
+    cr.commit()  # pylint: disable=invalid-commit
     attempt = 0
     while True:
         attempt += 1

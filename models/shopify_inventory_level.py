@@ -42,6 +42,12 @@ from ..lib.stock import (
 from ..lib.stock_outcome import next_version
 from ..lib.stock_push import WriteBatch, WriteIntent, plan_push
 from ..lib.throttle import retry_delay
+from ..lib.txn import (
+    CONFLICTS,
+    in_fresh_transaction,
+    release_session_lock,
+    try_session_lock,
+)
 from .odoo_platform import auto_commit_allowed, wake_cron
 
 _logger = logging.getLogger(__name__)
@@ -169,6 +175,14 @@ class ShopifyInventoryLevel(models.Model):
                 id BIGSERIAL PRIMARY KEY,
                 level_id INTEGER NOT NULL
             )
+            """
+        )
+        # reset_backoff: a merchant's "push everything now" (Reconcile now, Sync
+        # now) marks through this table too, and clears the level's backoff.
+        self.env.cr.execute(
+            """
+            ALTER TABLE shopify_inventory_level_mark
+              ADD COLUMN IF NOT EXISTS reset_backoff BOOLEAN NOT NULL DEFAULT FALSE
             """
         )
 
@@ -320,30 +334,86 @@ class ShopifyInventoryLevel(models.Model):
     @api.model
     def _shopify_absorb_marks(self):
         """Turn the committed stock-change marks into `dirty` levels (push side).
-        Returns the number of levels marked. A concurrent absorber (the cron and
-        "Sync now") makes this a no-op: the marks stay for the next run."""
+        Returns the number of levels marked. Never waits: marks another absorber
+        holds, and marks of levels another worker holds, stay for the next run
+        (rows locked in id order, SKIP LOCKED: two absorbers deadlocked when
+        each updated the other's levels in its own order)."""
         self.env.flush_all()
+        cr = self.env.cr
         try:
-            with self.env.cr.savepoint(flush=False):
-                self.env.cr.execute(
-                    """
-                    WITH marks AS (
-                        DELETE FROM shopify_inventory_level_mark RETURNING level_id
-                    )
-                    UPDATE shopify_inventory_level
-                       SET dirty = TRUE, dirty_seq = COALESCE(dirty_seq, 0) + 1,
-                           dirty_since = COALESCE(dirty_since, %s)
-                     WHERE id IN (SELECT level_id FROM marks) AND active
-                    """,
-                    [fields.Datetime.now()],
+            with cr.savepoint(flush=False):
+                cr.execute(
+                    "SELECT id, level_id, reset_backoff "
+                    "FROM shopify_inventory_level_mark "
+                    "ORDER BY id FOR UPDATE SKIP LOCKED",
                     log_exceptions=False,
                 )
-        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
+                marks = cr.fetchall()
+                if not marks:
+                    return 0
+                level_ids = sorted({m[1] for m in marks})
+                cr.execute(
+                    "SELECT id, active FROM shopify_inventory_level WHERE id IN %s "
+                    "ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                    [tuple(level_ids)],
+                    log_exceptions=False,
+                )
+                held = dict(cr.fetchall())
+                cr.execute(
+                    "SELECT id FROM shopify_inventory_level WHERE id IN %s",
+                    [tuple(level_ids)],
+                )
+                existing = {row[0] for row in cr.fetchall()}
+                reset = {lid for _mid, lid, r in marks if r and lid in held}
+                dirty = [lid for lid, active in held.items() if active]
+                if dirty:
+                    cr.execute(
+                        """
+                        UPDATE shopify_inventory_level
+                           SET dirty = TRUE, dirty_seq = COALESCE(dirty_seq, 0) + 1,
+                               dirty_since = COALESCE(dirty_since, %s),
+                               attempts = CASE WHEN id IN %s THEN 0 ELSE attempts END,
+                               next_attempt_at = CASE WHEN id IN %s THEN NULL
+                                                 ELSE next_attempt_at END
+                         WHERE id IN %s
+                        """,
+                        [
+                            fields.Datetime.now(),
+                            tuple(reset) or (0,),
+                            tuple(reset) or (0,),
+                            tuple(dirty),
+                        ],
+                        log_exceptions=False,
+                    )
+                done = [m[0] for m in marks if m[1] in held or m[1] not in existing]
+                if done:
+                    cr.execute(
+                        "DELETE FROM shopify_inventory_level_mark WHERE id IN %s",
+                        [tuple(done)],
+                    )
+        except CONFLICTS:
             return 0
-        absorbed = self.env.cr.rowcount
-        if absorbed:
-            self.invalidate_model(["dirty", "dirty_seq", "dirty_since"])
-        return absorbed
+        if dirty:
+            self.invalidate_model(
+                ["dirty", "dirty_seq", "dirty_since", "attempts", "next_attempt_at"]
+            )
+        return len(dirty)
+
+    def _shopify_signal_dirty(self, reset_backoff=False):
+        """Mark these levels for the push without touching their rows: one INSERT of
+        marks, absorbed by the push (`_shopify_absorb_marks`). For workers that do
+        not hold the levels (Reconcile now, Sync now): an UPDATE of rows a push
+        holds would wait for it and then fail with a serialization error."""
+        if not self:
+            return
+        self.env.cr.execute(
+            """
+            INSERT INTO shopify_inventory_level_mark (level_id, reset_backoff)
+            SELECT unnest(%s::int[]), %s
+            """,
+            [list(self.ids), bool(reset_backoff)],
+        )
+        self._shopify_trigger_push()
 
     def _shopify_mark_levels_dirty(self, reset_backoff=False):
         """Mark these levels dirty (by id)."""
@@ -587,6 +657,7 @@ class ShopifyInventoryLevel(models.Model):
             self._shopify_store_crashed(run, exc)
         finally:
             run.client.close()
+            self._shopify_release_sends(run)
         summary = run.summary()
         if any(summary[k] for k in _PushRun.KEYS):
             self._shopify_log_run(run, summary)
@@ -599,23 +670,38 @@ class ShopifyInventoryLevel(models.Model):
         store = run.store
         store._shopify_health_record("add", consecutive_errors=1)
         retry_after = getattr(exc, "retry_after", None)
-        self.env.flush_all()
-        self.env.cr.execute(
-            """
-            UPDATE shopify_inventory_level
-               SET attempts = COALESCE(attempts, 0) + 1, last_error = %s,
-                   next_attempt_at = %s::timestamp + make_interval(
-                       secs => LEAST(%s * power(2, COALESCE(attempts, 0)), %s))
-             WHERE store_id = %s AND active AND dirty
-            """,
-            [
-                str(exc)[:2000],
-                fields.Datetime.now(),
-                max(BACKOFF_BASE_SECONDS, retry_after or 0),
-                BACKOFF_MAX_SECONDS,
-                store.id,
-            ],
-        )
+        params = [
+            str(exc)[:2000],
+            fields.Datetime.now(),
+            max(BACKOFF_BASE_SECONDS, retry_after or 0),
+            BACKOFF_MAX_SECONDS,
+            store.id,
+        ]
+
+        def back_off():
+            # Only the dirty levels no other worker holds (a concurrent run of
+            # the store backs off its own): waiting for them would end in a
+            # serialization failure.
+            self.env.flush_all()
+            self.env.cr.execute(
+                """
+                UPDATE shopify_inventory_level
+                   SET attempts = COALESCE(attempts, 0) + 1, last_error = %s,
+                       next_attempt_at = %s::timestamp + make_interval(
+                           secs => LEAST(%s * power(2, COALESCE(attempts, 0)), %s))
+                 WHERE id IN (SELECT id FROM shopify_inventory_level
+                               WHERE store_id = %s AND active AND dirty
+                               ORDER BY id FOR NO KEY UPDATE SKIP LOCKED)
+                """,
+                params,
+                log_exceptions=False,  # a conflict is retried (lib.txn)
+            )
+
+        try:
+            in_fresh_transaction(self.env.cr, back_off, auto_commit=run.auto_commit)
+        except CONFLICTS:
+            # Still changing under us: not backed off this time (the next run is).
+            _logger.info("Shopify push of %s: backoff deferred", store.name)
         self.invalidate_model()
 
     def _shopify_log_run(self, run, summary):
@@ -654,8 +740,6 @@ class ShopifyInventoryLevel(models.Model):
                 throttle_available=throttle.get("currentlyAvailable") or 0,
                 throttle_maximum=throttle["maximumAvailable"],
             )
-        if run.touched_mappings:
-            self._shopify_update_mappings(run.touched_mappings)
 
     def _shopify_commit(self, run):
         if run.auto_commit:
@@ -669,7 +753,13 @@ class ShopifyInventoryLevel(models.Model):
         progressed = self._shopify_resend_pending(run)
         if run.failed:
             return False
-        claimed = self._shopify_claim(run.store)
+        # Claimed in a transaction of its own, right after a commit: a claim in an
+        # older snapshot fails on every row another worker changed since.
+        claimed = in_fresh_transaction(
+            self.env.cr,
+            lambda: self._shopify_claim(run.store),
+            auto_commit=run.auto_commit,
+        )
         if not claimed:
             return progressed
         run.counts["claimed"] += len(claimed)
@@ -711,9 +801,11 @@ class ShopifyInventoryLevel(models.Model):
             run.counts["in_sync"] += len(plan.in_sync)
         for batch in self._shopify_batches(plan.writes, by_key):
             self._shopify_persist_pending(batch, by_key, claimed)
+            self._shopify_hold_send(run, batch.key)  # a new key: never refused
             self._shopify_commit(run)
             self._shopify_send_guarded(run, batch, by_key)
             self._shopify_commit(run)
+            self._shopify_release_sends(run, [batch.key])
             if run.failed:
                 break
         return True
@@ -737,6 +829,7 @@ class ShopifyInventoryLevel(models.Model):
                FOR NO KEY UPDATE OF lv SKIP LOCKED
             """,
             [store.id, fields.Datetime.now(), CLAIM_LIMIT],
+            log_exceptions=False,  # a conflict is retried (lib.txn)
         )
         return dict(self.env.cr.fetchall())
 
@@ -834,7 +927,10 @@ class ShopifyInventoryLevel(models.Model):
                     SQL(", ").join(SQL(template, *row) for row in page),
                     SQL(columns),
                     where or SQL(""),
-                )
+                ),
+                # A conflict is expected (another worker settled these levels) and
+                # handled by the callers: the run stops, the batch is resent later.
+                log_exceptions=False,
             )
         self.invalidate_model()
 
@@ -907,9 +1003,17 @@ class ShopifyInventoryLevel(models.Model):
                 _logger.info(
                     "Shopify pending writes of %s not settled: %s", store.name, exc
                 )
+            except CONFLICTS:
+                # Another worker settled them meanwhile: back to the last commit
+                # (the claim's); the levels read as pending are deferred.
+                if not run.auto_commit:
+                    raise
+                self.env.cr.rollback()  # pylint: disable=invalid-commit
+                _logger.info("Shopify pending writes of %s: busy", store.name)
             finally:
                 if run.client:
                     run.client.close()
+                self._shopify_release_sends(run)
         return self.filtered("pending_batch_key")
 
     def _shopify_resend_pending(self, run, keys=None):
@@ -928,11 +1032,20 @@ class ShopifyInventoryLevel(models.Model):
             keys = [row[0] for row in self.env.cr.fetchall()]
         keys = sorted(keys)
         for key in keys:
-            if self._shopify_abandon_stuck(run, key):
-                continue
-            levels = self.search(
-                [("store_id", "=", run.store.id), ("pending_batch_key", "=", key)]
+            # The push and the reconcile both resend: whoever claims the batch's
+            # levels first resends it, the other leaves it (no two settle it).
+            level_ids = in_fresh_transaction(
+                self.env.cr,
+                lambda key=key: self._shopify_claim_batch(run, key),
+                auto_commit=run.auto_commit,
             )
+            if not level_ids:
+                continue
+            if self._shopify_abandon_stuck(run, key):
+                self._shopify_commit(run)
+                self._shopify_release_sends(run, [key])
+                continue
+            levels = self.browse(level_ids)
             by_key, intents = {}, []
             for lv in levels:
                 level_key = LevelKey(
@@ -953,9 +1066,55 @@ class ShopifyInventoryLevel(models.Model):
             run.counts["resent"] += 1
             self._shopify_send_guarded(run, batch, by_key, resent=True)
             self._shopify_commit(run)
+            self._shopify_release_sends(run, [key])
             if run.failed:
                 break
         return bool(keys)
+
+    def _shopify_claim_batch(self, run, batch_key):
+        """Take the uncertain batch `batch_key` for one resend: its level ids, or []
+        when it is settled, being sent by another worker (its send lock), or some
+        of its levels are held by another transaction."""
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute(
+            """
+            SELECT id FROM shopify_inventory_level
+             WHERE store_id = %s AND pending_batch_key = %s
+             ORDER BY id
+               FOR NO KEY UPDATE SKIP LOCKED
+            """,
+            [run.store.id, batch_key],
+            log_exceptions=False,  # a conflict is retried (lib.txn)
+        )
+        locked = [row[0] for row in cr.fetchall()]
+        cr.execute(
+            "SELECT count(*) FROM shopify_inventory_level "
+            "WHERE store_id = %s AND pending_batch_key = %s",
+            [run.store.id, batch_key],
+        )
+        if not locked or len(locked) != cr.fetchone()[0]:
+            return []
+        if not self._shopify_hold_send(run, batch_key):
+            return []
+        return locked
+
+    def _shopify_hold_send(self, run, batch_key):
+        """The send lock of a batch, held from before its pending state is committed
+        until its answer is (a session lock: it outlives the commits and dies
+        with a crashed sender). False when another worker is sending it."""
+        if batch_key in run.send_locks:
+            return True
+        if not try_session_lock(self.env.cr, SEND_LOCK_CLASS, batch_key):
+            return False
+        run.send_locks.add(batch_key)
+        return True
+
+    def _shopify_release_sends(self, run, keys=None):
+        for key in list(run.send_locks if keys is None else keys):
+            if key in run.send_locks:
+                run.send_locks.discard(key)
+                release_session_lock(self.env.cr, SEND_LOCK_CLASS, key)
 
     def _shopify_send_batch(self, run, batch, by_key, resent=False):
         """Send one persisted batch; returns ok / stale / retry / refused."""
@@ -1060,9 +1219,15 @@ class ShopifyInventoryLevel(models.Model):
         # All stale levels of the batch at once: the classification fetches the
         # store's recent orders once for them, not once per level.
         outcomes = self.browse(list(reads))._shopify_apply_fresh_reads(reads)
-        for outcome in outcomes.values():
+        for level_id, outcome in outcomes.items():
             if outcome == "needs_classification":
                 run.counts["needs_classification"] += 1
+            elif outcome == "unchanged":
+                # Shopify shows our snapshot: the next write is planned from the same
+                # quantities, and with the same version it would carry the same
+                # idempotency key, whose stale answer Shopify replays for ever.
+                level = self.browse(level_id)
+                level.write({"snapshot_version": next_version(level.snapshot_version)})
 
     def _shopify_finalize(self, run, rows, pending_key=None):
         """Levels now showing the published quantity: store the snapshot, clear
@@ -1082,7 +1247,6 @@ class ShopifyInventoryLevel(models.Model):
                     "%s:%s" % (lv.product_id.id, lv.stock_location_id.id),
                 )
             )
-            run.touched_mappings.add(lv.mapping_id.id)
         where = None
         if pending_key:
             # Someone else (a concurrent run) may have finalized this batch already.
@@ -1104,27 +1268,6 @@ class ShopifyInventoryLevel(models.Model):
             where=where,
         )
 
-    @api.model
-    def _shopify_update_mappings(self, mapping_ids):
-        """A mapping shows the total published over its locations."""
-        self.env.flush_all()
-        self.env.cr.execute(
-            """
-            UPDATE shopify_product_mapping m
-               SET last_published_qty = s.qty, last_published_at = s.at
-              FROM (SELECT mapping_id, SUM(last_published_qty) AS qty,
-                           MAX(last_published_at) AS at
-                      FROM shopify_inventory_level
-                     WHERE active AND mapping_id IN %s
-                  GROUP BY mapping_id) s
-             WHERE m.id = s.mapping_id
-            """,
-            [tuple(mapping_ids)],
-        )
-        self.env["shopify.product.mapping"].invalidate_model(
-            ["last_published_qty", "last_published_at"]
-        )
-
 
 def _ids(records):
     if records is None:
@@ -1142,6 +1285,9 @@ MAX_PASSES = 20  # passes per store and run; stale re-plans and big stores need 
 MAX_ROUNDS = 3  # rounds over the stores per run
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
+
+
+SEND_LOCK_CLASS = 0x5D11  # batches' send locks (shopify.sync.stamp uses 0x5D10)
 
 
 def _merge_summaries(old, new):
@@ -1187,7 +1333,7 @@ class _PushRun:
         self.cache = cache if cache is not None else {}
         self.failed = False
         self.retry_streak = 0  # batches in a row without an answer
-        self.touched_mappings = set()
+        self.send_locks = set()  # batch keys whose send lock this run holds
 
     def api(self, method, *args, **kwargs):
         started = time.monotonic()

@@ -543,11 +543,8 @@ class ShopifyInventoryLevel(models.Model):
                         "applied": applied,
                     },
                 )
-        for quant, qty in plan:
-            quant.inventory_quantity = quant.quantity + qty
         if plan:
-            quants = Quant.browse([q.id for q, _qty in plan])
-            quants._apply_inventory()
+            self._shopify_inventory_moves(plan)
         if applied > 0:
             # Stock arrived: deliveries waiting for it take it, as after a receipt.
             self.env["stock.move"]._shopify_reserve_waiting(product, location)
@@ -555,6 +552,29 @@ class ShopifyInventoryLevel(models.Model):
         # here too so the new number reaches every store even without them.
         self._shopify_mark_dirty(product, location)
         return applied
+
+    def _shopify_inventory_moves(self, plan):
+        """The inventory moves of [(quant, signed qty)], done. What
+        stock.quant._apply_inventory does without its count bookkeeping: a store
+        edit is not a physical count, and stamping the location's
+        last_inventory_date made two edits at one location (webhook and reconcile
+        workers) fail each other's transactions on the location row."""
+        moves = []
+        for quant, qty in plan:
+            adjustment = quant.product_id.with_company(
+                quant.company_id
+            ).property_stock_inventory
+            if qty > 0:
+                vals = quant._get_inventory_move_values(
+                    qty, adjustment, quant.location_id, package_dest_id=quant.package_id
+                )
+            else:
+                vals = quant._get_inventory_move_values(
+                    -qty, quant.location_id, adjustment, package_id=quant.package_id
+                )
+            moves.append(vals)
+        Move = self.env["stock.move"].with_user(SUPERUSER_ID)
+        Move.with_context(inventory_mode=False).create(moves)._action_done()
 
 
 def _read_of(level):

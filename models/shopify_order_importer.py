@@ -32,6 +32,7 @@ from odoo.tools import float_compare, float_is_zero
 
 from ..lib import payloads
 from ..lib.errors import ShopifyRetryableError
+from .shopify_store_health import side_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -516,8 +517,9 @@ class ShopifyOrderImporter(models.AbstractModel):
     # ------------------------------------------------------------------ currency
     @api.model
     def _shopify_currency(self, code, activate=False):
-        """The Odoo currency of a code. Activated only under the order lock (two
-        concurrent imports activating it would fail on a serialization error)."""
+        """The Odoo currency of a code, activated if needed in a short READ
+        COMMITTED transaction of its own: two imports of orders in a new currency
+        activating it in theirs would fail each other on a serialization error."""
         currency = (
             self.env["res.currency"]
             .sudo()
@@ -527,7 +529,13 @@ class ShopifyOrderImporter(models.AbstractModel):
         if not currency:
             raise UserError(_("Currency %(code)s does not exist in Odoo.", code=code))
         if activate and not currency.active:
-            currency.active = True
+            with side_cursor(self.env) as cr:
+                cr.execute(
+                    "UPDATE res_currency SET active = TRUE "
+                    "WHERE id = %s AND NOT active",
+                    [currency.id],
+                )
+            currency.invalidate_recordset(["active"])
         return currency
 
     @api.model

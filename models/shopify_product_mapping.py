@@ -34,8 +34,15 @@ class ShopifyProductMapping(models.Model):
     variant_gid = fields.Char(string="Shopify Variant GID", required=True)
     inventory_item_gid = fields.Char(string="Shopify Inventory Item GID", index=True)
     tracked = fields.Boolean(help="Shopify tracks inventory for this variant.")
-    last_published_qty = fields.Integer(string="Last Published Quantity", readonly=True)
-    last_published_at = fields.Datetime(readonly=True)
+    # Read-time totals of the levels, never stored: a stored copy written by every
+    # push made concurrent pushes of one SKU (two cron threads, a button) fail each
+    # other's transactions with serialization errors on the mapping row.
+    last_published_qty = fields.Integer(
+        string="Last Published Quantity",
+        compute="_compute_last_published",
+        help="Total published over the SKU's active levels, for its current product.",
+    )
+    last_published_at = fields.Datetime(compute="_compute_last_published")
     state = fields.Selection(
         [
             ("mapped", "Mapped"),
@@ -56,6 +63,31 @@ class ShopifyProductMapping(models.Model):
             "A Shopify variant can only be mapped once per store.",
         ),
     ]
+
+    def _compute_last_published(self):
+        """Sum / latest of the active levels published for the mapping's current
+        product (a level last published for another product says nothing)."""
+        totals = {}
+        if self.ids:
+            self.env["shopify.inventory.level"].flush_model(
+                ["mapping_id", "active", "last_published_qty", "last_published_at"]
+            )
+            self.env.cr.execute(
+                """
+                SELECT mapping_id, SUM(last_published_qty), MAX(last_published_at)
+                  FROM shopify_inventory_level
+                 WHERE active AND mapping_id IN %s
+                   AND last_published_at IS NOT NULL
+                   AND published_key = product_id || ':' || stock_location_id
+                 GROUP BY mapping_id
+                """,
+                [tuple(self.ids)],
+            )
+            totals = {mid: (qty, at) for mid, qty, at in self.env.cr.fetchall()}
+        for mapping in self:
+            qty, at = totals.get(mapping.id, (0, False))
+            mapping.last_published_qty = qty or 0
+            mapping.last_published_at = at or False
 
     # --- SKU matching (the Odoo half; the client reads the variants) ----------------
     @api.model
@@ -134,9 +166,6 @@ class ShopifyProductMapping(models.Model):
             }
             mapping = existing.get(gid)
             if mapping:
-                if mapping.product_id.id != vals["product_id"]:
-                    # Another product: what was published for the old one says nothing.
-                    vals["last_published_at"] = False
                 changed = {k: v for k, v in vals.items() if _differs(mapping[k], v)}
                 if changed:
                     mapping.write(changed)

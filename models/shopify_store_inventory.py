@@ -128,7 +128,7 @@ class ShopifyStore(models.Model):
         levels = Level.search(
             [("store_id", "in", self.ids), ("classification_needed", "=", False)]
         )
-        levels._shopify_mark_levels_dirty(reset_backoff=True)
+        levels._shopify_signal_dirty(reset_backoff=True)
         results = Level._cron_push_inventory(store_ids=self.ids)
         messages = []
         for store in self:

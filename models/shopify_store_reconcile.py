@@ -125,9 +125,9 @@ class ShopifyStore(models.Model):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         # Drift: any level whose store shows another number than Odoo publishes.
         # Marking all is cheap: the push writes only where the numbers differ.
-        levels.filtered(
-            lambda lv: not lv.classification_needed
-        )._shopify_mark_levels_dirty(reset_backoff=True)
+        levels.filtered(lambda lv: not lv.classification_needed)._shopify_signal_dirty(
+            reset_backoff=True
+        )
         results = Level._cron_push_inventory(store_ids=self.ids) or {}
         stats["drift_written"] = (results.get(self.id) or {}).get("written", 0)
         corrections = (

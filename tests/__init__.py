@@ -33,3 +33,4 @@ from . import test_platform
 from . import test_merchant_view
 from . import test_merchant_views
 from . import test_published_quantity
+from . import test_level_concurrency

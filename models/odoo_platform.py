@@ -31,6 +31,10 @@ _logger = logging.getLogger(__name__)
 _WAKE_FLAG = "shopify_sync.wake_cron"  # {cron id: its trigger} this transaction
 _notify_lock = threading.Lock()
 _notify_cnx = {}  # "cnx": (pid, psycopg2 connection to the `postgres` database)
+_timers = set()  # (database, due second) with a notification timer armed
+# Future wake-ups notified by a timer: Odoo's cron workers poll every 60 s.
+NOTIFY_AHEAD_SECONDS = 60
+NOTIFY_MARGIN = 0.2  # seconds after `at`: the trigger is due when the worker looks
 
 
 def auto_commit_allowed(env):
@@ -53,6 +57,11 @@ def wake_cron(env, xmlid, at=None):
     `_trigger` does not notify the cron workers: we do, after commit, through one
     kept connection per process (Odoo's `_notifydb` opens a new PostgreSQL
     connection per call: measured the dearest step of a webhook delivery).
+
+    A later time within a minute is also notified when it is due (a timer after
+    commit): Odoo's cron workers wake on a notification or their 60 s poll, and
+    never for a future trigger, so a retry "in 5 s" would otherwise wait for the
+    poll. Beyond a minute the poll is soon enough.
     """
     cron = env.ref(xmlid, raise_if_not_found=False)
     if not cron:
@@ -60,6 +69,7 @@ def wake_cron(env, xmlid, at=None):
     cron = cron.sudo()
     if at is not None:
         cron._trigger(at=at)
+        _notify_when_due(env, at)
         return
     # This transaction's trigger per cron. A savepoint rolled back may have taken
     # the row away: then it is made again.
@@ -71,6 +81,35 @@ def wake_cron(env, xmlid, at=None):
     if first and triggers[cron.id]:
         dbname = env.cr.dbname
         env.cr.postcommit.add(lambda: _notify_cron_workers(dbname))
+
+
+def _notify_when_due(env, at):
+    """After commit, notify the cron workers when `at` (naive UTC) is due, if that
+    is within NOTIFY_AHEAD_SECONDS; one timer per process, database and second."""
+    delay = (at - datetime.utcnow()).total_seconds()
+    if not 0 < delay <= NOTIFY_AHEAD_SECONDS:
+        return
+    dbname = env.cr.dbname
+    due = at.replace(microsecond=0)
+
+    def arm():
+        key = (dbname, due)
+        with _notify_lock:
+            if key in _timers:
+                return
+            _timers.add(key)
+        wait = max((at - datetime.utcnow()).total_seconds(), 0) + NOTIFY_MARGIN
+
+        def fire():
+            with _notify_lock:
+                _timers.discard(key)
+            _notify_cron_workers(dbname)
+
+        timer = threading.Timer(wait, fire)
+        timer.daemon = True  # a stopping server does not wait for it
+        timer.start()
+
+    env.cr.postcommit.add(arm)
 
 
 def _notify_cron_workers(dbname):

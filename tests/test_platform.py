@@ -1,7 +1,11 @@
 """The platform helpers of models/odoo_platform.py against Odoo's own cron tables."""
 
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 
+import psycopg2
+
+from odoo import SUPERUSER_ID, api, sql_db
 from odoo.tests import TransactionCase, tagged
 
 from ..models.odoo_platform import auto_commit_allowed, wake_cron
@@ -61,3 +65,32 @@ class TestPlatform(TransactionCase):
         before = self._triggers()
         wake_cron(self.env, "shopify_sync.no_such_cron")
         self.assertEqual(self._triggers(), before)
+
+    def test_a_wake_within_a_minute_is_notified_when_due(self):
+        """Odoo's cron workers poll every 60 s and never wake for a future trigger:
+        a retry due in a moment is notified at its time (after commit)."""
+        _name, info = sql_db.connection_info_for("postgres")
+        listener = psycopg2.connect(**info)
+        cron_id = self.env.ref(PUSH_CRON).id
+        try:
+            listener.autocommit = True
+            with listener.cursor() as lcr:
+                lcr.execute("LISTEN cron_trigger")
+            at = datetime.utcnow() + timedelta(seconds=0.6)
+            with self.registry.cursor() as cr:
+                wake_cron(api.Environment(cr, SUPERUSER_ID, {}), PUSH_CRON, at)
+            # committed at exit: the timer is armed now
+            received, deadline = [], time.monotonic() + 5
+            while time.monotonic() < deadline and not received:
+                listener.poll()
+                received = [n for n in listener.notifies if n.channel == "cron_trigger"]
+                time.sleep(0.05)
+            self.assertTrue(received, "notified when due")
+            self.assertGreaterEqual(datetime.utcnow(), at, "not before it is due")
+        finally:
+            listener.close()
+            with self.registry.cursor() as cr:  # the committed trigger row
+                cr.execute(
+                    "DELETE FROM ir_cron_trigger WHERE cron_id = %s AND call_at = %s",
+                    [cron_id, at],
+                )

@@ -161,6 +161,8 @@ SPEC = {
         "processedAt",
         "cancelledAt",
         "cancelReason",
+        # money (lib/graphql/OrderTransactions.graphql, tools/.../transactions.py)
+        "transactions(first)",
         "closed",
         "test",
         "email",
@@ -302,6 +304,17 @@ SPEC = {
     ],
     "LineItemConnection": CONN,
     "LineItemEdge": EDGE,
+    "OrderTransaction": [
+        "id",
+        "kind",
+        "status",
+        "gateway",
+        "test",
+        "processedAt",
+        "createdAt",
+        "amountSet",
+        "parentTransaction",
+    ],
     "MoneyBag": ["shopMoney", "presentmentMoney"],
     "MoneyV2": ["amount", "currencyCode"],
     "WebhookSubscription": [

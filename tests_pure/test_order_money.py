@@ -18,17 +18,17 @@ TOKEN = "shpat_test_static_token_0123456789"
 
 
 def node(gid, kind, status="SUCCESS", amount="10.00", gateway="shopify_payments", **kw):
-    return dict(
-        id=gid,
-        kind=kind,
-        status=status,
-        gateway=gateway,
-        test=False,
-        processedAt="2026-05-01T10:00:00Z",
-        createdAt="2026-05-01T10:00:00Z",
-        amountSet={"shopMoney": {"amount": amount, "currencyCode": "EUR"}},
-        parentTransaction=kw.get("parent"),
-    )
+    return {
+        "id": gid,
+        "kind": kind,
+        "status": status,
+        "gateway": gateway,
+        "test": False,
+        "processedAt": "2026-05-01T10:00:00Z",
+        "createdAt": "2026-05-01T10:00:00Z",
+        "amountSet": {"shopMoney": {"amount": amount, "currencyCode": "EUR"}},
+        "parentTransaction": kw.get("parent"),
+    }
 
 
 def answer(total, *nodes):

@@ -12,10 +12,9 @@ import secrets
 import threading
 import time
 
-from . import fulfillment
+from . import fulfillment, transactions
 from . import hard as hm
 from . import orders as om
-from . import transactions
 from .ids import gid, next_id, now, parse_gid
 from .throttle import LeakyBucket
 

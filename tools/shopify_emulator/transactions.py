@@ -162,9 +162,12 @@ def mark_paid(shop, order, gateway="manual"):
 def void(shop, order):
     """Void every open authorization (order cancelled before capture)."""
     for txn in list(order.get("transactions", [])):
-        if txn["kind"] == "AUTHORIZATION" and txn["status"] == "SUCCESS":
-            if capturable(order, txn) > 0:
-                _new(shop, order, "VOID", txn["amount"], txn["gateway"], parent=txn)
+        if (
+            txn["kind"] == "AUTHORIZATION"
+            and txn["status"] == "SUCCESS"
+            and capturable(order, txn) > 0
+        ):
+            _new(shop, order, "VOID", txn["amount"], txn["gateway"], parent=txn)
 
 
 def view(order, txn):

@@ -31,3 +31,4 @@ from . import test_access_buttons
 from . import test_platform
 from . import test_merchant_view
 from . import test_merchant_views
+from . import test_order_money

@@ -18,11 +18,15 @@ and the Retry button ends here:
 
 import logging
 
+from psycopg2 import errors as pg_errors
+
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools import mute_logger
 
 from ..lib import order_money, order_money_client
 from ..lib.order_money import amounts_equal
+from .shopify_order_importer import ShopifyOrderBusy
 
 _logger = logging.getLogger(__name__)
 
@@ -88,7 +92,18 @@ class ShopifyOrderAccounting(models.AbstractModel):
         gateway = Gateway.search(
             [("store_id", "=", store.id), ("name", "=", name)], limit=1
         )
-        return gateway or Gateway.create({"store_id": store.id, "name": name})
+        if gateway:
+            return gateway
+        try:
+            # Two orders may meet a new gateway at once: the loser retries (its
+            # snapshot cannot see the winner's row) instead of failing the import.
+            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+                return Gateway.create({"store_id": store.id, "name": name})
+        except (pg_errors.UniqueViolation, pg_errors.SerializationFailure):
+            raise ShopifyOrderBusy(
+                "gateway %s was being listed concurrently; retry" % name,
+                retry_after=5,
+            ) from None
 
     # ------------------------------------------------------------------ invoice
     @api.model

@@ -250,6 +250,23 @@ class TestOrderMoney(ShopifyCommon):
         self.assertEqual(invoice.state, "draft", "not posted per the setting")
         self.assertFalse(so.shopify_payment_ids)
 
+    def test_delivered_policy_invoices_after_delivery(self):
+        self._map("shopify_payments", self.bank)
+        self.store.invoice_policy = "delivered"
+        payload = self._order()
+        so = self._deliver(payload, "orders/paid")
+        self.assertFalse(self._invoice(so), "not delivered yet")
+        self.assertEqual(len(so.shopify_payment_ids), 1, "the money is registered")
+        picking = so.picking_ids
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        picking._action_done()
+        # Shopify learns of the delivery and sends orders/updated.
+        self.shop.fulfill_order(payload["id"])
+        so = self._deliver(self.shop.order_payload(payload["id"]), "orders/updated")
+        self._assert_paid(so, payload["total_price"], 1)
+
     def test_gateway_company_rule(self):
         gateway = self._map("shopify_payments", self.bank)
         other = self.env["res.company"].create({"name": "Other money co"})

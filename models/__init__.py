@@ -35,3 +35,10 @@ from . import shopify_store_fulfillment
 from . import shopify_inventory_level_view
 from . import product_product
 from . import product_template
+from . import shopify_payment_gateway
+from . import shopify_store_accounting
+from . import account_payment
+from . import sale_order_money
+from . import shopify_order_accounting
+from . import shopify_order_importer_money
+from . import shopify_webhook_event_money

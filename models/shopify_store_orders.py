@@ -147,6 +147,7 @@ class ShopifyStore(models.Model):
                 RECONCILE_OVERLAP
             )
         importer = self.env["shopify.order.importer"]
+        accounting = self.env["shopify.order.accounting"]
         stats = {"seen": 0, "imported": 0, "unchanged": 0, "busy": 0, "errors": 0}
         auto_commit = auto_commit_allowed(self.env)
         with self._shopify_client() as client:
@@ -167,7 +168,12 @@ class ShopifyStore(models.Model):
                     with self.env.cr.savepoint():
                         data = client.order_for_import(summary["id"])
                         if data:
-                            importer._shopify_import_payload(self, data)
+                            # Transactions read before the import locks the order.
+                            money = accounting._shopify_money_fetch(
+                                self, summary["id"], client
+                            )
+                            so, _outcome = importer._shopify_import_payload(self, data)
+                            accounting._shopify_settle(so, money)
                     stats["imported"] += 1
                 except ShopifyOrderBusy:
                     stats["busy"] += 1  # a webhook is importing it right now

@@ -87,7 +87,11 @@ class AccessCommon(ShopifyCommon):
         fulfillment = (
             env["shopify.fulfillment"].sudo().create(cls._fulfillment_vals(store))
         )
+        gateway = env["shopify.payment.gateway"].create(
+            {"store_id": store.id, "name": "gateway-%s" % handle}
+        )
         return {
+            "shopify.payment.gateway": gateway,
             "shopify.store": store,
             "shopify.location": location,
             "shopify.product.mapping": mapping,

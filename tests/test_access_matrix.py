@@ -84,6 +84,7 @@ class TestAccessMatrix(AccessCommon):
                 "webhook_id": str(n),
             },
             "shopify.sync.log": {"store_id": store.id, "operation": "new"},
+            "shopify.payment.gateway": {"store_id": store.id, "name": "new-%s" % n},
             "shopify.store.health": {"store_id": self.store_b.id}
             if key == "a"
             else {"store_id": self.store_a.id},
@@ -104,6 +105,7 @@ class TestAccessMatrix(AccessCommon):
         "shopify.store.health": {"webhook_status": "changed"},
         "shopify.setup.wizard": {"message": "changed"},
         "shopify.fulfillment": {"note": "changed"},
+        "shopify.payment.gateway": {"name": "renamed"},
     }
 
     # ------------------------------------------------------------------ helpers
@@ -216,4 +218,5 @@ class TestAccessMatrix(AccessCommon):
         # The positive half is real: managers read and write their own stores.
         self.assertIn("shopify.store", own_allowed)
         self.assertIn("shopify.customer.binding", own_allowed)
-        self.assertEqual(len(matrix), 8 * 10 * len(OPERATIONS) * 2)
+        self.assertIn("shopify.payment.gateway", own_allowed)
+        self.assertEqual(len(matrix), 8 * 11 * len(OPERATIONS) * 2)

@@ -29,6 +29,17 @@ class TestOrderIdempotency(OrderCommon):
         )
         cls.shop.add_location("Main")
         cls.shop.add_product("Tee", variants=[{"sku": "TEE-BLK-M", "price": "20.00"}])
+        # The emulated checkout pays through shopify_payments: its journal (issue 16).
+        journal = cls.env["account.journal"].create(
+            {"name": "Idem payments", "code": "IDEMP", "type": "bank"}
+        )
+        cls.env["shopify.payment.gateway"].create(
+            {
+                "store_id": cls.emu_store.id,
+                "name": "shopify_payments",
+                "journal_id": journal.id,
+            }
+        )
 
     def test_five_deliveries_and_a_reconcile_make_one_order(self):
         payload = self.shop.place_order(
@@ -48,6 +59,8 @@ class TestOrderIdempotency(OrderCommon):
         orders = self._orders(self.emu_store)
         self.assertEqual(len(orders), 1)
         self.assertEqual(orders.state, "sale")
+        self.assertEqual(len(orders.shopify_payment_ids), 1, "one payment")
+        self.assertEqual(orders.invoice_ids.payment_state, "paid")
         self.assertEqual(orders.client_order_ref, payload["name"])
         self.assertEqual(
             orders.order_line.filtered(

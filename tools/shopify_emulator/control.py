@@ -35,6 +35,7 @@ ACTIONS = {
     "release_fulfillment_hold",
     "refund",
     "mark_paid",
+    "capture_payment",
     "inject",
     "uninstall",
     "throttle",

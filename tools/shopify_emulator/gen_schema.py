@@ -165,6 +165,8 @@ SPEC = {
         "processedAt",
         "cancelledAt",
         "cancelReason",
+        # money (lib/graphql/OrderTransactions.graphql, tools/.../transactions.py)
+        "transactions(first)",
         "closed",
         "test",
         "email",
@@ -306,6 +308,17 @@ SPEC = {
     ],
     "LineItemConnection": CONN,
     "LineItemEdge": EDGE,
+    "OrderTransaction": [
+        "id",
+        "kind",
+        "status",
+        "gateway",
+        "test",
+        "processedAt",
+        "createdAt",
+        "amountSet",
+        "parentTransaction",
+    ],
     "MoneyBag": ["shopMoney", "presentmentMoney"],
     "MoneyV2": ["amount", "currencyCode"],
     "WebhookSubscription": [

@@ -192,6 +192,7 @@ def order_payload(shop, order):
         "presentment_currency": cur,
         "taxes_included": order["taxes_included"],
         "financial_status": order["financial_status"],
+        "payment_gateway_names": list(order.get("gateways", [])),
         "fulfillment_status": order_fulfillment_status(order),
         "total_price": s(order["total_price"]),
         "subtotal_price": s(order["subtotal_price"]),

@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 
-from . import fulfillment
+from . import fulfillment, transactions
 from . import hard as hm
 from . import orders as om
 from .ids import gid, next_id, now, parse_gid
@@ -409,6 +409,7 @@ class Shop:
         tax_title="VAT",
         currency=None,
         financial_status="paid",
+        gateway="shopify_payments",
         billing_address=None,
         shipping_address=None,
         note=None,
@@ -520,6 +521,8 @@ class Shop:
                 "note": note,
             }
             om.compute_totals(order)
+            order["gateways"] = [gateway]
+            transactions.open_for_order(self, order, financial_status, gateway)
             self.orders[oid] = order
             fulfillment.open_for_order(self, order)
             touched = set()
@@ -576,6 +579,7 @@ class Shop:
             if order["financial_status"] == "paid":
                 order["financial_status"] = "refunded"
             elif order["financial_status"] in ("pending", "authorized"):
+                transactions.void(self, order)
                 order["financial_status"] = "voided"
             self._touch(order)
             payload = self.order_payload(order["id"])
@@ -693,10 +697,25 @@ class Shop:
                 self.emit_level(*key)
             return refund
 
-    def mark_paid(self, order_id):
+    def capture_payment(self, order_id, amount=None, parent_id=None):
+        """orderCapture (transactions.capture); orders/updated (+ orders/paid once
+        fully paid). Returns the order payload."""
         with self.lock:
             order = self._order(order_id)
-            order["financial_status"] = "paid"
+            transactions.capture(self, order, amount, parent_id)
+            order["financial_status"] = transactions.financial_status(order)
+            self._touch(order)
+            payload = self.order_payload(order["id"])
+            if order["financial_status"] == "paid":
+                self.emit("orders/paid", payload)
+            self.emit("orders/updated", payload)
+            return payload
+
+    def mark_paid(self, order_id, gateway="manual"):
+        with self.lock:
+            order = self._order(order_id)
+            transactions.mark_paid(self, order, gateway)
+            order["financial_status"] = transactions.financial_status(order)
             self._touch(order)
             payload = self.order_payload(order["id"])
             self.emit("orders/paid", payload)

@@ -386,6 +386,12 @@ class OrderView(View):
             },
         )
 
+    def transactions(self, info, first=None):
+        from .transactions import view
+
+        records = self.rec.get("transactions", [])[:first]
+        return [view(self.rec, t) for t in records]
+
     def refunds(self, info, first=None):
         cur = self.rec["currency"]
         return [_refund_view(self.shop, r, cur) for r in self.rec["refunds"][:first]]

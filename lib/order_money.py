@@ -1,0 +1,176 @@
+"""The money of a Shopify order, as Odoo's books need it: pure, no I/O.
+
+`parse` reads the `OrderTransactions` document (lib/graphql/OrderTransactions.graphql)
+into value objects; `payments` picks the transactions that moved money to the
+merchant; `invoice_decision` says whether the sale order is invoiced now.
+
+OrderTransactionKind (Admin GraphQL 2026-10): an AUTHORIZATION only reserves money
+("money does not change hands until the authorization is captured"): it is never a
+payment. A CAPTURE transfers reserved money, a SALE is "an authorization and capture
+performed together in a single step": those two, with status SUCCESS, are payments.
+PENDING / FAILURE / ERROR / AWAITING_RESPONSE / UNKNOWN transactions are not (yet).
+Amounts are in shop money (the order's currency in Odoo), Decimal to the cent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+
+from .order_values import PayloadError
+
+PAYMENT_KINDS = frozenset({"SALE", "CAPTURE"})
+KINDS = frozenset(
+    {
+        "AUTHORIZATION",
+        "CAPTURE",
+        "CHANGE",
+        "EMV_AUTHORIZATION",
+        "REFUND",
+        "SALE",
+        "SUGGESTED_REFUND",
+        "VOID",
+    }
+)
+STATUSES = frozenset(
+    {"AWAITING_RESPONSE", "ERROR", "FAILURE", "PENDING", "SUCCESS", "UNKNOWN"}
+)
+INVOICE_POLICIES = ("never", "paid", "delivered", "confirmed")
+
+
+@dataclass(frozen=True)
+class Transaction:
+    gid: str
+    kind: str
+    status: str
+    gateway: str
+    amount: Decimal
+    currency: str
+    parent_gid: str | None = None
+    processed_at: datetime | None = None
+    test: bool = False
+
+    @property
+    def is_payment(self):
+        return self.status == "SUCCESS" and self.kind in PAYMENT_KINDS
+
+
+@dataclass(frozen=True)
+class OrderMoney:
+    order_gid: str
+    currency: str
+    total: Decimal
+    transactions: tuple[Transaction, ...]
+
+    def payments(self):
+        """SUCCESS SALE / CAPTURE transactions, oldest first (stable order)."""
+        return tuple(t for t in self.transactions if t.is_payment)
+
+    def paid(self):
+        return sum((t.amount for t in self.payments()), Decimal("0"))
+
+    def is_paid(self):
+        """The payments cover the order total (to the cent)."""
+        return self.total > 0 and self.paid() >= self.total
+
+    def gateways(self):
+        """Gateways of the payments, first-seen order, no duplicates."""
+        return tuple(dict.fromkeys(t.gateway for t in self.payments()))
+
+
+def _amount(money_set, what):
+    shop = (money_set or {}).get("shopMoney") or {}
+    try:
+        value = Decimal(str(shop.get("amount")))
+    except (InvalidOperation, TypeError) as exc:
+        raise PayloadError("%s has no valid amount: %r" % (what, shop)) from exc
+    if not value.is_finite():
+        raise PayloadError("%s amount is not finite: %r" % (what, shop))
+    return value, shop.get("currencyCode")
+
+
+def _time(value):
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise PayloadError("bad DateTime %r" % value) from exc
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return dt
+
+
+def parse_transaction(node):
+    if not isinstance(node, dict) or not node.get("id"):
+        raise PayloadError("transaction without id: %r" % (node,))
+    kind, status = node.get("kind"), node.get("status")
+    if kind not in KINDS or status not in STATUSES:
+        raise PayloadError("transaction %s: unknown %s/%s" % (node["id"], kind, status))
+    amount, currency = _amount(node.get("amountSet"), "transaction %s" % node["id"])
+    parent = node.get("parentTransaction") or {}
+    return Transaction(
+        gid=node["id"],
+        kind=kind,
+        status=status,
+        gateway=(node.get("gateway") or "").strip() or "unknown",
+        amount=amount,
+        currency=currency or "",
+        parent_gid=parent.get("id"),
+        processed_at=_time(node.get("processedAt") or node.get("createdAt")),
+        test=bool(node.get("test")),
+    )
+
+
+def parse(data):
+    """OrderMoney of an `OrderTransactions` answer (`{"order": ...}`); None when the
+    order no longer exists."""
+    order = (data or {}).get("order")
+    if order is None:
+        return None
+    total, currency = _amount(order.get("totalPriceSet"), "order %s" % order.get("id"))
+    currency = currency or order.get("currencyCode") or ""
+    txns = tuple(parse_transaction(n) for n in order.get("transactions") or ())
+    for txn in txns:
+        if txn.is_payment and txn.currency and txn.currency != currency:
+            raise PayloadError(
+                "transaction %s is in %s, the order in %s"
+                % (txn.gid, txn.currency, currency)
+            )
+    return OrderMoney(
+        order_gid=order.get("id") or "",
+        currency=currency,
+        total=total,
+        transactions=txns,
+    )
+
+
+def invoice_decision(policy, *, confirmed, delivered, money):
+    """(invoice now?, why) for a store's invoice policy.
+
+    never: not by the connector; confirmed: once the sale order is confirmed;
+    paid: confirmed and the SUCCESS SALE/CAPTURE payments cover the total;
+    delivered: confirmed and everything delivered."""
+    if policy not in INVOICE_POLICIES:
+        raise ValueError("unknown invoice policy %r" % policy)
+    if policy == "never":
+        return False, "the store's invoice policy is never"
+    if not confirmed:
+        return False, "the sale order is not confirmed"
+    if policy == "paid":
+        if money is None or not money.is_paid():
+            paid = money.paid() if money is not None else Decimal("0")
+            total = money.total if money is not None else "?"
+            return False, "paid %s of %s" % (paid, total)
+        return True, "paid in full"
+    if policy == "delivered":
+        if not delivered:
+            return False, "not fully delivered"
+        return True, "fully delivered"
+    return True, "confirmed"
+
+
+def amounts_equal(a, b, rounding):
+    """Two amounts equal to the currency's rounding (e.g. 0.01)."""
+    return abs(Decimal(str(a)) - Decimal(str(b))) < Decimal(str(rounding)) / 2

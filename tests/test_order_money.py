@@ -1,0 +1,283 @@
+"""Shopify money reaches Odoo's books (issue 16): invoices through Odoo's own flow
+and one reconciled payment per Shopify payment transaction, exactly once, against
+the emulator's transactions (checkout SALE, AUTHORIZATION + captures, mark as paid)."""
+
+import json
+import uuid
+
+from odoo import Command
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import ShopifyCommon
+from .inventory_common import CLIENT_OPTIONS
+
+LOG = "odoo.addons.shopify_sync.models.shopify_sync_log"
+
+
+@tagged("post_install", "-at_install")
+class TestOrderMoney(ShopifyCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(
+            context=dict(
+                cls.env.context,
+                tracking_disable=True,
+                shopify_client_defaults=CLIENT_OPTIONS,
+            )
+        )
+        cls.emulator = cls._start_emulator()
+        cls.store, cls.shop = cls._create_emulated_store(
+            cls.emulator,
+            "money-%s" % uuid.uuid4().hex[:8],
+            state="connected",
+            warehouse_id=cls.warehouse.id,
+        )
+        cls.shop.add_location("Main")
+        for sku, price in (("TEE", "24.99"), ("MUG", "12.35")):
+            cls.shop.add_product(sku, [{"sku": sku, "price": price}])
+            product = cls._create_product(
+                sku, list_price=1.0, taxes_id=[Command.clear()]
+            )
+            cls.env["stock.quant"]._update_available_quantity(
+                product, cls.warehouse.lot_stock_id, 50
+            )
+        for percent, included in ((20.0, True), (6.625, False)):
+            cls.env["account.tax"].create(
+                {
+                    "name": "Money %s%%" % percent,
+                    "amount": percent,
+                    "amount_type": "percent",
+                    "type_tax_use": "sale",
+                    "price_include": included,
+                    "company_id": cls.company.id,
+                }
+            )
+        Journal = cls.env["account.journal"]
+        cls.bank = Journal.create(
+            {"name": "Shopify Payments", "code": "SHPAY", "type": "bank"}
+        )
+        cls.cash = Journal.create({"name": "Manual", "code": "SHMAN", "type": "cash"})
+
+    # ------------------------------------------------------------------ helpers
+    def _map(self, name, journal):
+        Gateway = self.env["shopify.payment.gateway"]
+        gateway = Gateway.search(
+            [("store_id", "=", self.store.id), ("name", "=", name)]
+        ) or Gateway.create({"store_id": self.store.id, "name": name})
+        gateway.journal_id = journal
+        return gateway
+
+    def _deliver(self, payload, topic):
+        event = self.env["shopify.webhook.event"]._shopify_store_delivery(
+            self.store, topic, str(uuid.uuid4()), json.dumps(payload), payload
+        )
+        self.env["shopify.webhook.event"]._cron_process_webhook_events(limit=100)
+        self.env.invalidate_all()
+        self.assertEqual(event.state, "done", event.last_error)
+        return self.env["sale.order"].search(
+            [("shopify_order_gid", "=", payload["admin_graphql_api_id"])]
+        )
+
+    def _order(self, quantity=2, **kw):
+        lines = [{"sku": "TEE", "quantity": quantity}, {"sku": "MUG", "quantity": 1}]
+        return self.shop.place_order(lines, customer={"email": "m@example.com"}, **kw)
+
+    def _invoice(self, so):
+        return so.invoice_ids.filtered(lambda m: m.move_type == "out_invoice")
+
+    def _assert_paid(self, so, total, payments):
+        invoice = self._invoice(so)
+        self.assertEqual(len(invoice), 1)
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.currency_id, so.currency_id)
+        self.assertEqual(
+            invoice.currency_id.compare_amounts(invoice.amount_total, float(total)),
+            0,
+            "%s vs Shopify's %s" % (invoice.amount_total, total),
+        )
+        self.assertEqual(len(so.shopify_payment_ids), payments)
+        self.assertEqual(set(so.shopify_payment_ids.mapped("state")), {"posted"})
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertTrue(invoice.amount_residual == 0)
+        return invoice
+
+    # ------------------------------------------------------------------ tests
+    def test_card_payment_posted_invoice_and_reconciled_payment(self):
+        self._map("shopify_payments", self.bank)
+        payload = self._order()
+        so = self._deliver(payload, "orders/paid")
+        self.assertEqual(so.state, "sale")
+        self.assertFalse(so.shopify_needs_attention, so.shopify_attention_reason)
+        self.assertEqual(so.shopify_gateway_names, "shopify_payments")
+        self._assert_paid(so, payload["total_price"], 1)
+        payment = so.shopify_payment_ids
+        self.assertEqual(payment.journal_id, self.bank)
+        self.assertTrue(
+            payment.shopify_transaction_gid.startswith(
+                "gid://shopify/OrderTransaction/"
+            )
+        )
+        self.assertEqual(payment.partner_id, so.partner_id.commercial_partner_id)
+        self.assertEqual(payment.shopify_gateway_id.transaction_count, 1)
+        logs = self.env["shopify.sync.log"].search(
+            [("store_id", "=", self.store.id), ("operation", "like", "order:")]
+        )
+        self.assertIn("order:invoice", logs.mapped("operation"))
+        self.assertIn("order:payment", logs.mapped("operation"))
+
+    def test_authorization_then_capture(self):
+        self._map("shopify_payments", self.bank)
+        payload = self._order(financial_status="authorized")
+        so = self._deliver(payload, "orders/updated")
+        self.assertEqual(so.state, "sale", "authorized confirms (store policy)")
+        self.assertFalse(so.shopify_payment_ids, "an authorization is not a payment")
+        self.assertFalse(self._invoice(so), "policy paid: not paid yet")
+        captured = self.shop.capture_payment(payload["id"])
+        so = self._deliver(captured, "orders/paid")
+        self._assert_paid(so, payload["total_price"], 1)
+
+    def test_two_partial_captures(self):
+        self._map("shopify_payments", self.bank)
+        payload = self._order(financial_status="authorized")
+        self._deliver(payload, "orders/create")
+        first = self.shop.capture_payment(payload["id"], amount="20.00")
+        so = self._deliver(first, "orders/updated")
+        self.assertEqual(len(so.shopify_payment_ids), 1)
+        self.assertEqual(so.shopify_payment_ids.amount, 20.0)
+        self.assertFalse(self._invoice(so), "20.00 does not cover the total")
+        rest = self.shop.capture_payment(payload["id"])
+        so = self._deliver(rest, "orders/paid")
+        self._assert_paid(so, payload["total_price"], 2)
+        self.assertEqual(
+            sorted(so.shopify_payment_ids.mapped("amount")),
+            sorted([20.0, round(float(payload["total_price"]) - 20.0, 2)]),
+        )
+
+    def test_manual_gateway_paid_later(self):
+        self._map("manual", self.cash)
+        payload = self._order(financial_status="pending", gateway="manual")
+        so = self._deliver(payload, "orders/create")
+        self.assertEqual(so.state, "draft", "pending payment: not confirmed")
+        self.assertFalse(so.shopify_payment_ids)
+        paid = self.shop.mark_paid(payload["id"])
+        so = self._deliver(paid, "orders/paid")
+        self.assertEqual(so.state, "sale")
+        self._assert_paid(so, payload["total_price"], 1)
+        self.assertEqual(so.shopify_payment_ids.journal_id, self.cash)
+
+    @mute_logger(LOG)
+    def test_unmapped_gateway_needs_attention_then_retry(self):
+        payload = self._order(gateway="paypal")
+        so = self._deliver(payload, "orders/paid")
+        self.assertTrue(so.shopify_needs_attention)
+        self.assertIn("Gateway paypal has no journal", so.shopify_attention_reason)
+        self.assertFalse(so.shopify_payment_ids, "never guessed")
+        gateway = self.env["shopify.payment.gateway"].search(
+            [("store_id", "=", self.store.id), ("name", "=", "paypal")]
+        )
+        self.assertEqual(len(gateway), 1, "the gateway is listed for the manager")
+        self.assertFalse(gateway.journal_id)
+        invoice = self._invoice(so)
+        self.assertEqual(invoice.state, "posted", "the invoice does not wait")
+        self.assertEqual(invoice.payment_state, "not_paid")
+        gateway.journal_id = self.bank
+        so.action_shopify_retry_import()
+        self.env.invalidate_all()
+        self.assertFalse(so.shopify_needs_attention, so.shopify_attention_reason)
+        self._assert_paid(so, payload["total_price"], 1)
+
+    def test_same_transaction_webhook_and_reconcile_one_payment(self):
+        self._map("shopify_payments", self.bank)
+        payload = self._order()
+        so = self._deliver(payload, "orders/paid")
+        self._deliver(payload, "orders/paid")  # the same delivery again
+        so.shopify_updated_at = False  # the reconcile imports it again
+        stats = self.store._shopify_reconcile_orders()
+        self.assertGreaterEqual(stats["imported"], 1, stats)
+        self.assertFalse(stats["errors"], stats)
+        so.action_shopify_retry_import()
+        self.env.invalidate_all()
+        self._assert_paid(so, payload["total_price"], 1)
+        gid = so.shopify_payment_ids.shopify_transaction_gid
+        self.assertEqual(
+            self.env["account.payment"].search_count(
+                [("shopify_transaction_gid", "=", gid)]
+            ),
+            1,
+        )
+
+    def test_totals_to_the_cent_eur_vat_included(self):
+        self._map("shopify_payments", self.bank)
+        payload = self._order(
+            quantity=3,
+            currency="EUR",
+            taxes_included=True,
+            tax_rate="0.20",
+            shipping={"title": "Colissimo", "price": "4.90"},
+            discounts=[{"type": "percentage", "value": "10", "code": "TEN"}],
+        )
+        so = self._deliver(payload, "orders/paid")
+        self.assertEqual(so.currency_id.name, "EUR")
+        self.assertFalse(so.shopify_needs_attention, so.shopify_attention_reason)
+        self._assert_paid(so, payload["total_price"], 1)
+        self.assertEqual(so.shopify_payment_ids.currency_id.name, "EUR")
+
+    def test_totals_to_the_cent_usd_tax_excluded(self):
+        self._map("shopify_payments", self.bank)
+        payload = self._order(
+            quantity=7,
+            currency="USD",
+            tax_rate="0.06625",
+            shipping={"title": "Ground", "price": "9.99"},
+            discounts=[{"type": "fixed_amount", "value": "3.33"}],
+        )
+        so = self._deliver(payload, "orders/paid")
+        self.assertFalse(so.shopify_needs_attention, so.shopify_attention_reason)
+        self._assert_paid(so, payload["total_price"], 1)
+
+    def test_policy_never_and_confirmed(self):
+        self._map("shopify_payments", self.bank)
+        self.store.invoice_policy = "never"
+        so = self._deliver(self._order(), "orders/paid")
+        self.assertFalse(self._invoice(so))
+        self.assertFalse(so.shopify_payment_ids)
+        self.store.write({"invoice_policy": "confirmed", "invoice_post": False})
+        payload = self._order(financial_status="authorized")
+        so = self._deliver(payload, "orders/updated")
+        invoice = self._invoice(so)
+        self.assertEqual(invoice.state, "draft", "not posted per the setting")
+        self.assertFalse(so.shopify_payment_ids)
+
+    def test_delivered_policy_invoices_after_delivery(self):
+        self._map("shopify_payments", self.bank)
+        self.store.invoice_policy = "delivered"
+        payload = self._order()
+        so = self._deliver(payload, "orders/paid")
+        self.assertFalse(self._invoice(so), "not delivered yet")
+        self.assertEqual(len(so.shopify_payment_ids), 1, "the money is registered")
+        picking = so.picking_ids
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        picking._action_done()
+        # Shopify learns of the delivery and sends orders/updated.
+        self.shop.fulfill_order(payload["id"])
+        so = self._deliver(self.shop.order_payload(payload["id"]), "orders/updated")
+        self._assert_paid(so, payload["total_price"], 1)
+
+    def test_gateway_company_rule(self):
+        gateway = self._map("shopify_payments", self.bank)
+        other = self.env["res.company"].create({"name": "Other money co"})
+        user = self._create_user(
+            "money-other",
+            "shopify_sync.group_shopify_manager",
+            company=other,
+            companies=other,
+        )
+        self.assertFalse(
+            self.env["shopify.payment.gateway"]
+            .with_user(user)
+            .search([("id", "=", gateway.id)])
+        )

@@ -130,6 +130,47 @@ def _reconcile_orders(store, state, f):
     return text
 
 
+def _invoice(store, state, f):
+    order = fact_text(f, "order")
+    which = "order %s" % order if order else "an order"
+    if state != "success":
+        return (
+            "%s: %s needs attention before it is invoiced: open it, fix what is "
+            "named below and press Retry import" % (store, which)
+        )
+    if f.get("invoiced") is False:
+        return "%s: %s is not invoiced yet (its invoice policy says when)" % (
+            store,
+            which,
+        )
+    invoice, amount = fact_text(f, "invoice"), fact_text(f, "amount")
+    return "Invoiced %s from %s%s%s" % (
+        which,
+        store,
+        " as %s" % invoice if invoice else "",
+        " (%s)" % amount if amount else "",
+    )
+
+
+def _payment(store, state, f):
+    order = fact_text(f, "order")
+    which = "order %s" % order if order else "an order"
+    if state != "success":
+        return (
+            "%s: a payment of %s was not registered: give its payment gateway a "
+            "journal (store › Accounting), then press Retry import" % (store, which)
+        )
+    amount, gateway = fact_text(f, "amount"), fact_text(f, "gateway")
+    journal = fact_text(f, "journal")
+    return "Registered %s paid for %s from %s%s%s" % (
+        amount or "a payment",
+        which,
+        store,
+        " through %s" % gateway if gateway else "",
+        " in %s" % journal if journal else "",
+    )
+
+
 def _customer(store, state, f):
     return (
         "%s: an order's customer email belongs to an internal contact (a user or a "
@@ -182,6 +223,8 @@ ENTRIES = {
     "locations:fetch": stock.locations,
     "order:customer": _customer,
     "order:import": _import,
+    "order:invoice": _invoice,
+    "order:payment": _payment,
     "order:reconcile": _reconcile_orders,
     "products:match": stock.match,
     "test_connection": _test_connection,

@@ -126,7 +126,13 @@ class ShopifyOrderAccounting(models.AbstractModel):
             money=money,
         )
         if not ok:
-            self._shopify_log(so, "order:invoice", "success", "not invoiced: %s" % why)
+            self._shopify_log(
+                so,
+                operation="order:invoice",
+                state="success",
+                message="not invoiced: %s" % why,
+                facts={"order": so.shopify_order_name, "invoiced": False},
+            )
             return None
         try:
             invoice = so._create_invoices()
@@ -152,9 +158,15 @@ class ShopifyOrderAccounting(models.AbstractModel):
             invoice.action_post()
         self._shopify_log(
             so,
-            "order:invoice",
-            "success",
-            "%s invoiced (%s): %s %s, %s"
+            operation="order:invoice",
+            state="success",
+            facts={
+                "order": so.shopify_order_name,
+                "invoiced": True,
+                "invoice": invoice.name,
+                "amount": "%s %s" % (invoice.amount_total, so.currency_id.name),
+            },
+            message="%s invoiced (%s): %s %s, %s"
             % (
                 so.shopify_order_name,
                 why,
@@ -201,9 +213,15 @@ class ShopifyOrderAccounting(models.AbstractModel):
         payment.action_post()
         self._shopify_log(
             so,
-            "order:payment",
-            "success",
-            "%s: %s %s %s via %s registered in %s"
+            operation="order:payment",
+            state="success",
+            facts={
+                "order": so.shopify_order_name,
+                "amount": "%s %s" % (txn.amount, so.currency_id.name),
+                "gateway": txn.gateway,
+                "journal": gateway.journal_id.name,
+            },
+            message="%s: %s %s %s via %s registered in %s"
             % (
                 so.shopify_order_name,
                 txn.kind,
@@ -234,9 +252,12 @@ class ShopifyOrderAccounting(models.AbstractModel):
         self.env["shopify.order.importer"]._shopify_flag(so, reason)
         self._shopify_log(
             so,
-            "order:payment" if reason.startswith("Gateway") else "order:invoice",
-            "warning",
-            "%s needs attention: %s" % (so.shopify_order_name, reason),
+            operation="order:payment"
+            if reason.startswith("Gateway")
+            else "order:invoice",
+            state="warning",
+            message="%s needs attention: %s" % (so.shopify_order_name, reason),
+            facts={"order": so.shopify_order_name},
         )
 
     @api.model
@@ -252,7 +273,7 @@ class ShopifyOrderAccounting(models.AbstractModel):
             )
 
     @api.model
-    def _shopify_log(self, so, operation, state, message, record=None):
+    def _shopify_log(self, so, *, operation, state, message, record=None, facts=None):
         record = record or so
         self.env["shopify.sync.log"]._log(
             store=so.shopify_store_id,
@@ -262,4 +283,5 @@ class ShopifyOrderAccounting(models.AbstractModel):
             message=message,
             res_model=record._name,
             res_id=record.id,
+            facts=facts,
         )

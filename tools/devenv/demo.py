@@ -267,6 +267,22 @@ def connect_store(odoo, emu, shop, stock_ids):
             "    map location        %s -> %s"
             % (location["name"], "WH/Stock" if n == 0 else "WH2/Stock")
         )
+    # What a merchant does on the store's Accounting page: the emulated checkouts pay
+    # through Shopify Payments; its money goes to the company's bank journal.
+    bank = odoo.search_read(
+        "account.journal", [("type", "=", "bank")], ["name"], order="id", limit=1
+    )
+    if bank:
+        odoo.call(
+            "shopify.payment.gateway",
+            "create",
+            {
+                "store_id": store_id,
+                "name": "shopify_payments",
+                "journal_id": bank[0]["id"],
+            },
+        )
+        out("    payment gateway     shopify_payments -> %s" % bank[0]["name"])
     press(odoo, store_id, BUTTON_MATCH, "Match products by SKU")
     press(odoo, store_id, BUTTON_WEBHOOKS, "Register webhooks")
     press(odoo, store_id, BUTTON_SYNC, "Sync inventory now")

@@ -740,6 +740,9 @@ class ShopifyInventoryLevel(models.Model):
                 throttle_available=throttle.get("currentlyAvailable") or 0,
                 throttle_maximum=throttle["maximumAvailable"],
             )
+        if summary["written"] or summary["resent"]:
+            # Writes of ours settled: the store edits that waited for them go now.
+            self.env["shopify.webhook.event"]._shopify_wake_waiting_on_writes(store)
 
     def _shopify_commit(self, run):
         if run.auto_commit:

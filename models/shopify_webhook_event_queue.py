@@ -339,6 +339,37 @@ class ShopifyWebhookEvent(models.Model):
         self._shopify_trigger_at(at)
 
     @api.model
+    def _shopify_wake_waiting_on_writes(self, store):
+        """A push settled writes of `store`: its inventory_levels/update events that
+        were deferred because a write of ours to their level was still pending
+        (ShopifyLevelPending) are due now, not at their attempt's backoff (1, 2, 4
+        min): the store's edit reaches Odoo seconds after our write settles.
+
+        On a READ COMMITTED side cursor, rows being processed skipped: no conflict
+        with the inbox's workers. A leased event woken here is at worst leased
+        again; its first worker then finds the attempt is not its own and skips it.
+        """
+        with side_cursor(self.env) as cr:
+            cr.execute(
+                """
+                UPDATE shopify_webhook_event SET next_attempt_at = NULL
+                 WHERE id IN (
+                        SELECT id FROM shopify_webhook_event
+                         WHERE store_id = %s AND state = 'pending'
+                           AND topic = 'inventory_levels/update'
+                           AND next_attempt_at > (now() AT TIME ZONE 'UTC')
+                           AND last_error LIKE %s
+                           FOR UPDATE SKIP LOCKED)
+                """,
+                [store.id, "ShopifyLevelPending%"],
+            )
+            woken = cr.rowcount
+        if woken:
+            self.invalidate_model(["next_attempt_at"])
+            self._shopify_trigger_processing()
+        return woken
+
+    @api.model
     def _shopify_trigger_at(self, at):
         """A cron trigger at `at` rounded up to TRIGGER_GRANULARITY seconds, once per
         cursor: a thousand deferred events make one trigger row, not a thousand."""

@@ -6,7 +6,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..models.shopify_inventory_level import ShopifyInventoryLevel as BaseLevel
-from .inventory_common import InventoryCommon
+from .inventory_common import CLIENT_OPTIONS, InventoryCommon
 
 CLIENT_LOGGER = "odoo.addons.shopify_sync.lib.client"
 
@@ -136,6 +136,43 @@ class TestInventoryPush(InventoryCommon):
             self.assertEqual(len(quantities), 1)
             self.assertEqual(quantities[0]["quantity"], 1004)
         self.assertEqual(self._shown_everywhere("INV-2"), [1004, 1004, 1004])
+
+    def test_settled_writes_wake_the_store_edits_waiting_for_them(self):
+        """An inventory_levels/update that met a write of ours still pending waits
+        for its attempt's backoff (minutes); once a push settles writes of that
+        store it is due at once (e2e seed 7 sat 180 s with 4 such events)."""
+        Event = self.env["shopify.webhook.event"].sudo()
+        later = fields.Datetime.now() + timedelta(minutes=2)
+
+        def event(store, topic, error):
+            return Event.create(
+                {
+                    "store_id": store.id,
+                    "topic": topic,
+                    "webhook_id": "wake-%s-%s-%s" % (store.id, topic, error[:5]),
+                    "payload": "{}",
+                    "state": "pending",
+                    "attempts": 1,
+                    "next_attempt_at": later,
+                    "last_error": error,
+                }
+            )
+
+        pending = "ShopifyLevelPending: 1 level(s) of X have a write of ours pending"
+        waiting = event(self.stores[0], "inventory_levels/update", pending)
+        other_error = event(self.stores[0], "inventory_levels/update", "ReadTimeout: x")
+        other_store = event(self.stores[1], "inventory_levels/update", pending)
+        other_topic = event(self.stores[0], "orders/updated", pending)
+        # a push that writes only store 0 (stores 1 and 2 already show it)
+        self.Quant._update_available_quantity(self.p1, self.stock, 1)
+        self.Level.with_context(
+            shopify_client_options=CLIENT_OPTIONS
+        )._cron_push_inventory(store_ids=[self.stores[0].id])
+        Event.invalidate_model()
+        self.assertFalse(waiting.next_attempt_at, "due now")
+        for unchanged in (other_error, other_store, other_topic):
+            self.assertEqual(unchanged.next_attempt_at, later)
+        self.assertEqual(unchanged.attempts, 1, "no attempt used by the wake-up")
 
     def test_quiet_system_sends_nothing(self):
         before = self._write_counts()

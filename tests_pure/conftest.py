@@ -30,3 +30,14 @@ def official_schema():
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"official Shopify schema unavailable in CI: {exc}")
         pytest.skip(f"!!! OFFICIAL SHOPIFY SCHEMA UNAVAILABLE, NOT VALIDATED: {exc}")
+
+
+@pytest.fixture(scope="module")
+def emu():
+    """A Shopify emulator on loopback for the module's tests (each adds its shops)."""
+    from tools.shopify_emulator import Emulator
+
+    emulator = Emulator()
+    emulator.start()
+    yield emulator
+    emulator.stop()

@@ -10,7 +10,6 @@ from lib import circuit
 from lib.auth import StaticTokenAuth
 from lib.client import ShopifyClient
 from lib.errors import ShopifyRetryableError
-from tools.shopify_emulator import Emulator
 
 TOKEN = "shpat_circuit_test_token_0123456789"
 
@@ -122,14 +121,6 @@ class _Hook:
 
     def record(self, error, sent=True):
         self.records.append((type(error).__name__ if error else None, sent))
-
-
-@pytest.fixture(scope="module")
-def emu():
-    emulator = Emulator()
-    emulator.start()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture

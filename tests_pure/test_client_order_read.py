@@ -10,19 +10,10 @@ from lib import order_read
 from lib.auth import StaticTokenAuth
 from lib.client import ShopifyClient
 from lib.errors import ShopifyError
-from tools.shopify_emulator import Emulator
 
 TOKEN = "shpat_order_read_token_0123456789"
 # Requested cost of each document, by the emulator's calculator (test_..._costs).
 FIRST, LINES_PAGE, REFUND_PAGE, FULFILMENT_PAGE = 156, 553, 153, 103
-
-
-@pytest.fixture(scope="module")
-def emu():
-    emulator = Emulator()
-    emulator.start()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture

@@ -12,17 +12,8 @@ from lib import fulfillment_plan as fp
 from lib.auth import StaticTokenAuth
 from lib.client import ShopifyClient
 from lib.errors import ShopifyAuthError, ShopifyRetryableError, ShopifyUserError
-from tools.shopify_emulator import Emulator
 
 TOKEN = "shpat_fulfil_token_0123456789"
-
-
-@pytest.fixture(scope="module")
-def emu():
-    emulator = Emulator()
-    emulator.start()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture

@@ -7,16 +7,7 @@ import uuid
 
 import pytest
 
-from tools.shopify_emulator import Emulator
 from tools.shopify_emulator.testing import RawAdmin
-
-
-@pytest.fixture(scope="module")
-def emu():
-    emulator = Emulator()
-    emulator.start()
-    yield emulator
-    emulator.stop()
 
 
 @pytest.fixture

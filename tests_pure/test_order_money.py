@@ -12,7 +12,6 @@ from lib import order_money, order_money_client
 from lib.auth import StaticTokenAuth
 from lib.client import ShopifyClient
 from lib.order_values import PayloadError
-from tools.shopify_emulator import Emulator
 
 TOKEN = "shpat_test_static_token_0123456789"
 
@@ -153,14 +152,6 @@ def test_amounts_equal_to_the_cent(a, b):
 
 
 # ---------------------------------------------------------------- emulator
-@pytest.fixture(scope="module")
-def emu():
-    emulator = Emulator()
-    emulator.start()
-    yield emulator
-    emulator.stop()
-
-
 @pytest.fixture
 def shop(emu):
     shop = emu.add_shop(f"m{uuid.uuid4().hex[:10]}.myshopify.com", access_token=TOKEN)

@@ -93,6 +93,7 @@ def run_seed(seed, h, web, args, crons):
             worlds.setup_with_wizard(web, plan, world)
         else:
             worlds.setup_with_buttons(web, plan, world)
+        worlds.map_payment_gateway(web, plan, world)
         worlds.check_store_ready(web, plan, world)
     timings["setup"] = time.monotonic() - started
     store_ids = [p.store_id for p in shops]

@@ -262,6 +262,27 @@ def setup_with_buttons(web, plan, world):
             raise SetupError("%s %s said %r" % (plan.name, method, text))
 
 
+def map_payment_gateway(web, plan, world):
+    """What the user does on the store form's Accounting page: the emulated
+    checkouts pay through Shopify Payments, whose money goes to the bank journal
+    (without it every paid order would rightly need attention)."""
+    bank = web.search_read("account.journal", [("type", "=", "bank")], ["name"])
+    if not bank:
+        raise SetupError("%s: no bank journal to receive payments" % plan.name)
+    web.save(
+        STORE,
+        plan.store_id,
+        {
+            "payment_gateway_ids": [
+                [0, 0, {"name": "shopify_payments", "journal_id": bank[0]["id"]}]
+            ]
+        },
+    )
+    world.setup_log.append(
+        "    accounting: gateway shopify_payments -> %s" % bank[0]["name"]
+    )
+
+
 def check_store_ready(web, plan, world):
     """After setup: connected, the expected warehouse, one level per Odoo-known SKU
     and mapped location, none in error."""

@@ -55,6 +55,8 @@ class TestOrderReadPages(ShopifyCommon):
         )
         self.assertEqual(Decimal(payload["total_price"]), sum(prices))
         calls = self.shop.stats["calls"]
+        # What is counted is the order read: no invoice, so no transactions read.
+        self.store.invoice_policy = "never"
         since = fields.Datetime.now() - timedelta(hours=1)
         stats = self.store._shopify_reconcile_orders(since=since)
         self.assertEqual((stats["imported"], stats["errors"]), (1, 0), stats)

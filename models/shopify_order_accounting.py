@@ -134,6 +134,19 @@ class ShopifyOrderAccounting(models.AbstractModel):
                 facts={"order": so.shopify_order_name, "invoiced": False},
             )
             return None
+        if not so._get_invoiceable_lines():
+            # Odoo invoices these products on delivery (their invoicing policy):
+            # nothing to invoice yet, which is not a problem of the order. The
+            # next update of the order (Shopify sends one once it is fulfilled)
+            # invoices what was delivered.
+            self._shopify_log(
+                so,
+                operation="order:invoice",
+                state="success",
+                message="not invoiced yet: the products are invoiced on delivery",
+                facts={"order": so.shopify_order_name, "invoiced": False},
+            )
+            return None
         try:
             invoice = so._create_invoices()
         except UserError as exc:

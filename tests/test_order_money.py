@@ -267,6 +267,26 @@ class TestOrderMoney(ShopifyCommon):
         so = self._deliver(self.shop.order_payload(payload["id"]), "orders/updated")
         self._assert_paid(so, payload["total_price"], 1)
 
+    def test_products_invoiced_on_delivery_wait_without_attention(self):
+        """Paid in Shopify, but Odoo invoices these products on delivery: nothing to
+        invoice yet is not a problem of the order (e2e seed 7 flagged a paid order
+        "Not invoiceable" this way)."""
+        self._map("shopify_payments", self.bank)
+        products = self.env["product.product"].search(
+            [("default_code", "in", ["TEE", "MUG"])]
+        )
+        products.product_tmpl_id.write({"invoice_policy": "delivery"})
+        payload = self._order()
+        so = self._deliver(payload, "orders/paid")
+        self.assertEqual(so.state, "sale")
+        self.assertFalse(so.shopify_needs_attention, so.shopify_attention_reason)
+        self.assertFalse(self._invoice(so), "nothing delivered, nothing invoiced")
+        log = self.env["shopify.sync.log"].search(
+            [("store_id", "=", self.store.id), ("operation", "=", "order:invoice")],
+            limit=1,
+        )
+        self.assertIn("invoiced on delivery", log.message)
+
     def test_gateway_company_rule(self):
         gateway = self._map("shopify_payments", self.bank)
         other = self.env["res.company"].create({"name": "Other money co"})

@@ -12,6 +12,7 @@ the down store must end applied, once, by itself.
 import json
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 
 from _harness import Metric
 
@@ -65,12 +66,15 @@ def _legacy(gid):
 
 
 def _level_delivery(n, shop, item_gid, loc_gid, sign):
+    # Now, not a fixed date: a delivery triggered more than 48 h ago is refused as
+    # a replay (the inbox's window), and the level updates must be newer each.
+    now = datetime.now(timezone.utc).replace(microsecond=0)
     body = json.dumps(
         {
             "inventory_item_id": _legacy(item_gid),
             "location_id": _legacy(loc_gid),
             "available": 5,
-            "updated_at": "2026-11-01T10:00:%02dZ" % (n % 60),
+            "updated_at": (now + timedelta(seconds=n)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
     ).encode()
     headers = {
@@ -79,7 +83,7 @@ def _level_delivery(n, shop, item_gid, loc_gid, sign):
         "X-Shopify-Shop-Domain": shop.domain,
         "X-Shopify-Webhook-Id": str(uuid.uuid4()),
         "X-Shopify-Event-Id": str(uuid.uuid4()),
-        "X-Shopify-Triggered-At": "2026-11-01T10:00:00Z",
+        "X-Shopify-Triggered-At": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "X-Shopify-API-Version": "2026-10",
         "X-Shopify-Hmac-Sha256": sign(body, shop.client_secret),
     }

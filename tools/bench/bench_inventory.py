@@ -27,7 +27,7 @@ from _harness import Harness, Metric, base_arguments, report  # noqa: E402
 STORES = 3
 
 
-def _setup(h, env, stores, skus):
+def setup_catalogue(h, env, stores, skus):
     """Catalogue in Odoo and in every shop, locations, SKU matching, stock."""
     t0 = time.monotonic()
     # Setup is not measured: lift the shops' rate limit while the catalogue is read
@@ -83,7 +83,7 @@ def _setup(h, env, stores, skus):
     return products, location
 
 
-def _sum_runs(results):
+def sum_runs(results):
     keys = ("calls", "points", "api_seconds", "odoo_seconds", "written", "read")
     return {k: sum(r.get(k) or 0 for r in results.values()) for k in keys}
 
@@ -207,7 +207,7 @@ def main():
     ) as h:
         stores = h.create_stores(STORES)
         with h.env() as env:
-            products, location = _setup(h, env, stores, args.skus)
+            products, location = setup_catalogue(h, env, stores, args.skus)
         Level_name = "shopify.inventory.level"
         # First sync: levels have no snapshot: read (and activate) then write.
         # Counted, not timed: at Standard limits its reads alone are ~15 minutes of
@@ -218,7 +218,7 @@ def main():
             first = env[Level_name]._cron_push_inventory()
         for _sid, shop in stores:
             shop.bucket.configure(maximum=2000, restore_rate=100, available=2000)
-        f = _sum_runs(first)
+        f = sum_runs(first)
         notes.append(
             "first sync (no snapshot yet: every level read, then written; limits "
             "lifted, not timed): %d calls, %.0f points" % (f["calls"], f["points"])
@@ -235,7 +235,7 @@ def main():
             t0 = time.monotonic()
             full = env[Level_name]._cron_push_inventory()
             wall = time.monotonic() - t0
-        r = _sum_runs(full)
+        r = sum_runs(full)
         levels = args.skus * STORES
         metrics += [
             Metric(
@@ -258,7 +258,7 @@ def main():
         ]
         # Quiet system: a second run sends nothing.
         with h.env() as env:
-            quiet = _sum_runs(env[Level_name]._cron_push_inventory())
+            quiet = sum_runs(env[Level_name]._cron_push_inventory())
         metrics.append(
             Metric("quiet run: API calls", "= 0", quiet["calls"], quiet["calls"] == 0)
         )

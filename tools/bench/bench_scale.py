@@ -1,0 +1,141 @@
+"""Scale benchmark (a script, not a test): a full push of N SKUs x 3 stores for N in
+--sizes (default 1,000 / 10,000 / 100,000), each on a fresh database.
+
+For each size: the catalogue in Odoo and in three emulated shops (one location each,
+Standard limits: bucket 2000, restore 100 points/s), the first sync done (levels read
+and written once, limits lifted: setup), then every product's stock changes and one
+full push runs in an Odoo process of its own (tools/bench/_push_child.py): API calls,
+points, wall time split into Odoo computation and API time, and that process's peak
+resident memory (VmHWM; the emulator lives in this process, not in Odoo's). Targets:
+growth linear in the number of levels (time per level at the largest size within 1.5x
+of the 10,000 size's), and 300,000 levels pushed in <= 120 s with Odoo <= 1 GB.
+
+usage: python tools/bench/bench_scale.py [--sizes 1000,10000,100000] [--template T]
+       [--json]
+"""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _harness import Harness, Metric, base_arguments, report  # noqa: E402
+from bench_inventory import STORES, setup_catalogue  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+LEVEL = "shopify.inventory.level"
+
+
+def _one_size(args, skus):
+    """Set up `skus` x 3 stores on a fresh database; push once in a child process."""
+    with Harness(
+        template=args.template, keep_db=args.keep_db, odoo_log_level=args.log_level
+    ) as h:
+        stores = h.create_stores(STORES)
+        started = time.monotonic()
+        with h.env() as env:
+            products, _location = setup_catalogue(h, env, stores, skus)
+        for _sid, shop in stores:
+            shop.bucket.configure(maximum=1e9, restore_rate=1e9, available=1e9)
+        with h.env() as env:
+            env[LEVEL]._cron_push_inventory()
+        for _sid, shop in stores:
+            shop.bucket.configure(maximum=2000, restore_rate=100, available=2000)
+        with h.env() as env:
+            env.cr.execute(
+                "UPDATE stock_quant SET quantity = quantity + 5 WHERE product_id IN %s",
+                [tuple(products.ids)],
+            )
+            env.invalidate_all()
+            env[LEVEL]._shopify_mark_dirty(products)
+        setup = time.monotonic() - started
+        # The push runs in Odoo's own process: this one holds the emulator (its
+        # registry stays open, idle, for the check below).
+        out = subprocess.run(
+            [h._found()["python"], str(HERE / "_push_child.py"), "--db", h.db],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=3600,
+        )
+        sys.stderr.write(out.stderr)
+        run = json.loads(out.stdout.strip().splitlines()[-1])
+        with h.env() as env:
+            env.cr.execute(
+                "SELECT count(*) FROM shopify_inventory_level WHERE active AND dirty"
+            )
+            run["left_dirty"] = env.cr.fetchone()[0]
+        run.update(skus=skus, levels=skus * STORES, setup=round(setup))
+        return run
+
+
+def main():
+    parser = base_arguments(__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    args = parser.parse_args()
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    runs = [_one_size(args, skus) for skus in sizes]
+    metrics, notes = [], []
+    for r in runs:
+        label = "%s SKUs x %d (%s levels)" % (
+            format(r["skus"], ","),
+            STORES,
+            format(r["levels"], ","),
+        )
+        ok = r["written"] == r["levels"] and r["left_dirty"] == 0
+        metrics += [
+            Metric(label + ": levels written", "= %d" % r["levels"], r["written"], ok),
+            Metric(label + ": API calls", "", r["calls"], None),
+            Metric(
+                label + ": wall (Odoo / API)",
+                "",
+                "%.1f s (%.1f / %.1f)" % (r["wall"], r["odoo_seconds"], r["api_seconds"]),
+                None,
+            ),
+            Metric(
+                label + ": Odoo peak memory (registry loaded)",
+                "",
+                "%.0f MB (%.0f)" % (r["peak_mb"], r["loaded_mb"]),
+                None,
+            ),
+        ]
+        notes.append("%s: setup %s s (not measured)" % (label, r["setup"]))
+    largest = runs[-1]
+    if largest["levels"] >= 300000:
+        metrics += [
+            Metric(
+                "300,000 levels: wall time",
+                "<= 120 s",
+                largest["wall"],
+                largest["wall"] <= 120,
+                " s",
+            ),
+            Metric(
+                "300,000 levels: Odoo peak memory",
+                "<= 1024 MB",
+                largest["peak_mb"],
+                largest["peak_mb"] <= 1024,
+                " MB",
+            ),
+        ]
+    ref = next((r for r in runs if r["skus"] == 10000), None)
+    if ref and largest is not ref:
+        ratio = (largest["wall"] / largest["levels"]) / (ref["wall"] / ref["levels"])
+        metrics.append(
+            Metric(
+                "time per level, largest vs 10,000 SKUs",
+                "<= 1.5x (linear)",
+                round(ratio, 2),
+                ratio <= 1.5,
+                "x",
+            )
+        )
+    ok = report(metrics, title="bench_scale", as_json=args.json, extra={"notes": notes})
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

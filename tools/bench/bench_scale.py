@@ -92,7 +92,8 @@ def main():
             Metric(
                 label + ": wall (Odoo / API)",
                 "",
-                "%.1f s (%.1f / %.1f)" % (r["wall"], r["odoo_seconds"], r["api_seconds"]),
+                "%.1f s (%.1f / %.1f)"
+                % (r["wall"], r["odoo_seconds"], r["api_seconds"]),
                 None,
             ),
             Metric(

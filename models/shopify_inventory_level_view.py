@@ -54,6 +54,11 @@ class ShopifyInventoryLevel(models.Model):
     )
 
     def _compute_shopify_breakdown(self):
+        # The terms are read as superuser (quants, moves and held quotations of the
+        # level's company): only for levels the calling user may read.
+        if not self.env.su:
+            self.check_access_rights("read")
+            self.check_access_rule("read")
         by_store = defaultdict(lambda: self.browse())
         for level in self:
             by_store[level.store_id] |= level

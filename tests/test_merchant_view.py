@@ -172,6 +172,15 @@ class TestMerchantView(InventoryCommon):
         )
 
     # ------------------------------------------------------------ push now
+    def test_breakdown_of_another_companys_level_is_refused(self):
+        """The panel reads stock as superuser: only for levels the user may read."""
+        level = self._levels(self.p1, self.stores[0])
+        with self.assertRaises(AccessError):
+            level.with_user(self.manager_b)._compute_shopify_breakdown()
+        own = self.level_b.with_user(self.manager_b)
+        own._compute_shopify_breakdown()
+        self.assertEqual(own.shopify_buffer, self.store_b.safety_buffer)
+
     def test_push_now_is_for_managers_of_the_company(self):
         level = self._levels(self.p1, self.stores[0])
         self.assertFalse(level.dirty, "in sync after the class's first push")

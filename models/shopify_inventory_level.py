@@ -71,9 +71,8 @@ class ShopifyInventoryLevel(models.Model):
         string="SKU Mapping",
         required=True,
         ondelete="cascade",
-        index=True,
         readonly=True,
-    )
+    )  # indexed by the unique (mapping_id, shopify_location_id) constraint
     shopify_location_id = fields.Many2one(
         comodel_name="shopify.location",
         required=True,
@@ -111,7 +110,9 @@ class ShopifyInventoryLevel(models.Model):
     intent_key = fields.Char(readonly=True)
 
     # --- push state ------------------------------------------------------------------
-    dirty = fields.Boolean(index=True, readonly=True, default=True)
+    # Indexed by shopify_inventory_level_dirty_idx (store_id, id) WHERE dirty AND
+    # active: every push write changes this column, and each index costs every write.
+    dirty = fields.Boolean(readonly=True, default=True)
     dirty_since = fields.Datetime(readonly=True, default=fields.Datetime.now)
     dirty_seq = fields.Integer(readonly=True, default=1)
     classification_needed = fields.Boolean(
@@ -130,7 +131,7 @@ class ShopifyInventoryLevel(models.Model):
     )
     # An uncertain write (timeout, 5xx, lost answer): persisted before it is sent and
     # resent with the same idempotency key before anything else touches the level.
-    pending_batch_key = fields.Char(readonly=True, index=True)
+    pending_batch_key = fields.Char(readonly=True, index="btree_not_null")
     pending_qty = fields.Integer(readonly=True)
     pending_change_from = fields.Integer(readonly=True)
     pending_intent_key = fields.Char(readonly=True)
@@ -935,7 +936,9 @@ class ShopifyInventoryLevel(models.Model):
                 # handled by the callers: the run stops, the batch is resent later.
                 log_exceptions=False,
             )
-        self.invalidate_model()
+        # Only the rows written: invalidating the whole model would make every later
+        # field read re-fetch the pass's other (prefetched) levels, once per batch.
+        self.browse([row[0] for row in values]).invalidate_recordset()
 
     def _shopify_level_error(
         self, message, retry_after=None, keep_snapshot=True, count=True
@@ -974,17 +977,15 @@ class ShopifyInventoryLevel(models.Model):
                     intent.change_from,
                     intent.key,
                     claimed[lv.id],
-                    "%s:%s" % (lv.product_id.id, lv.stock_location_id.id),
                     lv.snapshot_version,
                 )
             )
         self._shopify_bulk_update(
             "pending_batch_key = v.bk, pending_qty = v.q, pending_change_from = v.cf, "
             "pending_intent_key = v.ik, pending_seq = v.seq, "
-            "pending_published_key = v.pk, pending_version = v.ver",
-            "(id, bk, q, cf, ik, seq, pk, ver)",
-            "(%s::int, %s::varchar, %s::int, %s::int, %s::varchar, %s::int, "
-            "%s::varchar, %s::int)",
+            f"pending_published_key = {PUBLISHED_KEY_SQL}, pending_version = v.ver",
+            "(id, bk, q, cf, ik, seq, ver)",
+            "(%s::int, %s::varchar, %s::int, %s::int, %s::varchar, %s::int, %s::int)",
             values,
         )
 
@@ -1247,7 +1248,6 @@ class ShopifyInventoryLevel(models.Model):
                     snap.intent_key,
                     qty,
                     seq,
-                    "%s:%s" % (lv.product_id.id, lv.stock_location_id.id),
                 )
             )
         where = None
@@ -1257,16 +1257,17 @@ class ShopifyInventoryLevel(models.Model):
         self._shopify_bulk_update(
             "seen_available = v.a, seen_on_hand = v.o, snapshot_version = v.ver, "
             "written_qty = v.w, intent_key = v.k, last_published_qty = v.q, "
-            "last_published_at = now() AT TIME ZONE 'UTC', published_key = v.pk, "
+            "last_published_at = now() AT TIME ZONE 'UTC', "
+            f"published_key = {PUBLISHED_KEY_SQL}, "
             "pending_batch_key = NULL, pending_intent_key = NULL, "
             "pending_published_key = NULL, attempts = 0, next_attempt_at = NULL, "
             "last_error = NULL, isolate = FALSE, "
             "dirty = (l.dirty_seq IS DISTINCT FROM v.seq), "
             "dirty_since = CASE WHEN l.dirty_seq IS DISTINCT FROM v.seq "
             "THEN l.dirty_since END",
-            "(id, a, o, ver, w, k, q, seq, pk)",
+            "(id, a, o, ver, w, k, q, seq)",
             "(%s::int, %s::int, %s::int, %s::int, %s::int, %s::varchar, %s::int, "
-            "%s::int, %s::varchar)",
+            "%s::int)",
             values,
             where=where,
         )
@@ -1289,6 +1290,10 @@ MAX_ROUNDS = 3  # rounds over the stores per run
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 
+
+# The product:location a published quantity is computed for, from the level's own
+# row (the mapping's totals and the remap check compare it the same way in SQL).
+PUBLISHED_KEY_SQL = "l.product_id || ':' || l.stock_location_id"
 
 SEND_LOCK_CLASS = 0x5D11  # batches' send locks (shopify.sync.stamp uses 0x5D10)
 

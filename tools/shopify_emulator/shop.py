@@ -603,7 +603,12 @@ class Shop:
 
     def refund(self, order_id, lines=None, restock=True, shipping=False):
         """Refund lines (default: everything). With restock, fulfilled units come back
-        (+available, +on_hand); unfulfilled ones move committed → available."""
+        (+available, +on_hand); unfulfilled ones move committed → available.
+
+        The money (orders.refund_line_money, transactions.refund_money): each line's
+        discounted amount and tax for the refunded units, `shipping` (True: all of
+        it; an amount: that much of the first shipping line), returned through
+        REFUND transactions of the captured payments."""
         with self.lock:
             order = self._order(order_id)
             wanted = {
@@ -625,6 +630,7 @@ class Shop:
                 )
                 from_open = min(qty, unfulfilled)
                 from_shipped = qty - from_open
+                subtotal, tax = om.refund_line_money(order, item, qty)
                 item["refunded"] += qty
                 tracked = item["item_id"] and self.items.get(item["item_id"], {}).get(
                     "tracked"
@@ -644,8 +650,7 @@ class Shop:
                 if tracked and restock and from_shipped:
                     self._move(*key, available=from_shipped)
                     touched.add(key)
-                line_total = om.money(item["price"]) * qty
-                amount += line_total
+                amount += subtotal + (0 if order["taxes_included"] else tax)
                 refund_lines.append(
                     {
                         "id": self.new_id(),
@@ -655,8 +660,10 @@ class Shop:
                         if restock
                         else "no_restock",
                         "location_id": item["location_id"] if restock else None,
-                        "subtotal": om.s(line_total),
-                        "total_tax": "0.00",
+                        "subtotal": om.s(subtotal),
+                        "total_tax": om.s(tax),
+                        "subtotal_set": om.money_set(subtotal, order["currency"]),
+                        "total_tax_set": om.money_set(tax, order["currency"]),
                         "line_item": {
                             "id": item["id"],
                             "variant_id": item["variant_id"],
@@ -665,6 +672,18 @@ class Shop:
                         },
                     }
                 )
+            ship_lines, cur = [], order["currency"]
+            for ship, subtotal, tax in om.refund_shipping_money(order, shipping):
+                amount += subtotal + (0 if order["taxes_included"] else tax)
+                ship_lines.append(
+                    {
+                        "id": self.new_id(),
+                        "shipping_line_id": ship["id"],
+                        "subtotal_amount_set": om.money_set(subtotal, cur),
+                        "tax_amount_set": om.money_set(tax, cur),
+                    }
+                )
+            txns = transactions.refund_money(self, order, amount)
             rid = self.new_id()
             refund = {
                 "id": rid,
@@ -674,14 +693,8 @@ class Shop:
                 "restock": restock,
                 "note": None,
                 "refund_line_items": refund_lines,
-                "transactions": [
-                    {
-                        "kind": "refund",
-                        "status": "success",
-                        "amount": om.s(amount),
-                        "currency": order["currency"],
-                    }
-                ],
+                "refund_shipping_lines": ship_lines,
+                "transactions": [transactions.rest(order, t) for t in txns],
             }
             order["refunds"].append(refund)
             all_refunded = all(

@@ -15,6 +15,15 @@ Per Shopify's Admin GraphQL reference (2026-10):
   PAID or has no outstanding balance.
 - A checkout with a manual payment method (bank deposit, cash on delivery) creates
   no successful payment: the order stays pending until it is marked as paid.
+- Refunds (`refund_money`): OrderTransactionKind.REFUND "A partial or full return of
+  captured funds to the cardholder. A refund can happen only after a capture is
+  processed." (so an unpaid order's refund has no transaction, and a refund never
+  returns more than a payment captured: RefundInput.allowOverRefunding "Whether to
+  allow the total refunded amount to surpass the amount paid for the order" is off);
+  `parentTransaction` "The associated parent transaction" is the SALE / CAPTURE
+  refunded, through its gateway; Refund.transactions "The transactions associated
+  with the refund"; Refund.totalRefundedSet "The total amount across all
+  transactions for the refund".
 """
 
 from decimal import Decimal
@@ -157,6 +166,55 @@ def mark_paid(shop, order, gateway="manual"):
                     parent=txn,
                 )
     return _new(shop, order, "SALE", outstanding, gateway)
+
+
+def refundable(order, parent):
+    """What is left to refund of a successful SALE / CAPTURE."""
+    done = sum(
+        (
+            t["amount"]
+            for t in order.get("transactions", [])
+            if t["kind"] == "REFUND"
+            and t["status"] == "SUCCESS"
+            and t["parent_id"] == parent["id"]
+        ),
+        Decimal("0"),
+    )
+    return parent["amount"] - done
+
+
+def refund_money(shop, order, amount):
+    """REFUND transactions returning `amount` (at most what was captured), oldest
+    payment first; the new transaction records."""
+    amount = money(amount)
+    out = []
+    for parent in list(order.get("transactions", [])):
+        if amount <= 0:
+            break
+        if parent["kind"] not in ("SALE", "CAPTURE") or parent["status"] != "SUCCESS":
+            continue
+        take = min(amount, refundable(order, parent))
+        if take <= 0:
+            continue
+        out.append(_new(shop, order, "REFUND", take, parent["gateway"], parent=parent))
+        amount -= take
+    return out
+
+
+def rest(order, txn):
+    """A transaction as the REST refund payload lists it (refunds/create)."""
+    return {
+        "id": txn["id"],
+        "admin_graphql_api_id": gid("OrderTransaction", txn["id"]),
+        "order_id": order["id"],
+        "kind": txn["kind"].lower(),
+        "status": txn["status"].lower(),
+        "gateway": txn["gateway"],
+        "amount": str(txn["amount"]),
+        "currency": txn["currency"],
+        "parent_id": txn["parent_id"],
+        "processed_at": iso(txn["processed_at"]),
+    }
 
 
 def void(shop, order):

@@ -5,6 +5,8 @@ field's
 arguments when it is callable, so each method below IS the resolver of its field.
 """
 
+from decimal import Decimal
+
 from graphql import GraphQLError
 
 from . import hard, search
@@ -393,8 +395,9 @@ class OrderView(View):
         return [view(self.rec, t) for t in records]
 
     def refunds(self, info, first=None):
-        cur = self.rec["currency"]
-        return [_refund_view(self.shop, r, cur) for r in self.rec["refunds"][:first]]
+        return [
+            _refund_view(self.shop, r, self.rec) for r in self.rec["refunds"][:first]
+        ]
 
     def fulfillments(self, info, first=None):
         from .fulfillment import fulfillment_view
@@ -447,7 +450,13 @@ def _tax_lines(tax_lines, currency):
     ]
 
 
-def _refund_view(shop, refund, currency):
+def _refund_view(shop, refund, order):
+    """A Refund: its lines, shipping, transactions (kind REFUND, see transactions.py)
+    and totalRefundedSet, "The total amount across all transactions for the
+    refund"."""
+    from .transactions import view as txn_view
+
+    currency = order["currency"]
     items = []
     for ln in refund["refund_line_items"]:
         loc = ln.get("location_id")
@@ -462,12 +471,46 @@ def _refund_view(shop, refund, currency):
                 "totalTaxSet": _money_bag(ln["total_tax"], currency),
             }
         )
+    ships = {sh["id"]: sh for sh in order["shipping_lines"]}
+    shipping = [
+        {
+            "id": gid("RefundShippingLine", r["id"]),
+            "shippingLine": {
+                "id": gid("ShippingLine", r["shipping_line_id"]),
+                "title": ships.get(r["shipping_line_id"], {}).get("title"),
+            },
+            "subtotalAmountSet": _money_bag(
+                r["subtotal_amount_set"]["shop_money"]["amount"], currency
+            ),
+            "taxAmountSet": _money_bag(
+                r["tax_amount_set"]["shop_money"]["amount"], currency
+            ),
+        }
+        for r in refund.get("refund_shipping_lines") or []
+    ]
+    by_id = {t["id"]: t for t in order.get("transactions", [])}
+    txns = [
+        txn_view(order, by_id[t["id"]])
+        for t in refund.get("transactions") or []
+        if t["id"] in by_id
+    ]
+    total = sum(
+        (
+            by_id[t["id"]]["amount"]
+            for t in refund.get("transactions") or []
+            if t["id"] in by_id and by_id[t["id"]]["status"] == "SUCCESS"
+        ),
+        Decimal("0"),
+    )
     return {
         "_type": "Refund",  # for the Node interface (node / nodes)
         "id": gid("Refund", refund["id"]),
         "createdAt": refund["created_at"],
         "note": refund.get("note"),
         "refundLineItems": _sub_connection(items),
+        "refundShippingLines": _sub_connection(shipping),
+        "transactions": _sub_connection(txns),
+        "totalRefundedSet": _money_bag(str(total), currency),
     }
 
 
@@ -606,7 +649,7 @@ def refund_by_gid(shop, value):
     for order in shop.orders.values():
         for refund in order["refunds"]:
             if refund["id"] == num:
-                return _refund_view(shop, refund, order["currency"])
+                return _refund_view(shop, refund, order)
     return None
 
 

@@ -217,3 +217,23 @@ class TestRefundMoney(MoneyCommon):
         note = self._assert_credited(so, refund)
         self.assertEqual(note.currency_id.name, "CAD")
         self._assert_books_balance(so, payload)
+
+    def test_presentment_currency_books_in_shop_money(self):
+        """A CAD order the shopper paid in USD: the books are in shop money (CAD),
+        Shopify's shopMoney, invoice, payment and credit note alike."""
+        self._map("shopify_payments", self.bank)
+        payload = self._order(
+            quantity=2,
+            currency="CAD",
+            tax_rate="0.13",
+            presentment_currency="USD",
+            presentment_rate="0.7300",
+        )
+        self.assertEqual(payload["presentment_currency"], "USD")
+        so = self._deliver(payload, "orders/paid")
+        self.assertEqual(so.currency_id.name, "CAD")
+        self._assert_paid(so, payload["total_price"], 1)
+        self.assertEqual(so.shopify_payment_ids.currency_id.name, "CAD")
+        refund = self.shop.refund(payload["id"], lines=[{"sku": "MUG", "quantity": 1}])
+        so = self._deliver_refund(refund)
+        self.assertEqual(self._assert_credited(so, refund).currency_id.name, "CAD")

@@ -10,6 +10,7 @@ from lib import order_money, order_money_client
 from lib.auth import StaticTokenAuth
 from lib.client import ShopifyClient
 from lib.order_values import PayloadError
+from tools.shopify_emulator import transactions as emulated_transactions
 
 TOKEN = "shpat_test_static_token_0123456789"
 
@@ -149,3 +150,28 @@ def test_emulator_refund_of_an_unpaid_order_returns_no_money(shop):
     (refund,) = money.refunds
     assert money.refund_transactions(refund) == ()
     assert refund.total == 0
+
+
+def test_emulator_presentment_currency_differs_from_shop_money(shop):
+    """A CAD shop, a shopper paying in USD: shop money is the shop's currency, the
+    presentment money the shopper's (MoneyBag), and the money read is shop money."""
+    payload = shop.place_order(
+        [{"sku": "TEE", "quantity": 2}],
+        currency="CAD",
+        tax_rate="0.13",
+        presentment_currency="USD",
+        presentment_rate="0.7300",
+    )
+    assert (payload["currency"], payload["presentment_currency"]) == ("CAD", "USD")
+    total = payload["total_price_set"]
+    assert total["shop_money"] == {"amount": "56.48", "currency_code": "CAD"}
+    assert total["presentment_money"] == {"amount": "41.23", "currency_code": "USD"}
+    shop.refund(payload["id"], lines=[{"sku": "TEE", "quantity": 1}])
+    money = _money(shop, payload)
+    assert (money.currency, money.total) == ("CAD", Decimal("56.48"))
+    (refund,) = money.refunds
+    assert money.refunded(refund) == Decimal("28.24")
+    record = shop.orders[payload["id"]]
+    bag = emulated_transactions.view(record, record["transactions"][0])["amountSet"]
+    assert bag["shopMoney"] == {"amount": "56.48", "currencyCode": "CAD"}
+    assert bag["presentmentMoney"] == {"amount": "41.23", "currencyCode": "USD"}

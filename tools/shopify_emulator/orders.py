@@ -123,14 +123,44 @@ def refund_shipping_money(order, shipping):
     return out
 
 
+class Currency(str):
+    """An order's shop currency code that knows the order's presentment currency.
+
+    MoneyBag (schema): "The `presentmentMoney` field contains the amount in the
+    customer's selected currency. The `shopMoney` field contains the equivalent in
+    the shop's base currency."; Order.presentmentCurrencyCode: "The currency used by
+    the customer when placing the order ... This may differ from the shop's base
+    currency". The emulator keeps shop money as the truth and shows presentment
+    money converted at the order's fixed rate, each amount rounded to the cent (how
+    Shopify rounds converted prices is not documented)."""
+
+    presentment = None
+    rate = Decimal("1")
+
+
+def order_currency(order):
+    cur = Currency(order["currency"])
+    cur.presentment = order.get("presentment_currency") or order["currency"]
+    cur.rate = Decimal(str(order.get("presentment_rate") or 1))
+    return cur
+
+
+def presentment(amount, currency):
+    """(amount, code) of a shop-money amount in the order's presentment currency."""
+    rate = getattr(currency, "rate", Decimal("1"))
+    code = getattr(currency, "presentment", None) or currency
+    return money(Decimal(str(amount)) * rate), code
+
+
 def money_set(amount, currency):
     return _money_set(amount, currency)
 
 
 def _money_set(amount, currency):
+    shown, code = presentment(amount, currency) if currency else (amount, currency)
     return {
         "shop_money": {"amount": s(amount), "currency_code": currency},
-        "presentment_money": {"amount": s(amount), "currency_code": currency},
+        "presentment_money": {"amount": s(shown), "currency_code": code},
     }
 
 
@@ -154,7 +184,7 @@ def compute_totals(order):
                     "title": order["tax_title"],
                     "price": s(tax),
                     "rate": float(rate),
-                    "price_set": _money_set(tax, order["currency"]),
+                    "price_set": _money_set(tax, order_currency(order)),
                 }
             ]
             if rate
@@ -175,7 +205,7 @@ def compute_totals(order):
                     "title": order["tax_title"],
                     "price": s(tax),
                     "rate": float(rate),
-                    "price_set": _money_set(tax, order["currency"]),
+                    "price_set": _money_set(tax, order_currency(order)),
                 }
             ]
             if rate
@@ -196,7 +226,7 @@ def compute_totals(order):
 
 def order_payload(shop, order):
     """The REST JSON of an order (orders/create, orders/updated, ... webhooks)."""
-    cur = order["currency"]
+    cur = order_currency(order)
     lines = []
     for line in order["line_items"]:
         lines.append(
@@ -242,7 +272,7 @@ def order_payload(shop, order):
         "test": False,
         "confirmed": True,
         "currency": cur,
-        "presentment_currency": cur,
+        "presentment_currency": cur.presentment,
         "taxes_included": order["taxes_included"],
         "financial_status": order["financial_status"],
         "payment_gateway_names": list(order.get("gateways", [])),

@@ -413,6 +413,8 @@ class Shop:
         billing_address=None,
         shipping_address=None,
         note=None,
+        presentment_currency=None,
+        presentment_rate="1",
     ):
         """A shopper checks out. Tracked units move available → committed at once
         (before any
@@ -519,6 +521,9 @@ class Shop:
                 "fulfillments": [],
                 "location_id": lid,
                 "note": note,
+                # the shopper's currency: amounts shown converted (orders.Currency)
+                "presentment_currency": presentment_currency,
+                "presentment_rate": presentment_rate,
             }
             om.compute_totals(order)
             order["gateways"] = [gateway]
@@ -662,8 +667,10 @@ class Shop:
                         "location_id": item["location_id"] if restock else None,
                         "subtotal": om.s(subtotal),
                         "total_tax": om.s(tax),
-                        "subtotal_set": om.money_set(subtotal, order["currency"]),
-                        "total_tax_set": om.money_set(tax, order["currency"]),
+                        "subtotal_set": om.money_set(
+                            subtotal, om.order_currency(order)
+                        ),
+                        "total_tax_set": om.money_set(tax, om.order_currency(order)),
                         "line_item": {
                             "id": item["id"],
                             "variant_id": item["variant_id"],
@@ -672,7 +679,7 @@ class Shop:
                         },
                     }
                 )
-            ship_lines, cur = [], order["currency"]
+            ship_lines, cur = [], om.order_currency(order)
             for ship, subtotal, tax in om.refund_shipping_money(order, shipping):
                 amount += subtotal + (0 if order["taxes_included"] else tax)
                 ship_lines.append(

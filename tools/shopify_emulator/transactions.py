@@ -230,8 +230,12 @@ def void(shop, order):
 
 def view(order, txn):
     """The OrderTransaction fields the emulator serves."""
+    from .orders import order_currency, presentment
+
     cur = txn["currency"]
     amount = {"amount": str(txn["amount"]), "currencyCode": cur}
+    shown, code = presentment(txn["amount"], order_currency(order))
+    shown = {"amount": str(shown), "currencyCode": str(code)}
     parent = _find(order, txn["parent_id"]) if txn["parent_id"] else None
     return {
         "id": gid("OrderTransaction", txn["id"]),
@@ -241,6 +245,6 @@ def view(order, txn):
         "test": txn["test"],
         "processedAt": iso(txn["processed_at"]),
         "createdAt": iso(txn["processed_at"]),
-        "amountSet": {"shopMoney": amount, "presentmentMoney": amount},
+        "amountSet": {"shopMoney": amount, "presentmentMoney": shown},
         "parentTransaction": view(order, parent) if parent else None,
     }

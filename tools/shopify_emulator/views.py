@@ -11,6 +11,7 @@ from graphql import GraphQLError
 
 from . import hard, search
 from .ids import decode_cursor, encode_cursor, gid, gid_kind, iso, now, parse_gid
+from .orders import order_currency
 from .shop import level_quantities
 
 MAX_PAGE = 250
@@ -284,8 +285,14 @@ class ProductView(View):
 
 
 def _money_bag(amount, currency):
-    money = {"amount": str(amount), "currencyCode": currency}
-    return {"shopMoney": money, "presentmentMoney": money}
+    """shopMoney and presentmentMoney (orders.Currency: the order's presentment)."""
+    from .orders import presentment
+
+    shown, code = presentment(amount, currency)
+    return {
+        "shopMoney": {"amount": str(amount), "currencyCode": str(currency)},
+        "presentmentMoney": {"amount": str(shown), "currencyCode": str(code)},
+    }
 
 
 class OrderView(View):
@@ -293,13 +300,14 @@ class OrderView(View):
 
     def __init__(self, shop, rec):
         super().__init__(shop, rec)
-        cur = rec["currency"]
+        cur = order_currency(rec)
         self.name = rec["name"]
         self.email = rec["email"]
         self.test = False
         self.closed = False
         self.taxesIncluded = rec["taxes_included"]
-        self.currencyCode = self.presentmentCurrencyCode = cur
+        self.currencyCode = str(cur)
+        self.presentmentCurrencyCode = cur.presentment
         self.displayFinancialStatus = FINANCIAL.get(rec["financial_status"])
         self.cancelReason = (
             rec["cancel_reason"].upper() if rec["cancel_reason"] else None
@@ -329,7 +337,7 @@ class OrderView(View):
             lambda r: [r["id"]],
             first,
             after,
-            wrap=lambda r: LineItemView(self.shop, r, self.rec["currency"]),
+            wrap=lambda r: LineItemView(self.shop, r, order_currency(self.rec)),
         )
 
     # -- the full order (OrderForImport), read from the webhook-shaped payload
@@ -350,7 +358,7 @@ class OrderView(View):
         return "web"
 
     def totalTipReceivedSet(self, info):
-        return _money_bag("0.00", self.rec["currency"])
+        return _money_bag("0.00", order_currency(self.rec))
 
     def customer(self, info):
         cust = self.rec["customer"]
@@ -371,7 +379,7 @@ class OrderView(View):
         return _address(self.rec["shipping_address"])
 
     def shippingLines(self, info, first=None, after=None):
-        cur = self.rec["currency"]
+        cur = order_currency(self.rec)
         return connection(
             self._rest()["shipping_lines"],
             lambda r: [r["id"]],
@@ -456,7 +464,7 @@ def _refund_view(shop, refund, order):
     refund"."""
     from .transactions import view as txn_view
 
-    currency = order["currency"]
+    currency = order_currency(order)
     items = []
     for ln in refund["refund_line_items"]:
         loc = ln.get("location_id")

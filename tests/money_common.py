@@ -58,6 +58,12 @@ class MoneyCommon(ShopifyCommon):
         )
         cls.cash = Journal.create({"name": "Manual", "code": "SHMAN", "type": "cash"})
 
+    def setUp(self):
+        super().setUp()
+        # Each test starts with the shop's full bucket (Standard limits), as after a
+        # pause: the tests share one shop and would otherwise throttle each other.
+        self.shop.bucket.configure(available=self.shop.bucket.maximum)
+
     # ------------------------------------------------------------------ helpers
     def _map(self, name, journal):
         Gateway = self.env["shopify.payment.gateway"]

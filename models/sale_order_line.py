@@ -12,7 +12,6 @@ class SaleOrderLine(models.Model):
         "; 'shipping:<id>' for shipping lines.",
     )
     shopify_quantity = fields.Float(
-        "Shopify Quantity",
         readonly=True,
         copy=False,
         digits="Product Unit of Measure",

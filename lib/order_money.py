@@ -43,6 +43,23 @@ INVOICE_POLICIES = ("never", "paid", "delivered", "confirmed")
 
 
 @dataclass(frozen=True)
+class Fee:
+    """OrderTransaction.fees: "The transaction fees charged on the order transaction.
+    Only present for Shopify Payments transactions." `amount` plus `tax` ("Tax amount
+    charged on the fee") is what the payout lacks."""
+
+    gid: str
+    amount: Decimal
+    tax: Decimal
+    currency: str
+    type: str | None = None
+
+    @property
+    def total(self):
+        return self.amount + self.tax
+
+
+@dataclass(frozen=True)
 class Transaction:
     gid: str
     kind: str
@@ -53,6 +70,10 @@ class Transaction:
     parent_gid: str | None = None
     processed_at: datetime | None = None
     test: bool = False
+    fees: tuple[Fee, ...] = ()
+
+    def fee_total(self):
+        return sum((f.total for f in self.fees), Decimal("0"))
 
     @property
     def is_payment(self):
@@ -160,6 +181,7 @@ def parse_transaction(node):
         raise PayloadError("transaction %s: unknown %s/%s" % (node["id"], kind, status))
     amount, currency = _amount(node.get("amountSet"), "transaction %s" % node["id"])
     parent = node.get("parentTransaction") or {}
+    fees = tuple(_fee(f, node["id"]) for f in node.get("fees") or ())
     return Transaction(
         gid=node["id"],
         kind=kind,
@@ -170,6 +192,36 @@ def parse_transaction(node):
         parent_gid=parent.get("id"),
         processed_at=_time(node.get("processedAt") or node.get("createdAt")),
         test=bool(node.get("test")),
+        fees=fees,
+    )
+
+
+def _money_v2(value, what):
+    try:
+        amount = Decimal(str((value or {}).get("amount")))
+    except (InvalidOperation, TypeError) as exc:
+        raise PayloadError("%s has no valid amount: %r" % (what, value)) from exc
+    if not amount.is_finite():
+        raise PayloadError("%s amount is not finite: %r" % (what, value))
+    return amount, (value or {}).get("currencyCode") or ""
+
+
+def _fee(node, txn_gid):
+    what = "fee of transaction %s" % txn_gid
+    if not isinstance(node, dict) or not node.get("id"):
+        raise PayloadError("%s without id: %r" % (what, node))
+    amount, currency = _money_v2(node.get("amount"), what)
+    tax, _tax_currency = (
+        _money_v2(node["taxAmount"], what)
+        if node.get("taxAmount")
+        else (Decimal("0"), "")
+    )
+    return Fee(
+        gid=node["id"],
+        amount=amount,
+        tax=tax,
+        currency=currency,
+        type=node.get("type"),
     )
 
 

@@ -204,6 +204,23 @@ def _refund(store, state, f):
     )
 
 
+def _fee(store, state, f):
+    order = fact_text(f, "order")
+    which = "order %s" % order if order else "an order"
+    if state != "success":
+        return (
+            "%s: a payment fee of %s was not booked: book it by hand (reason below)"
+            % (store, which)
+        )
+    amount, account = fact_text(f, "amount"), fact_text(f, "account")
+    return "Booked the %s fee of a payment of %s from %s%s" % (
+        amount or "gateway",
+        which,
+        store,
+        " to %s" % account if account else "",
+    )
+
+
 def _customer(store, state, f):
     return (
         "%s: an order's customer email belongs to an internal contact (a user or a "
@@ -259,6 +276,7 @@ ENTRIES = {
     "order:invoice": _invoice,
     "order:payment": _payment,
     "order:refund": _refund,
+    "order:fee": _fee,
     "order:reconcile": _reconcile_orders,
     "products:match": stock.match,
     "test_connection": _test_connection,

@@ -42,5 +42,6 @@ from . import account_move
 from . import sale_order_money
 from . import shopify_order_accounting
 from . import shopify_order_refund_accounting
+from . import shopify_order_fee_accounting
 from . import shopify_order_importer_money
 from . import shopify_webhook_event_money

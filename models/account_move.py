@@ -1,4 +1,5 @@
-"""account.move: a credit note keyed by the Shopify refund it credits (exactly once)."""
+"""account.move: a credit note keyed by the Shopify refund it credits, a fee entry by
+the transaction it was charged on (each exactly once)."""
 
 from odoo import fields, models
 
@@ -8,6 +9,9 @@ class AccountMove(models.Model):
 
     shopify_refund_gid = fields.Char(
         "Shopify Refund", index=True, readonly=True, copy=False
+    )
+    shopify_fee_gid = fields.Char(
+        "Shopify Fee of Transaction", index=True, readonly=True, copy=False
     )
     shopify_refund_company_id = fields.Many2one(
         "res.company", readonly=True, copy=False, index=True
@@ -24,5 +28,10 @@ class AccountMove(models.Model):
             "shopify_refund_unique",
             "unique(shopify_refund_company_id, shopify_refund_gid)",
             "A Shopify refund is credited once per company.",
-        )
+        ),
+        (
+            "shopify_fee_unique",
+            "unique(shopify_refund_company_id, shopify_fee_gid)",
+            "A Shopify transaction's fees are booked once per company.",
+        ),
     ]

@@ -3,7 +3,7 @@ REFUND transactions as outbound payments reconciled with it, exactly once per re
 GID whatever the path (refunds/create, orders/updated, reconcile, Retry, duplicates);
 a refund before the invoice; the gift-card gateway; CAD totals to the cent."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -237,3 +237,38 @@ class TestRefundMoney(MoneyCommon):
         refund = self.shop.refund(payload["id"], lines=[{"sku": "MUG", "quantity": 1}])
         so = self._deliver_refund(refund)
         self.assertEqual(self._assert_credited(so, refund).currency_id.name, "CAD")
+
+    def test_gateway_fee_booked_once_so_the_payout_reconciles(self):
+        self._map("shopify_payments", self.bank)
+        expense = self.env["account.account"].search(
+            [("account_type", "=", "expense"), ("company_id", "=", self.company.id)],
+            limit=1,
+        )
+        self.store.fee_account_id = expense
+        self.shop.payments_fee = {"rate": "0.029", "flat": "0.30"}
+        try:
+            payload = self._order()
+            so = self._deliver(payload, "orders/paid")
+            self._deliver(payload, "orders/paid")  # the same delivery again
+        finally:
+            self.shop.payments_fee = None
+        self._assert_paid(so, payload["total_price"], 1)
+        payment = so.shopify_payment_ids
+        total = Decimal(payload["total_price"])
+        fee = (total * Decimal("0.029") + Decimal("0.30")).quantize(
+            Decimal("0.01"), ROUND_HALF_UP
+        )
+        entry = self.env["account.move"].search(
+            [("shopify_fee_gid", "=", payment.shopify_transaction_gid)]
+        )
+        self.assertEqual(len(entry), 1, "booked once")
+        self.assertEqual(entry.state, "posted")
+        self.assertEqual(entry.journal_id, self.bank)
+        charged = entry.line_ids.filtered(lambda ln: ln.account_id == expense)
+        self.assertAlmostEqual(charged.debit, float(fee), places=2)
+        outstanding = (payment.move_id.line_ids | entry.line_ids).filtered(
+            lambda ln: ln.account_id == payment.outstanding_account_id
+        )
+        self.assertAlmostEqual(
+            sum(outstanding.mapped("balance")), float(total - fee), places=2
+        )

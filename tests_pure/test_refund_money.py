@@ -175,3 +175,20 @@ def test_emulator_presentment_currency_differs_from_shop_money(shop):
     bag = emulated_transactions.view(record, record["transactions"][0])["amountSet"]
     assert bag["shopMoney"] == {"amount": "56.48", "currencyCode": "CAD"}
     assert bag["presentmentMoney"] == {"amount": "41.23", "currencyCode": "USD"}
+
+
+def test_emulator_shopify_payments_fee_on_the_payment_only(shop):
+    shop.payments_fee = {"rate": "0.029", "flat": "0.30"}
+    payload = shop.place_order([{"sku": "TEE", "quantity": 2}], currency="EUR")
+    shop.refund(payload["id"], lines=[{"sku": "TEE", "quantity": 1}])
+    manual = shop.place_order(
+        [{"sku": "TEE", "quantity": 1}], financial_status="pending", gateway="manual"
+    )
+    shop.mark_paid(manual["id"])
+    (sale,) = _money(shop, payload).payments()
+    (fee,) = sale.fees
+    assert fee.amount == Decimal("1.75")  # 49.98 x 2.9% + 0.30, to the cent
+    assert fee.currency == "EUR" and fee.gid.startswith("gid://shopify/TransactionFee/")
+    refund_txn = [t for t in _money(shop, payload).transactions if t.kind == "REFUND"]
+    assert refund_txn and not refund_txn[0].fees
+    assert not _money(shop, manual).payments()[0].fees, "Shopify Payments only"

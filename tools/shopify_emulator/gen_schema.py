@@ -337,7 +337,9 @@ SPEC = {
         "createdAt",
         "amountSet",
         "parentTransaction",
+        "fees",
     ],
+    "TransactionFee": ["id", "type", "amount", "taxAmount", "rate", "flatFee"],
     "MoneyBag": ["shopMoney", "presentmentMoney"],
     "MoneyV2": ["amount", "currencyCode"],
     "WebhookSubscription": [

@@ -85,6 +85,9 @@ class Shop:
         self.id = self.new_id()
         self.lock = threading.RLock()
         self.bucket = LeakyBucket(bucket, restore_rate)
+        # Shopify Payments' processing fee {"rate": "0.029", "flat": "0.30"} on each
+        # successful payment through it (transactions.py), None: no fee reported.
+        self.payments_fee = None
         self.tokens = {}  # token -> expiry (time.time())
         self.installed = True  # False after uninstall(): no new tokens either
         self.locations, self.products, self.variants, self.items = {}, {}, {}, {}

@@ -24,6 +24,12 @@ Per Shopify's Admin GraphQL reference (2026-10):
   refunded, through its gateway; Refund.transactions "The transactions associated
   with the refund"; Refund.totalRefundedSet "The total amount across all
   transactions for the refund".
+- Fees (`_fees`): OrderTransaction.fees "The transaction fees charged on the order
+  transaction. Only present for Shopify Payments transactions." (TransactionFee:
+  amount, rate "Percentage charge", flatFee "Flat rate charge for a transaction",
+  taxAmount "Tax amount charged on the fee"). The rates are the merchant's plan's,
+  not in the schema: `Shop.payments_fee` sets them (default: no fee reported); only
+  successful payments (SALE / CAPTURE) carry one here.
 """
 
 from decimal import Decimal
@@ -50,8 +56,31 @@ def _new(shop, order, kind, amount, gateway, status="SUCCESS", parent=None):
         "processed_at": now(),
         "test": False,
     }
+    txn["fees"] = _fees(shop, txn)
     order.setdefault("transactions", []).append(txn)
     return txn
+
+
+def _fees(shop, txn):
+    plan = getattr(shop, "payments_fee", None)
+    if (
+        not plan
+        or txn["gateway"] != "shopify_payments"
+        or txn["status"] != "SUCCESS"
+        or txn["kind"] not in ("SALE", "CAPTURE")
+    ):
+        return []
+    rate, flat = Decimal(str(plan.get("rate", 0))), money(plan.get("flat", 0))
+    return [
+        {
+            "id": shop.new_id(),
+            "type": "payment_processing",
+            "rate": rate,
+            "flat": flat,
+            "amount": money(txn["amount"] * rate + flat),
+            "tax": money(plan.get("tax", 0)),
+        }
+    ]
 
 
 def _find(order, txn_id):
@@ -247,4 +276,15 @@ def view(order, txn):
         "createdAt": iso(txn["processed_at"]),
         "amountSet": {"shopMoney": amount, "presentmentMoney": shown},
         "parentTransaction": view(order, parent) if parent else None,
+        "fees": [
+            {
+                "id": gid("TransactionFee", fee["id"]),
+                "type": fee["type"],
+                "rate": str(fee["rate"]),
+                "amount": {"amount": str(fee["amount"]), "currencyCode": cur},
+                "flatFee": {"amount": str(fee["flat"]), "currencyCode": cur},
+                "taxAmount": {"amount": str(fee["tax"]), "currencyCode": cur},
+            }
+            for fee in txn.get("fees", [])
+        ],
     }

@@ -171,6 +171,56 @@ def _payment(store, state, f):
     )
 
 
+def _refund(store, state, f):
+    order = fact_text(f, "order")
+    which = "order %s" % order if order else "an order"
+    amount = fact_text(f, "amount")
+    if state != "success":
+        return (
+            "%s: a refund of %s needs attention before it is in the books: open the "
+            "order, check the credit note or gateway named below, then press Retry "
+            "import" % (store, which)
+        )
+    if f.get("waiting"):
+        return (
+            "%s: a refund of %s waits for the order's posted invoice; it is credited "
+            "once the invoice exists" % (store, which)
+        )
+    if f.get("payment"):
+        gateway, journal = fact_text(f, "gateway"), fact_text(f, "journal")
+        return "Registered %s refunded for %s from %s%s%s" % (
+            amount or "a refund",
+            which,
+            store,
+            " through %s" % gateway if gateway else "",
+            " in %s" % journal if journal else "",
+        )
+    note = fact_text(f, "credit_note")
+    return "Credited %s from %s%s%s" % (
+        which,
+        store,
+        " with %s" % note if note else "",
+        " (%s)" % amount if amount else "",
+    )
+
+
+def _fee(store, state, f):
+    order = fact_text(f, "order")
+    which = "order %s" % order if order else "an order"
+    if state != "success":
+        return (
+            "%s: a payment fee of %s was not booked: book it by hand (reason below)"
+            % (store, which)
+        )
+    amount, account = fact_text(f, "amount"), fact_text(f, "account")
+    return "Booked the %s fee of a payment of %s from %s%s" % (
+        amount or "gateway",
+        which,
+        store,
+        " to %s" % account if account else "",
+    )
+
+
 def _customer(store, state, f):
     return (
         "%s: an order's customer email belongs to an internal contact (a user or a "
@@ -225,6 +275,8 @@ ENTRIES = {
     "order:import": _import,
     "order:invoice": _invoice,
     "order:payment": _payment,
+    "order:refund": _refund,
+    "order:fee": _fee,
     "order:reconcile": _reconcile_orders,
     "products:match": stock.match,
     "test_connection": _test_connection,

@@ -38,7 +38,10 @@ from . import product_template
 from . import shopify_payment_gateway
 from . import shopify_store_accounting
 from . import account_payment
+from . import account_move
 from . import sale_order_money
 from . import shopify_order_accounting
+from . import shopify_order_refund_accounting
+from . import shopify_order_fee_accounting
 from . import shopify_order_importer_money
 from . import shopify_webhook_event_money

@@ -11,3 +11,10 @@ class SaleOrderLine(models.Model):
         help="Legacy id of the Shopify line item (refunds and fulfilments refer to it)"
         "; 'shipping:<id>' for shipping lines.",
     )
+    shopify_quantity = fields.Float(
+        readonly=True,
+        copy=False,
+        digits="Product Unit of Measure",
+        help="Quantity sold in Shopify, before refunds: the invoice covers it and "
+        "each refund is a credit note.",
+    )

@@ -13,7 +13,8 @@ and the Retry button ends here:
 - payments: one posted `account.payment` per SUCCESS SALE / CAPTURE transaction, in
   the gateway's journal, keyed by the transaction GID (unique per company, SQL), then
   reconciled with the posted invoice. An unmapped gateway registers nothing and says
-  so on the order.
+  so on the order;
+- refunds: credit notes and outbound payments, `shopify_order_refund_accounting.py`.
 """
 
 import logging
@@ -152,6 +153,7 @@ class ShopifyOrderAccounting(models.AbstractModel):
         except UserError as exc:
             self._shopify_attention(so, "Not invoiceable: %s" % exc.args[0])
             return None
+        self._shopify_invoice_as_sold(so, invoice)
         self._shopify_unflag(so, INVOICE_REASON)
         if not amounts_equal(
             invoice.amount_total, money.total, so.currency_id.rounding
@@ -204,10 +206,12 @@ class ShopifyOrderAccounting(models.AbstractModel):
         )
         if existing or not gateway.journal_id:
             return existing
-        method = gateway._shopify_method_line()
+        refund = txn.kind == "REFUND"  # money back to the customer
+        payment_type = "outbound" if refund else "inbound"
+        method = gateway._shopify_method_line(payment_type)
         payment = Payment.create(
             {
-                "payment_type": "inbound",
+                "payment_type": payment_type,
                 "partner_type": "customer",
                 "partner_id": so.partner_invoice_id.commercial_partner_id.id,
                 "amount": float(txn.amount),
@@ -226,13 +230,14 @@ class ShopifyOrderAccounting(models.AbstractModel):
         payment.action_post()
         self._shopify_log(
             so,
-            operation="order:payment",
+            operation="order:refund" if refund else "order:payment",
             state="success",
             facts={
                 "order": so.shopify_order_name,
                 "amount": "%s %s" % (txn.amount, so.currency_id.name),
                 "gateway": txn.gateway,
                 "journal": gateway.journal_id.name,
+                "payment": True,
             },
             message="%s: %s %s %s via %s registered in %s"
             % (
@@ -249,7 +254,9 @@ class ShopifyOrderAccounting(models.AbstractModel):
 
     @api.model
     def _shopify_reconcile(self, so, invoice):
-        payments = so.shopify_payment_ids.filtered(lambda p: p.state == "posted")
+        payments = so.shopify_payment_ids.filtered(
+            lambda p: p.state == "posted" and p.payment_type == "inbound"
+        )
         lines = (payments.move_id.line_ids | invoice.line_ids).filtered(
             lambda line: (
                 line.account_id.account_type == "asset_receivable"

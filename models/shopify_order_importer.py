@@ -366,6 +366,7 @@ class ShopifyOrderImporter(models.AbstractModel):
             "discount": float(line.discount_percent),
             "tax_id": [Command.set(taxes.ids)],
             "shopify_line_id": str(line.line_id or line.gid or ""),
+            "shopify_quantity": line.quantity,
         }, reason
 
     @api.model
@@ -388,6 +389,7 @@ class ShopifyOrderImporter(models.AbstractModel):
             "discount": float(percent),
             "tax_id": [Command.set(taxes.ids)],
             "shopify_line_id": "shipping:%s" % (ship.shipping_id or ""),
+            "shopify_quantity": 1,
         }, missing
 
     @api.model

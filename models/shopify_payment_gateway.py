@@ -81,8 +81,11 @@ class ShopifyPaymentGateway(models.Model):
                     )
                 )
 
-    def _shopify_method_line(self):
+    def _shopify_method_line(self, payment_type="inbound"):
+        """The journal's method for a payment (the chosen one) or a refund."""
         self.ensure_one()
+        if payment_type == "outbound":
+            return self.journal_id.outbound_payment_method_line_ids[:1]
         return (
             self.payment_method_line_id
             or self.journal_id.inbound_payment_method_line_ids[:1]

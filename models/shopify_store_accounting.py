@@ -32,6 +32,17 @@ class ShopifyStore(models.Model):
         help="Post the invoice once its total equals Shopify's; otherwise it stays a "
         "draft for a person to check.",
     )
+    fee_account_id = fields.Many2one(
+        "account.account",
+        "Gateway Fee Account",
+        tracking=True,
+        check_company=True,
+        domain="[('account_type', 'in', ('expense', 'expense_direct_cost'))]",
+        help="Expense account of the fees Shopify reports on a payment (Shopify "
+        "Payments): each fee is a journal entry in the gateway's journal that takes "
+        "it off the payment's outstanding amount, so the payout reconciles. Empty: "
+        "fees are not booked.",
+    )
     payment_gateway_ids = fields.One2many(
         "shopify.payment.gateway", "store_id", string="Payment Gateways"
     )

@@ -3,7 +3,8 @@ placed in store A of the emulator, delivered to Odoo's inbox like the controller
 imported by the webhook cron, then pushed to every store.
 
     ~/.cache/shopify_sync/venv/bin/python tools/bench/bench_orders.py [--json]
-        [--orders 50] [--latency-orders 20] [--template shopify_tmpl]
+        [--orders 50] [--latency-orders 20] [--money-orders 20]
+        [--template shopify_tmpl]
 
 Measures
 - orders/s: a burst of `--orders` orders/create events processed by the inbox cron
@@ -11,8 +12,12 @@ Measures
 - webhook -> SO confirmed -> all stores updated: for `--latency-orders` orders one at
   a time, from the delivery stored in the inbox to stores B and C showing the lower
   quantity after the push cron (p50 / p95);
-- exactly one SO per order, and store A not decremented twice.
-Targets: >= 5 orders/s, p95 <= 3 s.
+- exactly one SO per order, and store A not decremented twice;
+- orders/s with invoicing and payment on: `--money-orders` paid orders of store B
+  delivered as orders/paid (the order's transactions read from Shopify, import,
+  invoice posted, one payment per transaction in the mapped journal, reconciled),
+  every one paid in Odoo.
+Targets: >= 5 orders/s, p95 <= 3 s, >= 2 orders/s with invoicing and payment.
 """
 
 import json
@@ -28,6 +33,7 @@ SKUS = ["BENCH-ORD-%d" % n for n in range(1, 6)]
 STOCK = 100000
 TARGET_RATE = 5.0
 TARGET_P95 = 3.0
+TARGET_MONEY_RATE = 2.0
 
 
 def percentile(values, pct):
@@ -78,11 +84,53 @@ def place(shop, location, n):
     )
 
 
-def deliver(env, store_id, payload):
+def deliver(env, store_id, payload, topic="orders/create"):
     store = env["shopify.store"].browse(store_id)
     env["shopify.webhook.event"]._shopify_store_delivery(
-        store, "orders/create", str(uuid.uuid4()), json.dumps(payload), payload
+        store, topic, str(uuid.uuid4()), json.dumps(payload), payload
     )
+
+
+def money_burst(h, store_id, shop, location, count):
+    """`count` paid orders delivered as orders/paid with the store's Shopify Payments
+    gateway mapped to a bank journal: (orders/s, orders invoiced and paid)."""
+    with h.env() as env:
+        journal = env["account.journal"].create(
+            {"name": "Bench Shopify Payments", "code": "BSHP", "type": "bank"}
+        )
+        env["shopify.payment.gateway"].create(
+            {"store_id": store_id, "name": "shopify_payments", "journal_id": journal.id}
+        )
+    payloads = [place(shop, location, 5000 + n) for n in range(count)]
+    with h.env() as env:
+        for payload in payloads:
+            deliver(env, store_id, payload, topic="orders/paid")
+    started = time.monotonic()
+    with h.env() as env:
+        while env["shopify.webhook.event"]._cron_process_webhook_events(limit=500):
+            pass
+    elapsed = time.monotonic() - started
+    with h.env() as env:
+        orders = env["sale.order"].search(
+            [
+                (
+                    "shopify_order_gid",
+                    "in",
+                    [p["admin_graphql_api_id"] for p in payloads],
+                ),
+            ]
+        )
+        paid = sum(
+            1
+            for so in orders
+            if so.invoice_ids.filtered(
+                lambda m: (
+                    m.state == "posted" and m.payment_state in ("paid", "in_payment")
+                )
+            )
+            and len(so.shopify_payment_ids) == 1
+        )
+    return (count / elapsed if elapsed else float("inf")), paid
 
 
 def shown(shop, location, sku):
@@ -95,6 +143,7 @@ def main():
     parser = base_arguments(__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=50)
     parser.add_argument("--latency-orders", type=int, default=20)
+    parser.add_argument("--money-orders", type=int, default=20)
     args = parser.parse_args()
     with Harness(db=args.db, template=args.template, keep_db=args.keep_db) as h:
         stores, locations = setup(h)
@@ -158,6 +207,11 @@ def main():
         a_shown = shown(shop_a, loc_a, SKUS[0])
         b_shown = shown(others[0][1], locations[1], SKUS[0])
 
+        # --- invoicing and payment on: orders/paid of store B --------------------
+        money_rate, money_paid = money_burst(
+            h, others[0][0], others[0][1], locations[1], args.money_orders
+        )
+
     p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
     import_p95 = percentile(import_times, 95)
     metrics = [
@@ -201,12 +255,28 @@ def main():
             "%s / %s" % (a_shown, b_shown),
             a_shown == b_shown,
         ),
+        Metric(
+            "orders/s with invoicing and payment on",
+            ">= %g" % TARGET_MONEY_RATE,
+            round(money_rate, 2),
+            money_rate >= TARGET_MONEY_RATE,
+        ),
+        Metric(
+            "  of which invoiced, paid and reconciled",
+            "= %d" % args.money_orders,
+            money_paid,
+            money_paid == args.money_orders,
+        ),
     ]
     ok = report(
         metrics,
         title="order import",
         as_json=args.json,
-        extra={"orders": args.orders, "latency_orders": args.latency_orders},
+        extra={
+            "orders": args.orders,
+            "latency_orders": args.latency_orders,
+            "money_orders": args.money_orders,
+        },
     )
     return 0 if ok else 1
 

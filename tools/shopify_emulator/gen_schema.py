@@ -222,7 +222,26 @@ SPEC = {
     "ShippingLineEdge": EDGE,
     "TaxLine": ["title", "rate", "priceSet"],
     "DiscountAllocation": ["allocatedAmountSet"],
-    "Refund": ["id", "createdAt", "note", "refundLineItems(first,after)"],
+    "Refund": [
+        "id",
+        "createdAt",
+        "note",
+        "refundLineItems(first,after)",
+        # money (lib/graphql/OrderTransactions.graphql, tools/.../transactions.py)
+        "totalRefundedSet",
+        "refundShippingLines(first,after)",
+        "transactions(first,after)",
+    ],
+    "RefundShippingLine": [
+        "id",
+        "shippingLine",
+        "subtotalAmountSet",
+        "taxAmountSet",
+    ],
+    "RefundShippingLineConnection": CONN,
+    "RefundShippingLineEdge": EDGE,
+    "OrderTransactionConnection": CONN,
+    "OrderTransactionEdge": EDGE,
     "RefundLineItem": [
         "id",
         "quantity",
@@ -318,7 +337,9 @@ SPEC = {
         "createdAt",
         "amountSet",
         "parentTransaction",
+        "fees",
     ],
+    "TransactionFee": ["id", "type", "amount", "taxAmount", "rate", "flatFee"],
     "MoneyBag": ["shopMoney", "presentmentMoney"],
     "MoneyV2": ["amount", "currencyCode"],
     "WebhookSubscription": [

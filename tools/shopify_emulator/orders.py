@@ -74,10 +74,93 @@ def allocate_discounts(lines, discounts):
     return applications, codes, allocations
 
 
+def _cumulative(total, done, qty, quantity):
+    """The part of `total` for units done+1 .. done+qty of `quantity`, prorated and
+    rounded on the cumulative count, so all the refunds of a line add up to it."""
+    if quantity <= 0:
+        return Decimal("0.00")
+    return money(total * (done + qty) / quantity) - money(total * done / quantity)
+
+
+def refund_line_money(order, item, qty):
+    """(subtotal, tax) of refunding `qty` more units of a line: its discounted amount
+    and its tax, prorated by quantity (RefundLineItem.subtotalSet "The subtotal price
+    of a refunded line item", totalTaxSet "The total tax charged on a refunded line
+    item"; how Shopify rounds a partial quantity is not documented: here on the
+    cumulative count, so a line refunded in parts adds up to the line)."""
+    gross = money(item["price"]) * item["quantity"]
+    disc = sum(
+        (Decimal(a["amount"]) for a in item["discount_allocations"]), Decimal("0")
+    )
+    tax = sum((Decimal(t["price"]) for t in item["tax_lines"]), Decimal("0"))
+    done, quantity = item["refunded"], item["quantity"]
+    return (
+        _cumulative(gross - disc, done, qty, quantity),
+        _cumulative(tax, done, qty, quantity),
+    )
+
+
+def refund_shipping_money(order, shipping):
+    """[(shipping line, subtotal, tax)] refunded: `shipping` True refunds what is left
+    of every shipping line, an amount that much of the first one (at most what is
+    left); its tax in proportion (RefundShippingLine.subtotalAmountSet / taxAmountSet:
+    "The subtotal amount of the refund shipping line", "The tax amount")."""
+    if not shipping:
+        return []
+    out = []
+    lines = order["shipping_lines"] if shipping is True else order["shipping_lines"][:1]
+    for ship in lines:
+        price = money(ship["price"])
+        done = money(ship.get("refunded", "0"))
+        left = price - done
+        want = left if shipping is True else min(left, money(shipping))
+        if want <= 0:
+            continue
+        tax_total = sum((Decimal(t["price"]) for t in ship["tax_lines"]), Decimal("0"))
+        tax = money(tax_total * (done + want) / price) - money(tax_total * done / price)
+        ship["refunded"] = s(done + want)
+        out.append((ship, want, tax))
+    return out
+
+
+class Currency(str):
+    """An order's shop currency code that knows the order's presentment currency.
+
+    MoneyBag (schema): "The `presentmentMoney` field contains the amount in the
+    customer's selected currency. The `shopMoney` field contains the equivalent in
+    the shop's base currency."; Order.presentmentCurrencyCode: "The currency used by
+    the customer when placing the order ... This may differ from the shop's base
+    currency". The emulator keeps shop money as the truth and shows presentment
+    money converted at the order's fixed rate, each amount rounded to the cent (how
+    Shopify rounds converted prices is not documented)."""
+
+    presentment = None
+    rate = Decimal("1")
+
+
+def order_currency(order):
+    cur = Currency(order["currency"])
+    cur.presentment = order.get("presentment_currency") or order["currency"]
+    cur.rate = Decimal(str(order.get("presentment_rate") or 1))
+    return cur
+
+
+def presentment(amount, currency):
+    """(amount, code) of a shop-money amount in the order's presentment currency."""
+    rate = getattr(currency, "rate", Decimal("1"))
+    code = getattr(currency, "presentment", None) or currency
+    return money(Decimal(str(amount)) * rate), code
+
+
+def money_set(amount, currency):
+    return _money_set(amount, currency)
+
+
 def _money_set(amount, currency):
+    shown, code = presentment(amount, currency) if currency else (amount, currency)
     return {
         "shop_money": {"amount": s(amount), "currency_code": currency},
-        "presentment_money": {"amount": s(amount), "currency_code": currency},
+        "presentment_money": {"amount": s(shown), "currency_code": code},
     }
 
 
@@ -101,7 +184,7 @@ def compute_totals(order):
                     "title": order["tax_title"],
                     "price": s(tax),
                     "rate": float(rate),
-                    "price_set": _money_set(tax, order["currency"]),
+                    "price_set": _money_set(tax, order_currency(order)),
                 }
             ]
             if rate
@@ -122,7 +205,7 @@ def compute_totals(order):
                     "title": order["tax_title"],
                     "price": s(tax),
                     "rate": float(rate),
-                    "price_set": _money_set(tax, order["currency"]),
+                    "price_set": _money_set(tax, order_currency(order)),
                 }
             ]
             if rate
@@ -143,7 +226,7 @@ def compute_totals(order):
 
 def order_payload(shop, order):
     """The REST JSON of an order (orders/create, orders/updated, ... webhooks)."""
-    cur = order["currency"]
+    cur = order_currency(order)
     lines = []
     for line in order["line_items"]:
         lines.append(
@@ -189,7 +272,7 @@ def order_payload(shop, order):
         "test": False,
         "confirmed": True,
         "currency": cur,
-        "presentment_currency": cur,
+        "presentment_currency": cur.presentment,
         "taxes_included": order["taxes_included"],
         "financial_status": order["financial_status"],
         "payment_gateway_names": list(order.get("gateways", [])),
@@ -212,7 +295,11 @@ def order_payload(shop, order):
         "discount_applications": order["discount_applications"],
         "line_items": lines,
         "shipping_lines": [
-            dict(ship, id=ship["id"], code=ship["title"], source="shopify")
+            dict(
+                {k: v for k, v in ship.items() if k != "refunded"},
+                code=ship["title"],
+                source="shopify",
+            )
             for ship in order["shipping_lines"]
         ],
         "tax_lines": _order_tax_lines(order),

@@ -85,6 +85,9 @@ class Shop:
         self.id = self.new_id()
         self.lock = threading.RLock()
         self.bucket = LeakyBucket(bucket, restore_rate)
+        # Shopify Payments' processing fee {"rate": "0.029", "flat": "0.30"} on each
+        # successful payment through it (transactions.py), None: no fee reported.
+        self.payments_fee = None
         self.tokens = {}  # token -> expiry (time.time())
         self.installed = True  # False after uninstall(): no new tokens either
         self.locations, self.products, self.variants, self.items = {}, {}, {}, {}
@@ -413,6 +416,8 @@ class Shop:
         billing_address=None,
         shipping_address=None,
         note=None,
+        presentment_currency=None,
+        presentment_rate="1",
     ):
         """A shopper checks out. Tracked units move available → committed at once
         (before any
@@ -519,6 +524,9 @@ class Shop:
                 "fulfillments": [],
                 "location_id": lid,
                 "note": note,
+                # the shopper's currency: amounts shown converted (orders.Currency)
+                "presentment_currency": presentment_currency,
+                "presentment_rate": presentment_rate,
             }
             om.compute_totals(order)
             order["gateways"] = [gateway]
@@ -603,7 +611,12 @@ class Shop:
 
     def refund(self, order_id, lines=None, restock=True, shipping=False):
         """Refund lines (default: everything). With restock, fulfilled units come back
-        (+available, +on_hand); unfulfilled ones move committed → available."""
+        (+available, +on_hand); unfulfilled ones move committed → available.
+
+        The money (orders.refund_line_money, transactions.refund_money): each line's
+        discounted amount and tax for the refunded units, `shipping` (True: all of
+        it; an amount: that much of the first shipping line), returned through
+        REFUND transactions of the captured payments."""
         with self.lock:
             order = self._order(order_id)
             wanted = {
@@ -625,6 +638,7 @@ class Shop:
                 )
                 from_open = min(qty, unfulfilled)
                 from_shipped = qty - from_open
+                subtotal, tax = om.refund_line_money(order, item, qty)
                 item["refunded"] += qty
                 tracked = item["item_id"] and self.items.get(item["item_id"], {}).get(
                     "tracked"
@@ -644,8 +658,7 @@ class Shop:
                 if tracked and restock and from_shipped:
                     self._move(*key, available=from_shipped)
                     touched.add(key)
-                line_total = om.money(item["price"]) * qty
-                amount += line_total
+                amount += subtotal + (0 if order["taxes_included"] else tax)
                 refund_lines.append(
                     {
                         "id": self.new_id(),
@@ -655,8 +668,12 @@ class Shop:
                         if restock
                         else "no_restock",
                         "location_id": item["location_id"] if restock else None,
-                        "subtotal": om.s(line_total),
-                        "total_tax": "0.00",
+                        "subtotal": om.s(subtotal),
+                        "total_tax": om.s(tax),
+                        "subtotal_set": om.money_set(
+                            subtotal, om.order_currency(order)
+                        ),
+                        "total_tax_set": om.money_set(tax, om.order_currency(order)),
                         "line_item": {
                             "id": item["id"],
                             "variant_id": item["variant_id"],
@@ -665,6 +682,18 @@ class Shop:
                         },
                     }
                 )
+            ship_lines, cur = [], om.order_currency(order)
+            for ship, subtotal, tax in om.refund_shipping_money(order, shipping):
+                amount += subtotal + (0 if order["taxes_included"] else tax)
+                ship_lines.append(
+                    {
+                        "id": self.new_id(),
+                        "shipping_line_id": ship["id"],
+                        "subtotal_amount_set": om.money_set(subtotal, cur),
+                        "tax_amount_set": om.money_set(tax, cur),
+                    }
+                )
+            txns = transactions.refund_money(self, order, amount)
             rid = self.new_id()
             refund = {
                 "id": rid,
@@ -674,14 +703,8 @@ class Shop:
                 "restock": restock,
                 "note": None,
                 "refund_line_items": refund_lines,
-                "transactions": [
-                    {
-                        "kind": "refund",
-                        "status": "success",
-                        "amount": om.s(amount),
-                        "currency": order["currency"],
-                    }
-                ],
+                "refund_shipping_lines": ship_lines,
+                "transactions": [transactions.rest(order, t) for t in txns],
             }
             order["refunds"].append(refund)
             all_refunded = all(

@@ -15,6 +15,21 @@ Per Shopify's Admin GraphQL reference (2026-10):
   PAID or has no outstanding balance.
 - A checkout with a manual payment method (bank deposit, cash on delivery) creates
   no successful payment: the order stays pending until it is marked as paid.
+- Refunds (`refund_money`): OrderTransactionKind.REFUND "A partial or full return of
+  captured funds to the cardholder. A refund can happen only after a capture is
+  processed." (so an unpaid order's refund has no transaction, and a refund never
+  returns more than a payment captured: RefundInput.allowOverRefunding "Whether to
+  allow the total refunded amount to surpass the amount paid for the order" is off);
+  `parentTransaction` "The associated parent transaction" is the SALE / CAPTURE
+  refunded, through its gateway; Refund.transactions "The transactions associated
+  with the refund"; Refund.totalRefundedSet "The total amount across all
+  transactions for the refund".
+- Fees (`_fees`): OrderTransaction.fees "The transaction fees charged on the order
+  transaction. Only present for Shopify Payments transactions." (TransactionFee:
+  amount, rate "Percentage charge", flatFee "Flat rate charge for a transaction",
+  taxAmount "Tax amount charged on the fee"). The rates are the merchant's plan's,
+  not in the schema: `Shop.payments_fee` sets them (default: no fee reported); only
+  successful payments (SALE / CAPTURE) carry one here.
 """
 
 from decimal import Decimal
@@ -41,8 +56,31 @@ def _new(shop, order, kind, amount, gateway, status="SUCCESS", parent=None):
         "processed_at": now(),
         "test": False,
     }
+    txn["fees"] = _fees(shop, txn)
     order.setdefault("transactions", []).append(txn)
     return txn
+
+
+def _fees(shop, txn):
+    plan = getattr(shop, "payments_fee", None)
+    if (
+        not plan
+        or txn["gateway"] != "shopify_payments"
+        or txn["status"] != "SUCCESS"
+        or txn["kind"] not in ("SALE", "CAPTURE")
+    ):
+        return []
+    rate, flat = Decimal(str(plan.get("rate", 0))), money(plan.get("flat", 0))
+    return [
+        {
+            "id": shop.new_id(),
+            "type": "payment_processing",
+            "rate": rate,
+            "flat": flat,
+            "amount": money(txn["amount"] * rate + flat),
+            "tax": money(plan.get("tax", 0)),
+        }
+    ]
 
 
 def _find(order, txn_id):
@@ -159,6 +197,55 @@ def mark_paid(shop, order, gateway="manual"):
     return _new(shop, order, "SALE", outstanding, gateway)
 
 
+def refundable(order, parent):
+    """What is left to refund of a successful SALE / CAPTURE."""
+    done = sum(
+        (
+            t["amount"]
+            for t in order.get("transactions", [])
+            if t["kind"] == "REFUND"
+            and t["status"] == "SUCCESS"
+            and t["parent_id"] == parent["id"]
+        ),
+        Decimal("0"),
+    )
+    return parent["amount"] - done
+
+
+def refund_money(shop, order, amount):
+    """REFUND transactions returning `amount` (at most what was captured), oldest
+    payment first; the new transaction records."""
+    amount = money(amount)
+    out = []
+    for parent in list(order.get("transactions", [])):
+        if amount <= 0:
+            break
+        if parent["kind"] not in ("SALE", "CAPTURE") or parent["status"] != "SUCCESS":
+            continue
+        take = min(amount, refundable(order, parent))
+        if take <= 0:
+            continue
+        out.append(_new(shop, order, "REFUND", take, parent["gateway"], parent=parent))
+        amount -= take
+    return out
+
+
+def rest(order, txn):
+    """A transaction as the REST refund payload lists it (refunds/create)."""
+    return {
+        "id": txn["id"],
+        "admin_graphql_api_id": gid("OrderTransaction", txn["id"]),
+        "order_id": order["id"],
+        "kind": txn["kind"].lower(),
+        "status": txn["status"].lower(),
+        "gateway": txn["gateway"],
+        "amount": str(txn["amount"]),
+        "currency": txn["currency"],
+        "parent_id": txn["parent_id"],
+        "processed_at": iso(txn["processed_at"]),
+    }
+
+
 def void(shop, order):
     """Void every open authorization (order cancelled before capture)."""
     for txn in list(order.get("transactions", [])):
@@ -172,8 +259,12 @@ def void(shop, order):
 
 def view(order, txn):
     """The OrderTransaction fields the emulator serves."""
+    from .orders import order_currency, presentment
+
     cur = txn["currency"]
     amount = {"amount": str(txn["amount"]), "currencyCode": cur}
+    shown, code = presentment(txn["amount"], order_currency(order))
+    shown = {"amount": str(shown), "currencyCode": str(code)}
     parent = _find(order, txn["parent_id"]) if txn["parent_id"] else None
     return {
         "id": gid("OrderTransaction", txn["id"]),
@@ -183,6 +274,17 @@ def view(order, txn):
         "test": txn["test"],
         "processedAt": iso(txn["processed_at"]),
         "createdAt": iso(txn["processed_at"]),
-        "amountSet": {"shopMoney": amount, "presentmentMoney": amount},
+        "amountSet": {"shopMoney": amount, "presentmentMoney": shown},
         "parentTransaction": view(order, parent) if parent else None,
+        "fees": [
+            {
+                "id": gid("TransactionFee", fee["id"]),
+                "type": fee["type"],
+                "rate": str(fee["rate"]),
+                "amount": {"amount": str(fee["amount"]), "currencyCode": cur},
+                "flatFee": {"amount": str(fee["flat"]), "currencyCode": cur},
+                "taxAmount": {"amount": str(fee["tax"]), "currencyCode": cur},
+            }
+            for fee in txn.get("fees", [])
+        ],
     }

@@ -5,10 +5,13 @@ field's
 arguments when it is callable, so each method below IS the resolver of its field.
 """
 
+from decimal import Decimal
+
 from graphql import GraphQLError
 
 from . import hard, search
 from .ids import decode_cursor, encode_cursor, gid, gid_kind, iso, now, parse_gid
+from .orders import order_currency
 from .shop import level_quantities
 
 MAX_PAGE = 250
@@ -282,8 +285,14 @@ class ProductView(View):
 
 
 def _money_bag(amount, currency):
-    money = {"amount": str(amount), "currencyCode": currency}
-    return {"shopMoney": money, "presentmentMoney": money}
+    """shopMoney and presentmentMoney (orders.Currency: the order's presentment)."""
+    from .orders import presentment
+
+    shown, code = presentment(amount, currency)
+    return {
+        "shopMoney": {"amount": str(amount), "currencyCode": str(currency)},
+        "presentmentMoney": {"amount": str(shown), "currencyCode": str(code)},
+    }
 
 
 class OrderView(View):
@@ -291,13 +300,14 @@ class OrderView(View):
 
     def __init__(self, shop, rec):
         super().__init__(shop, rec)
-        cur = rec["currency"]
+        cur = order_currency(rec)
         self.name = rec["name"]
         self.email = rec["email"]
         self.test = False
         self.closed = False
         self.taxesIncluded = rec["taxes_included"]
-        self.currencyCode = self.presentmentCurrencyCode = cur
+        self.currencyCode = str(cur)
+        self.presentmentCurrencyCode = cur.presentment
         self.displayFinancialStatus = FINANCIAL.get(rec["financial_status"])
         self.cancelReason = (
             rec["cancel_reason"].upper() if rec["cancel_reason"] else None
@@ -327,7 +337,7 @@ class OrderView(View):
             lambda r: [r["id"]],
             first,
             after,
-            wrap=lambda r: LineItemView(self.shop, r, self.rec["currency"]),
+            wrap=lambda r: LineItemView(self.shop, r, order_currency(self.rec)),
         )
 
     # -- the full order (OrderForImport), read from the webhook-shaped payload
@@ -348,7 +358,7 @@ class OrderView(View):
         return "web"
 
     def totalTipReceivedSet(self, info):
-        return _money_bag("0.00", self.rec["currency"])
+        return _money_bag("0.00", order_currency(self.rec))
 
     def customer(self, info):
         cust = self.rec["customer"]
@@ -369,7 +379,7 @@ class OrderView(View):
         return _address(self.rec["shipping_address"])
 
     def shippingLines(self, info, first=None, after=None):
-        cur = self.rec["currency"]
+        cur = order_currency(self.rec)
         return connection(
             self._rest()["shipping_lines"],
             lambda r: [r["id"]],
@@ -393,8 +403,9 @@ class OrderView(View):
         return [view(self.rec, t) for t in records]
 
     def refunds(self, info, first=None):
-        cur = self.rec["currency"]
-        return [_refund_view(self.shop, r, cur) for r in self.rec["refunds"][:first]]
+        return [
+            _refund_view(self.shop, r, self.rec) for r in self.rec["refunds"][:first]
+        ]
 
     def fulfillments(self, info, first=None):
         from .fulfillment import fulfillment_view
@@ -447,7 +458,13 @@ def _tax_lines(tax_lines, currency):
     ]
 
 
-def _refund_view(shop, refund, currency):
+def _refund_view(shop, refund, order):
+    """A Refund: its lines, shipping, transactions (kind REFUND, see transactions.py)
+    and totalRefundedSet, "The total amount across all transactions for the
+    refund"."""
+    from .transactions import view as txn_view
+
+    currency = order_currency(order)
     items = []
     for ln in refund["refund_line_items"]:
         loc = ln.get("location_id")
@@ -462,12 +479,46 @@ def _refund_view(shop, refund, currency):
                 "totalTaxSet": _money_bag(ln["total_tax"], currency),
             }
         )
+    ships = {sh["id"]: sh for sh in order["shipping_lines"]}
+    shipping = [
+        {
+            "id": gid("RefundShippingLine", r["id"]),
+            "shippingLine": {
+                "id": gid("ShippingLine", r["shipping_line_id"]),
+                "title": ships.get(r["shipping_line_id"], {}).get("title"),
+            },
+            "subtotalAmountSet": _money_bag(
+                r["subtotal_amount_set"]["shop_money"]["amount"], currency
+            ),
+            "taxAmountSet": _money_bag(
+                r["tax_amount_set"]["shop_money"]["amount"], currency
+            ),
+        }
+        for r in refund.get("refund_shipping_lines") or []
+    ]
+    by_id = {t["id"]: t for t in order.get("transactions", [])}
+    txns = [
+        txn_view(order, by_id[t["id"]])
+        for t in refund.get("transactions") or []
+        if t["id"] in by_id
+    ]
+    total = sum(
+        (
+            by_id[t["id"]]["amount"]
+            for t in refund.get("transactions") or []
+            if t["id"] in by_id and by_id[t["id"]]["status"] == "SUCCESS"
+        ),
+        Decimal("0"),
+    )
     return {
         "_type": "Refund",  # for the Node interface (node / nodes)
         "id": gid("Refund", refund["id"]),
         "createdAt": refund["created_at"],
         "note": refund.get("note"),
         "refundLineItems": _sub_connection(items),
+        "refundShippingLines": _sub_connection(shipping),
+        "transactions": _sub_connection(txns),
+        "totalRefundedSet": _money_bag(str(total), currency),
     }
 
 
@@ -606,7 +657,7 @@ def refund_by_gid(shop, value):
     for order in shop.orders.values():
         for refund in order["refunds"]:
             if refund["id"] == num:
-                return _refund_view(shop, refund, order["currency"])
+                return _refund_view(shop, refund, order)
     return None
 
 

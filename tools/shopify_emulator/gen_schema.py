@@ -186,6 +186,8 @@ SPEC = {
         "tags",
         "sourceName",
         "totalTipReceivedSet",
+        "originalTotalDutiesSet",
+        "currentTotalDutiesSet",
         "customer",
         "billingAddress",
         "shippingAddress",
@@ -305,7 +307,9 @@ SPEC = {
         "product",
         "discountAllocations",
         "taxLines",
+        "duties",
     ],
+    "Duty": ["id", "price", "taxLines", "harmonizedSystemCode", "countryCodeOfOrigin"],
     "LineItemConnection": CONN,
     "LineItemEdge": EDGE,
     "OrderTransaction": [

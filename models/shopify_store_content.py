@@ -21,19 +21,16 @@ class ShopifyStore(models.Model):
     )
     tip_product_id = fields.Many2one(
         "product.product",
-        string="Tip Product",
         domain="[('type', '=', 'service')]",
         check_company=True,
     )
     duty_product_id = fields.Many2one(
         "product.product",
-        string="Duty Product",
         domain="[('type', '=', 'service')]",
         check_company=True,
     )
     gift_card_product_id = fields.Many2one(
         "product.product",
-        string="Gift Card Product",
         domain="[('type', '=', 'service')]",
         check_company=True,
         help="Gift cards sold: a service whose income account is a liability (the "
@@ -42,26 +39,24 @@ class ShopifyStore(models.Model):
     gift_card_account_id = fields.Many2one(
         "account.account",
         string="Gift Card Liability Account",
-        domain="[('account_type', 'in', ('liability_current', 'liability_non_current'))]",
+        domain="[('account_type', 'in', "
+        "('liability_current', 'liability_non_current'))]",
         check_company=True,
         help="Income account of the gift card product created on first use.",
     )
     discount_product_id = fields.Many2one(
         "product.product",
-        string="Discount Product",
         domain="[('type', '=', 'service')]",
         check_company=True,
         help="Discounts Odoo cannot express as a line's percentage to the cent.",
     )
     shipping_discount_product_id = fields.Many2one(
         "product.product",
-        string="Shipping Discount Product",
         domain="[('type', '=', 'service')]",
         check_company=True,
     )
     rounding_product_id = fields.Many2one(
         "product.product",
-        string="Rounding Product",
         domain="[('type', '=', 'service')]",
         check_company=True,
         help="The cents Odoo's per-line tax rounding leaves apart from Shopify's.",

@@ -118,7 +118,9 @@ class TestOrderTotals(OrderCommon):
             shopify = Decimal(payload["total_price"])
             delta = Decimal(str(so.amount_total)).quantize(Decimal("0.01")) - shopify
             kinds = so.order_line.mapped("shopify_line_id")
-            rounding = so.order_line.filtered(lambda sol: sol.shopify_line_id == "rounding")
+            rounding = so.order_line.filtered(
+                lambda sol: sol.shopify_line_id == "rounding"
+            )
             rows.append(
                 "%s %s delta %s, discount lines %d, rounding %s"
                 % (

@@ -91,7 +91,9 @@ def allocate_discounts(lines, discounts, shipping_lines=()):
     applications, codes = [], []
     allocations = [[] for _ in lines]
     gross = [
-        Decimal("0") if line.get("gift_card") else money(line["price"]) * line["quantity"]
+        Decimal("0")
+        if line.get("gift_card")
+        else money(line["price"]) * line["quantity"]
         for line in lines
     ]
     ship_gross = [money(ship["price"]) for ship in shipping_lines]

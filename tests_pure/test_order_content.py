@@ -35,10 +35,10 @@ def untaxed_orders(draw):
                 "price": str(price),
                 "quantity": quantity,
                 "gift_card": draw(st.booleans()),
-                "discount_allocations": [{"amount": str(discount)}]
-                if discount
-                else [],
-                "duties": [{"id": str(900 + i), "price_set": _set(draw(cents(0, 5000)))}],
+                "discount_allocations": [{"amount": str(discount)}] if discount else [],
+                "duties": [
+                    {"id": str(900 + i), "price_set": _set(draw(cents(0, 5000)))}
+                ],
             }
         )
     ship = draw(cents(0, 50000))
@@ -148,7 +148,9 @@ def test_tip_duties_gift_card_kinds():
         total_tip_received="4.00",
         original_total_duties_set={"shop_money": {"amount": "9.40"}},
     )
-    kinds = [(ln.kind, ln.key, ln.price_unit) for ln in order_content.content_lines(order)]
+    kinds = [
+        (ln.kind, ln.key, ln.price_unit) for ln in order_content.content_lines(order)
+    ]
     assert kinds == [
         ("gift_card", "1", Decimal("50.00")),
         ("product", "2", Decimal("80.00")),

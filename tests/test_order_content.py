@@ -252,7 +252,7 @@ class TestOrderContent(OrderCommon):
         self.store.gift_card_account_id = self.liability
         payload = self.shop.place_order(
             [
-                {"sku": "TEE-BLK-M", "quantity": 3, "price": "44.95"},
+                {"sku": "TEE-BLK-M", "quantity": 3, "price": "44.95", "duty": "6.75"},
                 {
                     "title": "Gift card",
                     "quantity": 1,
@@ -273,6 +273,15 @@ class TestOrderContent(OrderCommon):
         )
         self._assert_total(so, payload)
         self.assertAlmostEqual(self._lines(so, "tip").price_subtotal, 5.0)
+        duty = self._lines(so, "duty:")
+        self.assertEqual(
+            duty.mapped("shopify_line_id"),
+            [
+                "duty:gid://shopify/Duty/%s"
+                % (self.shop.orders[payload["id"]]["line_items"][0]["duties"][0]["id"])
+            ],
+        )
+        self.assertAlmostEqual(duty.price_subtotal, 6.75)
         card = so.order_line.filtered(
             lambda sol: sol.product_id.name == "Shopify gift card"
         )

@@ -208,11 +208,15 @@ def test_emulator_tips_duties_gift_cards_and_shipping_discounts(shop):
     assert read.totals.total_tip == Decimal("2.50")
     assert read.totals.total_duties == Decimal("7.20")
     assert read.lines[1].gift_card and not read.lines[0].gift_card
-    # The read asks the order's duties total, not each line's (cost): one order line.
+    # An order with duties reads its lines' duties (OrderLineDuties): the same lines.
+    assert [d.amount for d in read.lines[0].duties] == [Decimal("7.20")]
     lines = order_content.content_lines(read)
-    assert [ln.kind for ln in lines if ln.kind in ("duty", "tip", "gift_card")] == [
-        "gift_card",
-        "duty",
-        "tip",
+    assert [
+        (ln.kind, ln.key) for ln in lines if ln.kind in ("duty", "tip", "gift_card")
+    ] == [
+        (k.kind, k.key)
+        for k in order_content.content_lines(rest)
+        if k.kind in ("duty", "tip", "gift_card")
     ]
+    assert "duty:order" not in [ln.key for ln in lines]
     assert payloads.expected_total(read) == Decimal(payload["total_price"])

@@ -26,6 +26,7 @@
         "data/ir_cron_orders_data.xml",
         "views/sale_order_views.xml",
         "views/shopify_store_orders_views.xml",
+        "views/shopify_store_content_views.xml",
         "views/shopify_inventory_level_views.xml",
         "views/shopify_store_inventory_views.xml",
         "data/ir_cron_inventory_data.xml",

@@ -21,7 +21,8 @@ _AUTHORIZED = frozenset({"authorized", "partially_paid"})
 def expected_total(order):
     """Shopify's `total_price` recomputed from the parsed lines, shipping and taxes.
 
-    Σ line net (price × qty − allocations) + Σ shipping discounted price + tips,
+    Σ line net (price × qty − allocations) + Σ shipping discounted price + tips +
+    duties (the lines' duties, or `originalTotalDutiesSet` when it says more),
     plus every tax amount when prices exclude taxes (with `taxes_included` the taxes
     are already inside the prices). Uses the ordered quantities, like `total_price`
     (refunds and edits show in Shopify's `current_total_price`, not here).
@@ -29,9 +30,12 @@ def expected_total(order):
     total = sum((line.net for line in order.lines), ZERO)
     total += sum((ship.discounted_price for ship in order.shipping_lines), ZERO)
     total += order.totals.total_tip
+    duties = [duty for line in order.lines for duty in line.duties]
+    total += max(sum((d.amount for d in duties), ZERO), order.totals.total_duties)
     if not order.taxes_included:
         total += sum((line.tax_total for line in order.lines), ZERO)
         total += sum((ship.tax_total for ship in order.shipping_lines), ZERO)
+        total += sum((t.amount for d in duties for t in d.taxes), ZERO)
     return total
 
 

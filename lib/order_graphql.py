@@ -92,6 +92,14 @@ def _line(node):
             for a in node.get("discountAllocations") or []
         ],
         "tax_lines": _tax_lines(node.get("taxLines")),
+        "duties": [
+            {
+                "id": d.get("id"),
+                "price_set": _money(d.get("price")),
+                "tax_lines": _tax_lines(d.get("taxLines")),
+            }
+            for d in node.get("duties") or []
+        ],
     }
 
 
@@ -176,6 +184,7 @@ def order_from_graphql(node):
         "total_discounts_set": _money(node.get("totalDiscountsSet")),
         "total_shipping_price_set": _money(node.get("totalShippingPriceSet")),
         "total_tip_received_set": _money(node.get("totalTipReceivedSet")),
+        "original_total_duties_set": _money(node.get("originalTotalDutiesSet")),
         "customer": {
             "id": customer["id"],
             "email": customer.get("email"),

@@ -73,6 +73,13 @@ class DiscountAllocation:
 
 
 @dataclass(frozen=True)
+class Duty:
+    gid: str | None
+    amount: Decimal
+    taxes: tuple[TaxLine, ...]
+
+
+@dataclass(frozen=True)
 class OrderLine:
     line_id: int | None
     gid: str | None
@@ -96,6 +103,7 @@ class OrderLine:
     taxable: bool
     gift_card: bool
     fulfillment_status: str | None
+    duties: tuple[Duty, ...] = ()  # import duties charged on this line
 
     @property
     def tax_total(self):
@@ -130,6 +138,7 @@ class Totals:
     total_discounts: Decimal
     total_shipping: Decimal  # shipping before discounts, as Shopify reports it
     total_tip: Decimal
+    total_duties: Decimal = Decimal(0)  # originalTotalDutiesSet (0 when null)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from .order_model import (
     Address,
     Customer,
     DiscountAllocation,
+    Duty,
     Fulfillment,
     Order,
     OrderLine,
@@ -184,6 +185,24 @@ def parse_allocations(raw_list, field, applications, money):
     return tuple(allocations)
 
 
+def parse_duties(raw_list, field, money):
+    """A line's `duties` (REST: `price_set` in both moneys, or `shop_money` /
+    `presentment_money` at the top; GraphQL-built: `price_set`)."""
+    duties = []
+    for i, raw in enumerate(_list(raw_list, field)):
+        bag = raw if "price_set" in raw else {"price_set": raw}
+        amount = money(bag, "price", f"{field}[{i}].price")
+        gid, _legacy = identity(raw, "Duty", f"{field}[{i}].id")
+        duties.append(
+            Duty(
+                gid=gid,
+                amount=amount,
+                taxes=parse_tax_lines(raw.get("tax_lines"), f"{field}[{i}]", money),
+            )
+        )
+    return tuple(d for d in duties if d.amount)
+
+
 def parse_line(raw, field, ctx):
     gid, line_id = identity(raw, "LineItem", f"{field}.id")
     quantity = to_int(raw.get("quantity"), f"{field}.quantity", 0)
@@ -237,6 +256,7 @@ def parse_line(raw, field, ctx):
         taxable=to_bool(raw.get("taxable"), f"{field}.taxable", True),
         gift_card=to_bool(raw.get("gift_card"), f"{field}.gift_card"),
         fulfillment_status=_status(raw.get("fulfillment_status")),
+        duties=parse_duties(raw.get("duties"), f"{field}.duties", ctx.money),
     )
 
 
@@ -467,4 +487,7 @@ def _parse_totals(payload, money, lines, shipping_lines):
         total_discounts=money(payload, "total_discounts", "total_discounts"),
         total_shipping=total_shipping,
         total_tip=money(payload, "total_tip_received", "total_tip_received"),
+        total_duties=money(
+            payload, "original_total_duties", "original_total_duties_set"
+        ),
     )

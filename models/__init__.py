@@ -14,8 +14,10 @@ from . import sale_order
 from . import sale_order_line
 from . import shopify_order_importer
 from . import shopify_order_partners
+from . import shopify_order_content
 from . import shopify_webhook_event_orders
 from . import shopify_store_orders
+from . import shopify_store_content
 from . import shopify_inventory_level
 from . import shopify_inventory_level_publish
 from . import stock_quant

@@ -276,26 +276,16 @@ class ShopifyOrderImporter(models.AbstractModel):
     def _shopify_fill(self, so, store, order):
         """(Re)write a draft order's lines from Shopify, then decide its fate."""
         held_before = so.order_line.product_id
-        reasons = []
-        line_commands = [Command.clear()]
-        for line in order.lines:
-            vals, reason = self._shopify_line_vals(store, order, line)
-            if reason:
-                reasons.append(reason)
-            if vals:
-                line_commands.append(Command.create(vals))
-        for ship in order.shipping_lines:
-            vals, reason = self._shopify_shipping_vals(store, order, ship)
-            if reason:
-                reasons.append(reason)
-            line_commands.append(Command.create(vals))
+        content = self._shopify_content(order)  # models/shopify_order_content.py
+        line_commands, reasons = self._shopify_content_commands(store, order, content)
         vals = self._shopify_status_vals(order)
         vals["order_line"] = line_commands
         vals["shopify_refund_gids"] = False
         so.write(vals)
         reasons = list(dict.fromkeys(reasons))
         if not reasons:
-            reasons += self._shopify_check_totals(so, order)
+            reason = self._shopify_book_rounding(so, store, order, content)
+            reasons += [reason] if reason else self._shopify_check_totals(so, order)
         so.write(
             {
                 "shopify_needs_attention": bool(reasons),
@@ -337,8 +327,10 @@ class ShopifyOrderImporter(models.AbstractModel):
 
     # ------------------------------------------------------------------ lines
     @api.model
-    def _shopify_line_vals(self, store, order, line):
-        """(sale.order.line values or None, attention reason or None)."""
+    def _shopify_line_vals(self, store, order, content_line):
+        """(sale.order.line values or None, attention reason or None) of a catalogue
+        line (`lib.order_content.ContentLine` of kind "product")."""
+        line = content_line.source
         taxes, missing = self._shopify_taxes(store, order, line)
         product = self._shopify_product(store, line)
         reason = None
@@ -362,35 +354,12 @@ class ShopifyOrderImporter(models.AbstractModel):
             "name": name,
             "product_uom_qty": line.quantity,
             "product_uom": product.uom_id.id,
-            "price_unit": float(line.unit_price),
-            "discount": float(line.discount_percent),
+            "price_unit": float(content_line.price_unit),
+            "discount": float(content_line.discount),
             "tax_id": [Command.set(taxes.ids)],
-            "shopify_line_id": str(line.line_id or line.gid or ""),
+            "shopify_line_id": content_line.key,
             "shopify_quantity": line.quantity,
         }, reason
-
-    @api.model
-    def _shopify_shipping_vals(self, store, order, ship):
-        taxes, missing = self._shopify_taxes(store, order, ship)
-        product = self.env.ref("shopify_sync.product_shopify_shipping")
-        percent, _exact = payloads.discount_percent(
-            ship.price,
-            1,
-            ship.discounted_price,
-            digits=self.env["decimal.precision"].precision_get("Discount"),
-            currency_digits=order.currency_digits,
-        )
-        return {
-            "product_id": product.id,
-            "name": ship.title or product.name,
-            "product_uom_qty": 1,
-            "product_uom": product.uom_id.id,
-            "price_unit": float(ship.price),
-            "discount": float(percent),
-            "tax_id": [Command.set(taxes.ids)],
-            "shopify_line_id": "shipping:%s" % (ship.shipping_id or ""),
-            "shopify_quantity": 1,
-        }, missing
 
     @api.model
     def _shopify_product(self, store, line):

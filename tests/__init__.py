@@ -8,6 +8,8 @@ from . import test_security
 from . import test_webhook_subscriptions
 from . import test_setup
 from . import test_order_import
+from . import test_order_totals
+from . import test_order_content
 from . import test_order_idempotency
 from . import test_inventory_push
 from . import test_store_edits

@@ -71,3 +71,62 @@ class TestOrderReadPages(ShopifyCommon):
         self.assertEqual(sum(lines.mapped("product_uom_qty")), 250)
         self.assertAlmostEqual(so.amount_total, float(sum(prices)), places=2)
         self.assertFalse(so.shopify_needs_attention, so.shopify_attention_reason)
+
+    def test_250_lines_20_refunds_20_fulfilments_imported_whole(self):
+        """Issue 17.2: refunds and fulfilments beyond their first page of lines are
+        read to the end (20 of each, 12 lines each), the order total is right and every
+        refund is applied once. A shop of its own: the other test counts the calls
+        of its reconcile."""
+        domain = "order-read-big.myshopify.com"
+        shop = self.emulator.add_shop(
+            domain,
+            client_id="cid-big",
+            client_secret="csecret-big",
+            bucket=10000,
+            restore_rate=1000,
+        )
+        store = self._create_store(
+            shop_domain=domain,
+            client_id="cid-big",
+            client_secret="csecret-big",
+            api_base_url_override=shop.base_url,
+            warehouse_id=self.warehouse.id,
+            state="connected",
+        )
+        location = shop.add_location("Main")
+        for sku in ("READ-1", "READ-2"):
+            shop.add_product("Product %s" % sku, [{"sku": sku}])
+        self.shop, self.store, self.location = shop, store, location
+        payload = self.shop.place_order(
+            [
+                {"sku": ("READ-1", "READ-2")[n % 2], "quantity": 1, "price": "2.25"}
+                for n in range(250)
+            ],
+            location=self.location,
+            financial_status="paid",
+        )
+        oid = payload["id"]
+        ids = [line["id"] for line in payload["line_items"]]
+        for k in range(20):
+            chunk = [
+                {"line_item_id": i, "quantity": 1} for i in ids[k * 12 : k * 12 + 12]
+            ]
+            self.shop.fulfill_order(oid, lines=chunk)
+            self.shop.refund(oid, lines=chunk, restock=False)
+        truth = self.shop.orders[oid]
+        self.assertEqual((len(truth["refunds"]), len(truth["fulfillments"])), (20, 20))
+        self.store.write({"invoice_policy": "never", "order_confirm_policy": "never"})
+        calls = self.shop.stats["calls"]
+        since = fields.Datetime.now() - timedelta(hours=1)
+        stats = self.store._shopify_reconcile_orders(since=since)
+        self.assertEqual(stats["errors"], 0, stats)
+        # OrdersUpdatedSince, OrderForImport, 5 line pages, one more page of lines for
+        # each refund and each fulfilment (12 lines, first page 5).
+        self.assertEqual(self.shop.stats["calls"] - calls, 1 + 1 + 5 + 20 + 20)
+        so = self.env["sale.order"].search(
+            [("shopify_order_gid", "=", payload["admin_graphql_api_id"])]
+        )
+        self.assertEqual(len(so.order_line.filtered("product_id")), 250)
+        self.assertAlmostEqual(so.amount_total, 562.50, places=2)
+        self.assertFalse(so.shopify_needs_attention, so.shopify_attention_reason)
+        self.assertEqual(len(so._shopify_applied_refunds()), 20)

@@ -186,6 +186,8 @@ SPEC = {
         "tags",
         "sourceName",
         "totalTipReceivedSet",
+        "originalTotalDutiesSet",
+        "currentTotalDutiesSet",
         "customer",
         "billingAddress",
         "shippingAddress",
@@ -324,7 +326,9 @@ SPEC = {
         "product",
         "discountAllocations",
         "taxLines",
+        "duties",
     ],
+    "Duty": ["id", "price", "taxLines", "harmonizedSystemCode", "countryCodeOfOrigin"],
     "LineItemConnection": CONN,
     "LineItemEdge": EDGE,
     "OrderTransaction": [

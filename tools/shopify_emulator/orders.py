@@ -22,25 +22,86 @@ def s(value):
     return str(money(value))
 
 
-def _tax(amount, rate, included):
+def _tax(amount, rate, included, rates_sum=None):
+    """One tax of a line. Excluded: amount × rate. Included: the rate's share of the
+    amount, amount × rate / (1 + Σ rates of the line) — Shopify: "If `taxesIncluded`
+    is `true`, then the subtotal also includes tax" (schema, `subtotalPriceSet`).
+    How Shopify splits several included rates and rounds is **not documented**: each
+    tax of each line is rounded half-up to the cent (strict: one rounding per line)."""
     if not rate:
         return Decimal("0.00")
     if included:
-        return money(amount - amount / (1 + rate))
+        total = 1 + (rate if rates_sum is None else rates_sum)
+        return money(amount * rate / total)
     return money(amount * rate)
 
 
-def allocate_discounts(lines, discounts):
-    """Split each discount over the lines in proportion to their amount (last line takes
-    the
-    rounding rest). Returns (discount_applications, discount_codes, per-line allocation
-    lists)."""
+def order_taxes(order):
+    """[(title, rate)] of the order: `taxes` (several rates, e.g. GST + PST), else the
+    single `tax_rate`."""
+    if order.get("taxes"):
+        return [(t["title"], Decimal(str(t["rate"]))) for t in order["taxes"]]
+    if order.get("tax_rate"):
+        return [(order["tax_title"], Decimal(str(order["tax_rate"])))]
+    return []
+
+
+def _tax_lines(amount, taxes, included, currency):
+    rates_sum = sum((rate for _t, rate in taxes), Decimal("0"))
+    lines = []
+    for title, rate in taxes:
+        tax = _tax(amount, rate, included, rates_sum)
+        lines.append(
+            {
+                "title": title,
+                "price": s(tax),
+                "rate": float(rate),
+                "price_set": _money_set(tax, currency),
+            }
+        )
+    return lines
+
+
+def _allocate(total, gross, index, allocations):
+    """Split `total` over the lines in proportion to `gross`, the last line taking the
+    rounding rest (how Shopify splits an "across" discount's cents is **not
+    documented**)."""
+    base = sum(gross, Decimal("0"))
+    rest = total
+    entitled = [i for i, amount in enumerate(gross) if amount > 0]
+    for n, i in enumerate(entitled):
+        share = rest if n == len(entitled) - 1 else money(total * gross[i] / base)
+        rest -= share
+        allocations[i].append(
+            {
+                "amount": s(share),
+                "discount_application_index": index,
+                "amount_set": _money_set(share, None),
+            }
+        )
+
+
+def allocate_discounts(lines, discounts, shipping_lines=()):
+    """Split each discount over its lines in proportion to their amount. Returns
+    (discount_applications, discount_codes, per-line allocation lists); shipping
+    discounts (`target: "shipping_line"`) are allocated to `shipping_lines` in place.
+
+    Gift card lines take no discount: help.shopify.com "Selling gift cards": discounts
+    can't be applied to gift card purchases (not in the schema)."""
     applications, codes = [], []
     allocations = [[] for _ in lines]
-    gross = [money(line["price"]) * line["quantity"] for line in lines]
-    base = sum(gross, Decimal("0"))
+    gross = [
+        Decimal("0")
+        if line.get("gift_card")
+        else money(line["price"]) * line["quantity"]
+        for line in lines
+    ]
+    ship_gross = [money(ship["price"]) for ship in shipping_lines]
+    ship_allocations = [[] for _ in shipping_lines]
     for index, disc in enumerate(discounts or []):
         kind = disc.get("type", "fixed_amount")
+        on_shipping = disc.get("target") == "shipping_line"
+        base = sum(ship_gross if on_shipping else gross, Decimal("0"))
         value = Decimal(str(disc.get("value", disc.get("amount", "0"))))
         total = money(base * value / 100) if kind == "percentage" else money(value)
         total = min(total, base)
@@ -51,26 +112,21 @@ def allocate_discounts(lines, discounts):
                 "value_type": kind,
                 "allocation_method": "across",
                 "target_selection": "all",
-                "target_type": "line_item",
+                "target_type": "shipping_line" if on_shipping else "line_item",
                 "code": disc.get("code"),
                 "title": disc.get("title", disc.get("code") or "Discount"),
             }
         )
         if disc.get("code"):
             codes.append({"code": disc["code"], "amount": s(total), "type": kind})
-        rest = total
-        for i, amount in enumerate(gross):
-            if base == 0:
-                break
-            share = rest if i == len(gross) - 1 else money(total * amount / base)
-            rest -= share
-            allocations[i].append(
-                {
-                    "amount": s(share),
-                    "discount_application_index": index,
-                    "amount_set": _money_set(share, None),
-                }
-            )
+        if base == 0:
+            continue
+        if on_shipping:
+            _allocate(total, ship_gross, index, ship_allocations)
+        else:
+            _allocate(total, gross, index, allocations)
+    for ship, alloc in zip(shipping_lines, ship_allocations, strict=True):
+        ship["discount_allocations"] = alloc
     return applications, codes, allocations
 
 
@@ -164,63 +220,73 @@ def _money_set(amount, currency):
     }
 
 
+def _allocated(record):
+    return sum(
+        (Decimal(a["amount"]) for a in record.get("discount_allocations") or []),
+        Decimal("0"),
+    )
+
+
 def compute_totals(order):
-    """Fill line / shipping tax lines and order totals in place (Decimal math, string
-    output).
+    """Fill line / shipping / duty tax lines and order totals in place (Decimal math,
+    string output).
+
+    total_price = Σ line net + Σ shipping discounted + duties + tip (+ taxes when not
+    included). Schema: `totalPriceSet` "The total price of the order, before returns
+    ... This includes taxes and discounts."; `totalTipReceivedSet` "The sum of all tip
+    amounts for the order"; `originalTotalDutiesSet` "The total amount of duties
+    calculated when an order was created". That tips and duties are part of the total
+    price (the buyer pays them at checkout) is **not documented** in the schema: the
+    emulator adds them (a total without them would hide them from the check).
+    Tips carry no tax (**not documented**: Shopify does not tax tips). Gift card lines
+    carry no tax (help.shopify.com "Gift cards": gift cards are not taxed when sold).
     """
-    rate = Decimal(str(order["tax_rate"] or 0))
+    taxes = order_taxes(order)
     included = order["taxes_included"]
-    subtotal = total_tax = total_disc = Decimal("0")
+    cur = order_currency(order)
+    subtotal = total_tax = total_disc = duties = Decimal("0")
     for line in order["line_items"]:
         gross = money(line["price"]) * line["quantity"]
-        disc = sum(
-            (Decimal(a["amount"]) for a in line["discount_allocations"]), Decimal("0")
-        )
+        disc = _allocated(line)
         net = gross - disc
-        tax = _tax(net, rate, included)
         line["tax_lines"] = (
-            [
-                {
-                    "title": order["tax_title"],
-                    "price": s(tax),
-                    "rate": float(rate),
-                    "price_set": _money_set(tax, order_currency(order)),
-                }
-            ]
-            if rate
-            else []
+            [] if line.get("gift_card") else _tax_lines(net, taxes, included, cur)
         )
         line["total_discount"] = s(disc)
         subtotal += net
-        total_tax += tax
+        total_tax += sum((Decimal(t["price"]) for t in line["tax_lines"]), Decimal(0))
         total_disc += disc
+        for duty in line.get("duties") or []:
+            duties += money(duty["price"])
     shipping = Decimal("0")
     for ship in order["shipping_lines"]:
         price = money(ship["price"])
-        tax = _tax(price, rate, included)
-        ship["discounted_price"] = s(price)
-        ship["tax_lines"] = (
-            [
-                {
-                    "title": order["tax_title"],
-                    "price": s(tax),
-                    "rate": float(rate),
-                    "price_set": _money_set(tax, order_currency(order)),
-                }
-            ]
-            if rate
-            else []
-        )
+        disc = _allocated(ship)
+        discounted = price - disc
+        ship["discounted_price"] = s(discounted)
+        ship["tax_lines"] = _tax_lines(discounted, taxes, included, cur)
         shipping += price
-        total_tax += tax
-    total = subtotal + shipping + (Decimal("0") if included else total_tax)
+        total_disc += disc
+        total_tax += sum((Decimal(t["price"]) for t in ship["tax_lines"]), Decimal(0))
+    ship_disc = sum((_allocated(ship) for ship in order["shipping_lines"]), Decimal(0))
+    tip = money(order.get("tip") or 0)
+    total = (
+        subtotal
+        + shipping
+        - ship_disc
+        + duties
+        + tip
+        + (Decimal("0") if included else total_tax)
+    )
     order.update(
         subtotal_price=subtotal,
         total_tax=total_tax,
         total_discounts=total_disc,
         total_shipping=shipping,
+        total_duties=duties,
+        total_tip=tip,
         total_price=total,
-        total_line_items_price=subtotal + total_disc,
+        total_line_items_price=subtotal + total_disc - ship_disc,
     )
 
 
@@ -249,12 +315,13 @@ def order_payload(shop, order):
                 else None,
                 "price": s(line["price"]),
                 "price_set": _money_set(line["price"], cur),
-                "requires_shipping": True,
+                "requires_shipping": not line.get("gift_card"),
                 "taxable": bool(line["tax_lines"]),
-                "gift_card": False,
+                "gift_card": bool(line.get("gift_card")),
                 "total_discount": line["total_discount"],
                 "tax_lines": line["tax_lines"],
                 "discount_allocations": line["discount_allocations"],
+                "duties": [_duty_payload(duty, cur) for duty in line.get("duties", [])],
             }
         )
     return {
@@ -283,6 +350,9 @@ def order_payload(shop, order):
         "total_tax": s(order["total_tax"]),
         "total_discounts": s(order["total_discounts"]),
         "total_price_set": _money_set(order["total_price"], cur),
+        "total_tip_received": s(order.get("total_tip", 0)),
+        "original_total_duties_set": _duties_set(order),
+        "current_total_duties_set": _duties_set(order),
         "total_shipping_price_set": _money_set(order["total_shipping"], cur),
         "email": order["email"],
         "contact_email": order["email"],
@@ -311,6 +381,27 @@ def order_payload(shop, order):
     }
 
 
+def _duty_payload(duty, currency):
+    """A REST line item duty: `price_set` in both moneys, its taxes (none here)."""
+    return {
+        "id": str(duty["id"]),
+        "admin_graphql_api_id": gid("Duty", duty["id"]),
+        "harmonized_system_code": duty.get("harmonized_system_code"),
+        "country_code_of_origin": duty.get("country_code_of_origin"),
+        "price_set": _money_set(duty["price"], currency),
+        "tax_lines": [],
+    }
+
+
+def _duties_set(order):
+    """Null when the order has no duties: schema, `originalTotalAdditionalFeesSet`
+    "Returns `null` if additional fees aren't applicable" (the duties field says
+    nothing; the emulator answers null the same way)."""
+    if not any(line.get("duties") for line in order["line_items"]):
+        return None
+    return _money_set(order.get("total_duties", 0), order_currency(order))
+
+
 def order_fulfillment_status(order):
     done = sum(line["fulfilled"] for line in order["line_items"])
     want = sum(line["quantity"] - line["refunded"] for line in order["line_items"])
@@ -320,31 +411,20 @@ def order_fulfillment_status(order):
 
 
 def _order_tax_lines(order):
-    total = sum(
-        (
-            Decimal(t["price"])
-            for line in order["line_items"]
-            for t in line["tax_lines"]
-        ),
-        Decimal("0"),
-    )
-    total += sum(
-        (
-            Decimal(t["price"])
-            for ship in order["shipping_lines"]
-            for t in ship["tax_lines"]
-        ),
-        Decimal("0"),
-    )
-    if not order["tax_rate"]:
-        return []
-    return [
-        {
-            "title": order["tax_title"],
-            "price": s(total),
-            "rate": float(order["tax_rate"]),
-        }
-    ]
+    """The order's tax lines: one per rate, summed over lines and shipping."""
+    out = []
+    for title, rate in order_taxes(order):
+        total = sum(
+            (
+                Decimal(t["price"])
+                for rec in (*order["line_items"], *order["shipping_lines"])
+                for t in rec["tax_lines"]
+                if t["title"] == title
+            ),
+            Decimal("0"),
+        )
+        out.append({"title": title, "price": s(total), "rate": float(rate)})
+    return out
 
 
 def build_address(data, customer):

@@ -410,6 +410,8 @@ class Shop:
         taxes_included=False,
         tax_rate=None,
         tax_title="VAT",
+        taxes=None,
+        tip=None,
         currency=None,
         financial_status="paid",
         gateway="shopify_payments",
@@ -424,6 +426,11 @@ class Shop:
         webhook), at `location` (default: first location). Overselling is allowed:
         available
         may go negative, as in a Shopify store that continues selling when out of stock.
+
+        `taxes`: [{"title", "rate"}] for several rates on every line (GST + PST);
+        `tip`: the tip amount; a line spec's `gift_card: True` sells a gift card (no
+        stock, no tax, no discount), its `duty` an import duty on that line; a discount
+        with `target: "shipping_line"` discounts the shipping lines.
         """
         with self.lock:
             lid = parse_gid(location, "Location") if location else min(self.locations)
@@ -465,6 +472,10 @@ class Shop:
                         "fulfilled": 0,
                         "refunded": 0,
                         "restocked": 0,
+                        "gift_card": bool(spec.get("gift_card")),
+                        "duties": [{"id": self.new_id(), "price": str(spec["duty"])}]
+                        if spec.get("duty")
+                        else [],
                     }
                 )
             customer_rec = None
@@ -484,14 +495,24 @@ class Shop:
                 customer_rec["admin_graphql_api_id"] = gid(
                     "Customer", customer_rec["id"]
                 )
-            apps, codes, allocations = om.allocate_discounts(items, discounts)
-            for item, alloc in zip(items, allocations, strict=True):
-                item["discount_allocations"] = alloc
             ships = (
                 shipping
                 if isinstance(shipping, list)
                 else ([shipping] if shipping else [])
             )
+            shipping_lines = [
+                {
+                    "id": self.new_id(),
+                    "title": sh.get("title", "Standard"),
+                    "price": str(sh.get("price", "0.00")),
+                }
+                for sh in ships
+            ]
+            apps, codes, allocations = om.allocate_discounts(
+                items, discounts, shipping_lines
+            )
+            for item, alloc in zip(items, allocations, strict=True):
+                item["discount_allocations"] = alloc
             order = {
                 "id": oid,
                 "number": number,
@@ -504,6 +525,8 @@ class Shop:
                 "taxes_included": bool(taxes_included),
                 "tax_rate": tax_rate,
                 "tax_title": tax_title,
+                "taxes": list(taxes or []),
+                "tip": str(tip) if tip else None,
                 "financial_status": financial_status,
                 "email": email or (customer or {}).get("email"),
                 "customer": customer_rec,
@@ -512,14 +535,7 @@ class Shop:
                 "discount_applications": apps,
                 "discount_codes": codes,
                 "line_items": items,
-                "shipping_lines": [
-                    {
-                        "id": self.new_id(),
-                        "title": sh.get("title", "Standard"),
-                        "price": str(sh.get("price", "0.00")),
-                    }
-                    for sh in ships
-                ],
+                "shipping_lines": shipping_lines,
                 "refunds": [],
                 "fulfillments": [],
                 "location_id": lid,
@@ -535,7 +551,8 @@ class Shop:
             fulfillment.open_for_order(self, order)
             touched = set()
             for item in items:
-                if item["item_id"] and self.items[item["item_id"]]["tracked"]:
+                tracked = item["item_id"] and self.items[item["item_id"]]["tracked"]
+                if tracked and not item["gift_card"]:
                     self._move(
                         item["item_id"],
                         item["location_id"],

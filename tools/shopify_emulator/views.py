@@ -358,7 +358,26 @@ class OrderView(View):
         return "web"
 
     def totalTipReceivedSet(self, info):
-        return _money_bag("0.00", order_currency(self.rec))
+        """schema: "The sum of all tip amounts for the order, in shop and presentment
+        currencies." (non-null: 0.00 without a tip)."""
+        return _money_bag(self.rec.get("total_tip") or "0.00", order_currency(self.rec))
+
+    def originalTotalDutiesSet(self, info):
+        """schema: "The total amount of duties calculated when an order was created,
+        before any modifications." Null without duties (**not documented**; the
+        nullable field of an order that has none)."""
+        duties = self._rest()["original_total_duties_set"]
+        return self._duties_bag(duties)
+
+    def currentTotalDutiesSet(self, info):
+        """schema: "The current total duties amount for an order, after any returns or
+        modifications." Refunded duties are not emulated: the original total."""
+        return self._duties_bag(self._rest()["current_total_duties_set"])
+
+    def _duties_bag(self, duties):
+        if duties is None:
+            return None
+        return _money_bag(duties["shop_money"]["amount"], order_currency(self.rec))
 
     def customer(self, info):
         cust = self.rec["customer"]
@@ -543,13 +562,29 @@ class LineItemView(View):
         return self.rec.get("variant_title")
 
     def requiresShipping(self, info):
-        return True
+        return not self.rec.get("gift_card")
 
     def taxable(self, info):
         return bool(self.rec.get("tax_lines"))
 
     def isGiftCard(self, info):
-        return False
+        """schema: "Whether the line item represents the purchase of a gift card."."""
+        return bool(self.rec.get("gift_card"))
+
+    def duties(self, info):
+        """schema, `LineItem.duties`: "The duties associated with the line item."; a
+        `Duty` has `price` "The amount of the duty." and `taxLines` "A list of taxes
+        charged on the duty." (none emulated)."""
+        return [
+            {
+                "id": gid("Duty", duty["id"]),
+                "price": _money_bag(duty["price"], self._currency),
+                "taxLines": [],
+                "harmonizedSystemCode": duty.get("harmonized_system_code"),
+                "countryCodeOfOrigin": None,
+            }
+            for duty in self.rec.get("duties") or []
+        ]
 
     def product(self, info):
         prod = self.shop.products.get(self.rec["product_id"])

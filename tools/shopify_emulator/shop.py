@@ -592,7 +592,9 @@ class Shop:
                 continue
             if not self.items[var["item_id"]]["tracked"]:
                 continue
-            at = parse_gid(spec["location"], "Location") if spec.get("location") else lid
+            at = (
+                parse_gid(spec["location"], "Location") if spec.get("location") else lid
+            )
             key = (var["item_id"], at)
             wanted[key] = wanted.get(key, 0) + int(spec["quantity"])
         for key, quantity in wanted.items():

@@ -41,6 +41,7 @@ TARGET_RATE = 20.0
 QUIET_SECONDS = 1.5  # every store shows 0 this long: sold out everywhere
 PERIODIC_SECONDS = 300  # the periodic strategy's sync interval
 TOPICS = ("orders/create", "inventory_levels/update")
+CHUNK = 8  # inbox events per loop, then a push
 
 
 class Sale:
@@ -180,23 +181,38 @@ class Pipeline(threading.Thread):
                         json.dumps(payload),
                         payload,
                     )
-            with h.env() as env:
-                while env["shopify.webhook.event"]._cron_process_webhook_events(
-                    limit=200
-                ):
-                    pass
+        # The inbox and push crons run side by side (two cron threads): a push
+        # follows every chunk of imports instead of waiting for the whole inbox.
+        with h.env() as env:
+            processed = env["shopify.webhook.event"]._cron_process_webhook_events(
+                limit=CHUNK
+            )
         with h.env() as env:
             pushed = env["shopify.inventory.level"]._cron_push_inventory()
+            waiting = env["shopify.webhook.event"].search_count(
+                [("state", "=", "pending")]
+            )
         self.loops += 1
-        busy = bool(batch) or any(
-            r.get("written") or r.get("stale") or r.get("errors")
-            for r in pushed.values()
+        busy = (
+            bool(batch)
+            or bool(processed)
+            or bool(waiting)
+            or any(
+                r.get("written") or r.get("stale") or r.get("errors")
+                for r in pushed.values()
+            )
         )
         if busy:
             self.idle_since = None
         elif self.idle_since is None:
             self.idle_since = time.monotonic()
         return busy
+
+    def drain(self, seconds=600):
+        """Until nothing is left to deliver, import or push."""
+        deadline = time.monotonic() + seconds
+        while self.once() and time.monotonic() < deadline:
+            pass
 
     def settled(self):
         """Nothing was delivered, written or refused for QUIET_SECONDS."""
@@ -289,12 +305,12 @@ def run_one(h, stores, locations, skus, args, strategy, seed):
         # The 5-minute sync, only if the sale lasted that long (it never does here):
         # afterwards Odoo imports everything and pushes once.
         synced = sale.elapsed >= PERIODIC_SECONDS
-        pipeline.once()
+        pipeline.drain()
     else:
         pipeline.stop.set()
         pipeline.join(timeout=120)
         synced = True
-        pipeline.once()  # settle what is left before the next run
+        pipeline.drain()  # settle what is left before the next run
     if pipeline.error:
         raise pipeline.error
     result = sale.result()

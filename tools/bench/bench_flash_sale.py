@@ -72,6 +72,7 @@ class Sale:
         from odoo.addons.shopify_sync.tools.shopify_emulator import CheckoutRefused
 
         started = time.monotonic()
+        self.wall_start = time.time()  # the emulator stamps mutations with time()
         n = 0
         while True:
             now = time.monotonic() - started
@@ -112,6 +113,19 @@ class Sale:
             self.accepted[sku] += qty
         self.elapsed = time.monotonic() - started
 
+    def first_write(self):
+        """Seconds from the first checkout to the first stock write of Odoo that
+        reached a store during the sale (None: none did)."""
+        end = self.wall_start + self.elapsed
+        times = [
+            m["at"]
+            for shop in self.shops
+            for m in list(shop.mutations)
+            if m["name"] == "inventorySetQuantities"
+            and self.wall_start <= m["at"] <= end
+        ]
+        return round(min(times) - self.wall_start, 2) if times else None
+
     def result(self):
         sold_out = [z for z in self.zero_since.values() if z is not None]
         accepted = sum(self.accepted.values())
@@ -127,6 +141,7 @@ class Sale:
             "rate": self.attempts / self.elapsed if self.elapsed else 0.0,
             "sold_out_s": max(sold_out) if len(sold_out) == len(self.skus) else None,
             "seconds": self.elapsed,
+            "first_write_s": self.first_write(),
         }
 
 
@@ -381,6 +396,16 @@ def emit(results, args):
                 % strategy,
                 "-",
                 "%s / %s" % ("+".join(map(str, lost)), "+".join(map(str, unsold))),
+                None,
+            )
+        )
+        first = [r.get("first_write_s") for r in rows]
+        metrics.append(
+            Metric(
+                "%s: first stock write of Odoo reaching a store during the sale"
+                % strategy,
+                "-",
+                " / ".join("%.1f s" % f if f is not None else "none" for f in first),
                 None,
             )
         )

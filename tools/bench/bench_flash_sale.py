@@ -6,6 +6,7 @@ store refuses (the emulator's checkout refuses a DENY variant whose level's
     ~/.cache/shopify_sync/venv/bin/python tools/bench/bench_flash_sale.py [--json]
         [--skus 3] [--stock 30] [--rate 24] [--seeds 5] [--shared-seeds 2]
         [--quick] [--template shopify_tmpl]
+        [--strategies allocation] [--first-seed 3]   # a subset, other seeds
 
 Strategies, measured side by side in one run (same database, same stores; every
 run has SKUs of its own):
@@ -346,14 +347,23 @@ def main():
     parser.add_argument(
         "--quick", action="store_true", help="1 SKU of 20, 2 allocation seeds, 1 shared"
     )
+    parser.add_argument("--first-seed", type=int, default=0)
+    parser.add_argument(
+        "--strategies",
+        default="",
+        help="comma-separated subset of periodic,shared,allocation",
+    )
     args = parser.parse_args()
     if args.quick:
         args.skus, args.stock, args.seeds, args.shared_seeds = 1, 20, 2, 1
     if args.threshold is None:
         args.threshold = args.stock
+    first = args.first_seed
     plan = [("periodic", 0)]
-    plan += [("shared", s) for s in range(args.shared_seeds)]
-    plan += [("allocation", s) for s in range(args.seeds)]
+    plan += [("shared", s) for s in range(first, first + args.shared_seeds)]
+    plan += [("allocation", s) for s in range(first, first + args.seeds)]
+    if args.strategies:
+        plan = [p for p in plan if p[0] in args.strategies.split(",")]
     runs = ["%s%d" % (strategy[0].upper(), seed) for strategy, seed in plan]
     results = []
     with Harness(db=args.db, template=args.template, keep_db=args.keep_db) as h:

@@ -38,6 +38,7 @@
         "data/ir_cron_fulfillment_data.xml",
         "views/shopify_fulfillment_views.xml",
         "views/shopify_store_accounting_views.xml",
+        "views/stock_warehouse_views.xml",
     ],
     "assets": {
         "web.assets_tests": ["shopify_sync/static/src/js/tours/*.js"],

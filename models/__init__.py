@@ -35,6 +35,8 @@ from . import stock_picking
 from . import sale_order_fulfillment
 from . import shopify_store_fulfillment
 from . import shopify_inventory_level_view
+from . import stock_warehouse
+from . import shopify_inventory_level_allocation
 from . import product_product
 from . import product_template
 from . import shopify_payment_gateway

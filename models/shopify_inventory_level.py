@@ -786,11 +786,16 @@ class ShopifyInventoryLevel(models.Model):
             run,
             {(lv.product_id.id, lv.stock_location_id.id) for lv in ready},
         )
+        # Allocation mode (issue 18): a low product at a shared location sends
+        # its disjoint share, decreases before increases.
+        allocated = self._shopify_allocation(run.store, ready, run.cache)
         desired, by_key, snapshots = {}, {}, {}
         scope = self._shopify_key_scope(run.store)  # keys unique to this database
         for lv in ready:
             key = LevelKey(scope, lv.inventory_item_gid, lv.location_gid)
             desired[key] = published[(lv.product_id.id, lv.stock_location_id.id)]
+            if lv.id in allocated:
+                desired[key] = allocated[lv.id][1]
             by_key[key] = lv
             snapshots[key] = lv._shopify_snapshot()
         plan = plan_push(desired, snapshots)

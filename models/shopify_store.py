@@ -119,6 +119,12 @@ class ShopifyStore(models.Model):
         tracking=True,
         help="Units held back from the quantity published to this store.",
     )
+    allocation_minimum = fields.Integer(
+        default=0,
+        tracking=True,
+        help="In a warehouse in allocation mode: the units this store's share gets "
+        "first, before the rest is split by recent sales.",
+    )
     unmatched_sku_policy = fields.Selection(
         [("report", "Report"), ("create", "Create the product")],
         string="Unmatched SKU Policy",
@@ -176,6 +182,11 @@ class ShopifyStore(models.Model):
             "safety_buffer_positive",
             "CHECK(safety_buffer >= 0)",
             "The safety buffer cannot be negative.",
+        ),
+        (
+            "allocation_minimum_positive",
+            "CHECK(allocation_minimum >= 0)",
+            "The allocation minimum cannot be negative.",
         ),
     ]
 

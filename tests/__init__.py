@@ -38,3 +38,4 @@ from . import test_published_quantity
 from . import test_level_concurrency
 from . import test_order_money
 from . import test_refund_money
+from . import test_allocation

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from tools.shopify_emulator import Emulator
+from tools.shopify_emulator import CheckoutRefused, Emulator
 from tools.shopify_emulator.testing import RawAdmin
 
 SET = """mutation Set($input: InventorySetQuantitiesInput!, $key: String!) {
@@ -350,3 +350,67 @@ def test_pagination_across_more_than_250_variants(emu):
     assert one == [{"sku": "SKU-007"}]
     big = api("{ productVariants(first: 251) { nodes { id } } }")
     assert big["errors"] and big.get("data") is None or big["data"] is None
+
+
+# -- checkout and ProductVariant.inventoryPolicy (issue 18) -------------------------
+def test_deny_variant_refuses_a_checkout_above_available(env):
+    shop, loc, (a, b), _api = env
+    var_a = shop.variant_by_sku("A")
+    shop.update_variant(gid_of(var_a), inventory_policy="DENY")
+    shop.place_order(lines=[{"sku": "A", "quantity": 9}], location=loc)
+    orders = len(shop.orders)
+    with pytest.raises(CheckoutRefused) as refused:
+        # The whole checkout is refused, B's line included: nothing moves.
+        shop.place_order(
+            lines=[{"sku": "B", "quantity": 1}, {"sku": "A", "quantity": 2}],
+            location=loc,
+        )
+    assert refused.value.sku == "A" and refused.value.available == 1
+    assert qty(shop, a, loc) == (1, 9, 10) and qty(shop, b, loc) == (10, 0, 10)
+    assert len(shop.orders) == orders and shop.refused_checkouts == 1
+    # Two lines of one variant add up at the level.
+    with pytest.raises(CheckoutRefused):
+        shop.place_order(
+            lines=[{"sku": "A", "quantity": 1}, {"sku": "A", "quantity": 1}],
+            location=loc,
+        )
+    shop.place_order(lines=[{"sku": "A", "quantity": 1}], location=loc)
+    assert qty(shop, a, loc) == (0, 10, 10) and shop.refused_checkouts == 2
+
+
+def test_continue_variant_oversells_and_untracked_never_refuses(env):
+    shop, loc, (a, b), _api = env
+    shop.place_order(lines=[{"sku": "A", "quantity": 12}], location=loc)
+    assert qty(shop, a, loc)[0] == -2  # CONTINUE (the control API's default)
+    var_b = shop.variant_by_sku("B")
+    shop.update_variant(gid_of(var_b), inventory_policy="DENY", tracked=False)
+    shop.place_order(lines=[{"sku": "B", "quantity": 50}], location=loc)
+    assert shop.refused_checkouts == 0
+    with pytest.raises(ValueError):
+        shop.update_variant(gid_of(var_b), inventory_policy="SOMETIMES")
+
+
+def test_control_api_answers_409_to_a_refused_checkout(emu, env):
+    import json
+    import urllib.error
+    import urllib.request
+
+    shop, loc, _items, _api = env
+    shop.update_variant(gid_of(shop.variant_by_sku("A")), inventory_policy="DENY")
+    url = f"{emu.url}/_control/shops/{shop.domain}/place_order"
+    body = json.dumps({"lines": [{"sku": "A", "quantity": 11}], "location": loc})
+    request = urllib.request.Request(url, data=body.encode(), method="POST")
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(request, timeout=5)
+    assert err.value.code == 409
+    assert json.loads(err.value.read())["refused"] is True
+    stats = json.loads(
+        urllib.request.urlopen(
+            f"{emu.url}/_control/shops/{shop.domain}/stats", timeout=5
+        ).read()
+    )
+    assert stats["refused_checkouts"] == 1
+
+
+def gid_of(var):
+    return "gid://shopify/ProductVariant/%s" % var["id"]

@@ -18,7 +18,7 @@ POST /_control/config                        {"token_ttl", "retry_delays",
 import json
 
 from .ids import gid
-from .shop import level_quantities
+from .shop import CheckoutRefused, level_quantities
 
 ACTIONS = {
     "add_location",
@@ -84,7 +84,11 @@ def _reads(shop, name, query):
         if name == "mutations":
             return shop.mutations
         if name == "stats":
-            return dict(shop.stats, bucket=shop.bucket.status())
+            return dict(
+                shop.stats,
+                bucket=shop.bucket.status(),
+                refused_checkouts=shop.refused_checkouts,
+            )
         if name == "subscriptions":
             return [
                 {
@@ -138,6 +142,9 @@ def dispatch(emu, method, path, query, raw):
                 shop.mutations.clear()
                 return 200, {"ok": True}
             return 200, {"result": getattr(shop, parts[2])(**body)}
+    except CheckoutRefused as exc:
+        # The shopper's checkout is refused (a DENY variant out of stock).
+        return 409, {"error": str(exc), "refused": True, "sku": exc.sku}
     except (KeyError, ValueError, TypeError) as exc:
         return 400, {"error": f"{type(exc).__name__}: {exc}"}
     return 404, {"error": "unknown control path"}

@@ -42,6 +42,25 @@ DEFAULT_SCOPES = [
 FAULT_KINDS = {"throttled", "http429", "http500", "http503", "slow", "timeout", "drop"}
 
 
+INVENTORY_POLICIES = ("CONTINUE", "DENY")  # enum ProductVariantInventoryPolicy
+
+
+class CheckoutRefused(Exception):
+    """A checkout Shopify does not accept: a DENY variant is out of stock."""
+
+    def __init__(self, message, sku=None, available=None):
+        super().__init__(message)
+        self.sku = sku
+        self.available = available
+
+
+def _policy(value):
+    value = str(value).upper()
+    if value not in INVENTORY_POLICIES:
+        raise ValueError("inventory policy is CONTINUE or DENY, got %r" % value)
+    return value
+
+
 def level_quantities(q):
     """All quantity names of one level, with Shopify's derived on_hand and
     unavailable."""
@@ -95,6 +114,7 @@ class Shop:
         # first one added unless set_primary_location() says otherwise.
         self.primary_location_id = None
         self.levels = {}  # (item_id, location_id) -> level record
+        self.refused_checkouts = 0  # checkouts refused: a DENY variant out of stock
         self.orders, self.subscriptions, self.groups = {}, {}, {}
         self.idempotency = {}  # key -> (fingerprint, result)
         self.mutations = []
@@ -240,6 +260,10 @@ class Shop:
             "title": spec.get("title", "Default Title"),
             "price": str(spec.get("price", "0.00")),
             "barcode": spec.get("barcode"),
+            # ProductVariant.inventoryPolicy (see CheckoutRefused). The control API
+            # keeps CONTINUE unless told: the scenarios written before it model
+            # stores that keep selling (Shopify's own API default is DENY).
+            "inventory_policy": _policy(spec.get("inventory_policy", "CONTINUE")),
             "item_id": iid,
             "created_at": t,
             "updated_at": t,
@@ -269,6 +293,8 @@ class Shop:
             for key in ("sku", "title", "price", "barcode"):
                 if key in changes:
                     var[key] = changes[key]
+            if "inventory_policy" in changes:
+                var["inventory_policy"] = _policy(changes["inventory_policy"])
             if "tracked" in changes:
                 self.items[var["item_id"]]["tracked"] = changes["tracked"]
             var["updated_at"] = self.products[var["product_id"]]["updated_at"] = now()
@@ -296,6 +322,7 @@ class Shop:
             "inventory_item_id": gid("InventoryItem", var["item_id"]),
             "product_id": gid("Product", var["product_id"]),
             "tracked": self.items[var["item_id"]]["tracked"],
+            "inventory_policy": var["inventory_policy"],
         }
 
     def product_dict(self, pid):
@@ -422,10 +449,11 @@ class Shop:
         presentment_rate="1",
     ):
         """A shopper checks out. Tracked units move available → committed at once
-        (before any
-        webhook), at `location` (default: first location). Overselling is allowed:
-        available
-        may go negative, as in a Shopify store that continues selling when out of stock.
+        (before any webhook), at `location` (default: first location). A variant
+        whose inventory policy is CONTINUE may oversell (available goes negative);
+        one whose policy is DENY refuses the whole checkout with `CheckoutRefused`
+        when its level's available is below the line's quantity (counted in
+        `refused_checkouts`, nothing changes).
 
         `taxes`: [{"title", "rate"}] for several rates on every line (GST + PST);
         `tip`: the tip amount; a line spec's `gift_card: True` sells a gift card (no
@@ -433,6 +461,7 @@ class Shop:
         with `target: "shipping_line"` discounts the shipping lines.
         """
         with self.lock:
+            self._check_deny(lines, location)
             lid = parse_gid(location, "Location") if location else min(self.locations)
             t = now()
             oid = self.new_id()
@@ -567,6 +596,43 @@ class Shop:
             for key in sorted(touched):
                 self.emit_level(*key)
             return payload
+
+    def _check_deny(self, lines, location):
+        """ProductVariant.inventoryPolicy (schema 2026-10): "Whether customers are
+        allowed to place an order for the product variant when it's out of stock."
+        DENY: "Customers can't buy this product variant after it's out of stock."
+        A tracked DENY variant is out of stock for a quantity its level's
+        `available` does not cover (a missing or inactive level has none); the
+        units of several lines of one variant at one level add up. Untracked
+        items are never out of stock."""
+        lid = parse_gid(location, "Location") if location else min(self.locations)
+        wanted = {}
+        for spec in lines:
+            var = None
+            if spec.get("variant_id"):
+                var = self.variants.get(parse_gid(spec["variant_id"], "ProductVariant"))
+            elif spec.get("sku") is not None:
+                var = self.variant_by_sku(spec["sku"])
+            if not var or var["inventory_policy"] != "DENY":
+                continue
+            if not self.items[var["item_id"]]["tracked"]:
+                continue
+            at = (
+                parse_gid(spec["location"], "Location") if spec.get("location") else lid
+            )
+            key = (var["item_id"], at)
+            wanted[key] = wanted.get(key, 0) + int(spec["quantity"])
+        for key, quantity in wanted.items():
+            level = self.levels.get(key)
+            available = level["q"]["available"] if level and level["active"] else 0
+            if available < quantity:
+                self.refused_checkouts += 1
+                raise CheckoutRefused(
+                    "out of stock: %s unit(s) wanted, %s available"
+                    % (quantity, available),
+                    sku=self.variants[self.items[key[0]]["variant_id"]]["sku"],
+                    available=available,
+                )
 
     def order_payload(self, oid):
         return om.order_payload(self, self.orders[oid])

@@ -129,6 +129,9 @@ class ShopifyInventoryLevel(models.Model):
         levels -= unsettled
         if not levels:
             return {"outcomes": outcomes, "stats": stats}
+        # The orders imported since the snapshot are known (locked rows): a read
+        # showing just them is unchanged and needs no order fetch.
+        levels._shopify_absorb_order_effects()
         with store._shopify_client() as client:
             todo = levels
             before = {}

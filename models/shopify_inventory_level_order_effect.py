@@ -69,11 +69,23 @@ class ShopifyInventoryLevel(models.Model):
         locations = store.location_ids.filtered("active")
         if len(locations) != 1 or not locations.stock_location_id:
             return 0
-        items = {
-            m.variant_gid: m.inventory_item_gid
-            for m in store.mapping_ids
-            if m.state == "mapped" and m.tracked and m.inventory_item_gid
-        }
+        variants = {line.variant_gid for line in order.lines if line.variant_gid}
+        if not variants:
+            return 0
+        mappings = (
+            self.env["shopify.product.mapping"]
+            .sudo()
+            .search(
+                [
+                    ("store_id", "=", store.id),
+                    ("variant_gid", "in", sorted(variants)),
+                    ("state", "=", "mapped"),
+                    ("tracked", "=", True),
+                    ("inventory_item_gid", "!=", False),
+                ]
+            )
+        )
+        items = {m.variant_gid: m.inventory_item_gid for m in mappings}
         effects = order_effects(order, items.get)
         if not effects:
             return 0

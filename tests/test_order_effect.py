@@ -120,7 +120,13 @@ class TestOrderEffect(StockEditsCommon):
         # Shopify's inventory_levels/update arrives first: read and classified.
         self.level._shopify_refresh()
         self.assertEqual(len(self._orders(self.A)), 1, self._log_text())
+        calls = self._calls(0)
         self.Level._cron_push_inventory()
+        self.assertEqual(
+            self._calls(0),
+            calls,
+            "the snapshot took the order again, so the push met a stale level",
+        )
         self.level.invalidate_recordset()
         real = self._shopify_level()
         self.assertEqual(

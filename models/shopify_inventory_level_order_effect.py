@@ -22,18 +22,22 @@ webhook does not say) and the variant is tracked. Elsewhere the usual path appli
 """
 
 import logging
-from datetime import timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..lib import payloads
 from ..lib.order_effect import DEFAULT_MARGIN, advance_by_order, order_effects
+from ..lib.order_reads import OrderReadCache
 
 _logger = logging.getLogger(__name__)
 
 MARGIN_PARAM = "shopify_sync.order_effect_margin_seconds"
 # Effects nobody consumed (push disabled, level archived) are dropped after this.
 EFFECT_RETENTION = timedelta(days=2)
+# Full order reads shared by every classification of this process (lib.order_reads).
+ORDER_READS = OrderReadCache()
 
 
 class ShopifyInventoryLevel(models.Model):
@@ -135,6 +139,10 @@ class ShopifyInventoryLevel(models.Model):
             RETURNING level_id, quantity, order_created_at, id
             """,
             [tuple(levels.ids)],
+            # Rows another lock holder consumed after our snapshot: a serialization
+            # failure the callers handle (the push stops the store's run, a
+            # classification is retried), not an error to log.
+            log_exceptions=False,
         )
         by_level = {}
         for level_id, quantity, created_at, row_id in self.env.cr.fetchall():
@@ -168,6 +176,27 @@ class ShopifyInventoryLevel(models.Model):
             )
             _logger.debug("Shopify: %d level(s) advanced by their orders", len(rows))
         return len(rows)
+
+    # ------------------------------------------------------------------ order reads
+    def _shopify_fetch_orders(self, client):
+        """Full payloads of the store's orders updated since the oldest snapshot."""
+        seen = [lv.seen_at for lv in self if lv.seen_at]
+        since = (min(seen) if seen else fields.Datetime.now()) - self._shopify_overlap()
+        fetched = []
+        scope = (self.env.cr.dbname, self.store_id.id, self.store_id.shop_domain)
+        for summary in client.iter_orders_updated_since(since, overlap=None):
+            # One full read per order and change (lib.order_reads): an order that
+            # did not change since an earlier bracket, batch or webhook is reused.
+            data = ORDER_READS.get(scope, summary["id"], summary.get("updatedAt"))
+            if data is None:
+                started = datetime.now(timezone.utc)
+                data = client.order_for_import(summary["id"])
+                ORDER_READS.put(
+                    scope, summary["id"], summary.get("updatedAt"), started, data
+                )
+            if data:
+                fetched.append((data, payloads.parse_order(data)))
+        return fetched
 
     @api.model
     def _shopify_order_effect_margin(self):

@@ -42,9 +42,10 @@ DEFAULT_MARGIN = timedelta(seconds=3)
 
 
 def order_effects(order, item_of_variant: Callable[[str], str | None]) -> dict:
-    """{inventory item gid: units committed} of a plain new order (lib.order_model
-    Order), or {} when the order is not one (cancelled, refunded, fulfilled, edited)
-    or sells no managed item. `item_of_variant(variant gid)` -> item gid or None."""
+    """{item: units committed} of a plain new order (lib.order_model Order), or {}
+    when the order is not one (cancelled, refunded, fulfilled, edited) or sells no
+    managed item. `item_of_variant(variant gid)` -> the item (its gid, or the key of
+    its level at the order's location) or None when not managed."""
     if order.is_cancelled or order.refunds or order.fulfillments:
         return {}
     effects: dict[str, int] = {}

@@ -76,36 +76,31 @@ class ShopifyInventoryLevel(models.Model):
         variants = {line.variant_gid for line in order.lines if line.variant_gid}
         if not variants:
             return 0
-        mappings = (
-            self.env["shopify.product.mapping"]
-            .sudo()
-            .search(
-                [
-                    ("store_id", "=", store.id),
-                    ("variant_gid", "in", sorted(variants)),
-                    ("state", "=", "mapped"),
-                    ("tracked", "=", True),
-                    ("inventory_item_gid", "!=", False),
-                ]
-            )
+        # Plain SQL on purpose: an ORM search would first flush the whole order
+        # being imported (its lines' computed fields), paid once per order here.
+        # Levels and mappings are not written by the import through the ORM.
+        self.flush_model(["store_id", "shopify_location_id", "active", "mapping_id"])
+        self.env["shopify.product.mapping"].flush_model(
+            ["variant_gid", "state", "tracked", "inventory_item_gid"]
         )
-        items = {m.variant_gid: m.inventory_item_gid for m in mappings}
-        effects = order_effects(order, items.get)
-        if not effects:
-            return 0
-        self.env.flush_all()
         self.env.cr.execute(
             """
-            SELECT id, inventory_item_gid FROM shopify_inventory_level
-             WHERE store_id = %s AND shopify_location_id = %s AND active
-               AND inventory_item_gid IN %s
+            SELECT m.variant_gid, lv.id
+              FROM shopify_inventory_level lv
+              JOIN shopify_product_mapping m ON m.id = lv.mapping_id
+             WHERE lv.store_id = %s AND lv.shopify_location_id = %s AND lv.active
+               AND m.state = 'mapped' AND m.tracked
+               AND m.inventory_item_gid IS NOT NULL
+               AND m.variant_gid IN %s
             """,
-            [store.id, locations.id, tuple(effects)],
+            [store.id, locations.id, tuple(sorted(variants))],
         )
+        level_of_variant = dict(self.env.cr.fetchall())
+        effects = order_effects(order, level_of_variant.get)
         created = _naive_utc(order.created_at)
         rows = [
-            (level_id, order.gid, effects[item], created)
-            for level_id, item in self.env.cr.fetchall()
+            (level_id, order.gid, quantity, created)
+            for level_id, quantity in sorted(effects.items())
         ]
         if not rows:
             return 0

@@ -178,20 +178,26 @@ class ShopifyInventoryLevel(models.Model):
         seen = [lv.seen_at for lv in self if lv.seen_at]
         since = (min(seen) if seen else fields.Datetime.now()) - self._shopify_overlap()
         fetched = []
-        scope = (self.env.cr.dbname, self.store_id.id, self.store_id.shop_domain)
         for summary in client.iter_orders_updated_since(since, overlap=None):
-            # One full read per order and change (lib.order_reads): an order that
-            # did not change since an earlier bracket, batch or webhook is reused.
-            data = ORDER_READS.get(scope, summary["id"], summary.get("updatedAt"))
-            if data is None:
-                started = datetime.now(timezone.utc)
-                data = client.order_for_import(summary["id"])
-                ORDER_READS.put(
-                    scope, summary["id"], summary.get("updatedAt"), started, data
-                )
+            data = self._shopify_read_order(client, self.store_id, summary)
             if data:
                 fetched.append((data, payloads.parse_order(data)))
         return fetched
+
+    @api.model
+    def _shopify_read_order(self, client, store, summary):
+        """The full order of an `OrdersUpdatedSince` summary, read once per change
+        of the order (lib.order_reads): an order that did not change since an
+        earlier bracket, stale batch, webhook or the order reconcile is reused."""
+        scope = (self.env.cr.dbname, store.id, store.shop_domain)
+        data = ORDER_READS.get(scope, summary["id"], summary.get("updatedAt"))
+        if data is None:
+            started = datetime.now(timezone.utc)
+            data = client.order_for_import(summary["id"])
+            ORDER_READS.put(
+                scope, summary["id"], summary.get("updatedAt"), started, data
+            )
+        return data
 
     @api.model
     def _shopify_order_effect_margin(self):

@@ -4,9 +4,12 @@ and a store edit at the same level is still classified exactly once."""
 
 import json
 import uuid
+from datetime import timedelta
+from unittest.mock import patch
 
 from odoo.tests import tagged
 
+from ..lib.client import ShopifyClient
 from .stock_edits_common import START, StockEditsCommon
 
 
@@ -137,6 +140,42 @@ class TestOrderEffect(StockEditsCommon):
         self._settle()
         self.assertFalse(self._adjustments())
         self.assertAllShow(START - 2)
+
+    def test_an_unchanged_order_is_read_once_for_two_classifications(self):
+        """Issue 20.1: two classifications fetch the store's recent orders (brackets,
+        stale batches, webhooks); an order that did not change in between is read in
+        full once (its summary shows the same updatedAt)."""
+        self._read_a_minute_ago()
+        payload = self._order(1)
+        gid = payload["admin_graphql_api_id"]
+        order = self.shops[0].orders[payload["id"]]
+        # Placed a minute ago (a read right after a change is never reused).
+        order["created_at"] -= timedelta(minutes=1)
+        order["updated_at"] -= timedelta(minutes=1)
+        reads = []
+        real = ShopifyClient.order_for_import
+
+        def counting(client, order_gid):
+            reads.append(order_gid)
+            return real(client, order_gid)
+
+        with (
+            patch.object(ShopifyClient, "order_for_import", counting),
+            self.stores[0]._shopify_client() as client,
+        ):
+            fetched = [self.level._shopify_fetch_orders(client) for _ in range(2)]
+        for orders in fetched:
+            self.assertIn(gid, [data["admin_graphql_api_id"] for data, _o in orders])
+        self.assertEqual(reads.count(gid), 1, reads)
+        # The order changed since (its updatedAt moved): read again.
+        order["updated_at"] += timedelta(seconds=30)
+        reads.clear()
+        with (
+            patch.object(ShopifyClient, "order_for_import", counting),
+            self.stores[0]._shopify_client() as client,
+        ):
+            self.level._shopify_fetch_orders(client)
+        self.assertEqual(reads.count(gid), 1, reads)
 
     def assertAllShow(self, qty_shared):
         shown = [self._available(n, self.A) for n in range(3)]

@@ -26,6 +26,7 @@ from . import shopify_store_inventory
 from . import shopify_webhook_event_products
 from . import shopify_inventory_level_edits
 from . import shopify_inventory_level_settle
+from . import shopify_inventory_level_order_effect
 from . import shopify_webhook_event_inventory
 from . import shopify_store_reconcile
 from . import shopify_webhook_event_replay

@@ -19,10 +19,11 @@ import logging
 from dataclasses import replace
 from datetime import timedelta, timezone
 
+from psycopg2 import errors as pg_errors
+
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.tools import float_compare, float_round
 
-from ..lib import payloads
 from ..lib.errors import ShopifyRetryableError
 from ..lib.stock import LevelRead, classify_level_change, snapshot_from_read
 from ..lib.stock_ledger import stock_events, unaccounted_activity
@@ -129,6 +130,14 @@ class ShopifyInventoryLevel(models.Model):
         levels -= unsettled
         if not levels:
             return {"outcomes": outcomes, "stats": stats}
+        # The orders imported since the snapshot are known (locked rows): a read
+        # showing just them is unchanged and needs no order fetch.
+        try:
+            levels._shopify_absorb_order_effects()
+        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
+            raise ShopifyLevelBusy(
+                "inventory level busy in another transaction", retry_after=5
+            ) from None
         with store._shopify_client() as client:
             todo = levels
             before = {}
@@ -277,8 +286,6 @@ class ShopifyInventoryLevel(models.Model):
                 log_exceptions=False,
             )
         except Exception as exc:  # noqa: BLE001 - lock or serialization conflict
-            from psycopg2 import errors as pg_errors
-
             if isinstance(
                 exc, (pg_errors.LockNotAvailable, pg_errors.SerializationFailure)
             ):
@@ -314,17 +321,6 @@ class ShopifyInventoryLevel(models.Model):
                 if got is not None:
                     reads[level.id] = self._shopify_read_from_api(got, as_of)
         return reads
-
-    def _shopify_fetch_orders(self, client):
-        """Full payloads of the store's orders updated since the oldest snapshot."""
-        seen = [lv.seen_at for lv in self if lv.seen_at]
-        since = (min(seen) if seen else fields.Datetime.now()) - self._shopify_overlap()
-        fetched = []
-        for summary in client.iter_orders_updated_since(since, overlap=None):
-            data = client.order_for_import(summary["id"])
-            if data:
-                fetched.append((data, payloads.parse_order(data)))
-        return fetched
 
     @api.model
     def _shopify_overlap(self):

@@ -226,6 +226,11 @@ class ShopifyOrderImporter(models.AbstractModel):
             values["warehouse_id"] = store.warehouse_id.id
         so = SaleOrder.create(values)
         self._shopify_fill(so, store, order)
+        # The order moved its units to `committed` in this store: its levels'
+        # snapshots follow without a read (issue 18.3).
+        self.env["shopify.inventory.level"].sudo()._shopify_record_order_effect(
+            store, order
+        )
         if not so.shopify_needs_attention:  # else _shopify_fill logged a warning
             self.env["shopify.sync.log"]._log(
                 store=store,

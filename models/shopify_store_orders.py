@@ -166,7 +166,11 @@ class ShopifyStore(models.Model):
                     continue
                 try:
                     with self.env.cr.savepoint():
-                        data = client.order_for_import(summary["id"])
+                        # Shared with the stock classification that follows
+                        # in a stock reconcile (one read per order and change).
+                        data = self.env["shopify.inventory.level"]._shopify_read_order(
+                            client, self, summary
+                        )
                         if data:
                             # Transactions read before the import locks the order.
                             money = accounting._shopify_money_fetch(

@@ -39,3 +39,4 @@ from . import test_level_concurrency
 from . import test_order_money
 from . import test_refund_money
 from . import test_allocation
+from . import test_order_effect

@@ -21,6 +21,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
+from lib.order_effect import advance_by_order
 from lib.stock import (
     LevelKey,
     LevelRead,
@@ -53,6 +54,8 @@ BATCH_SIZE = 3  # small, so batching is exercised on 10 levels
 # whether a fulfilment is inside a read of the same second (lib.stock_ledger).
 TICKS_PER_STAMP = 4
 OVERLAP = 3  # stamps; ACTIVITY_OVERLAP of the Odoo glue
+# lib.order_effect's margin: one clock here, so one stamp (the second's precision).
+ORDER_EFFECT_MARGIN = 1
 
 
 def stamp(clock):
@@ -77,6 +80,7 @@ class ShopOrder:
     cancelled: int = 0
     restocked: int = 0
     updated_at: int = 0
+    created_at: int = 0  # stamp
 
     @property
     def open(self):
@@ -115,7 +119,7 @@ class Shop:
             "%s-%d" % (self.name, len(self.orders) + 1), sku, location, qty
         )
         self.orders[order.id] = order
-        self._changed(sku, location, order)
+        order.created_at = stamp(self._changed(sku, location, order))
         return order
 
     def cancel(self, order):
@@ -352,6 +356,10 @@ class Connector:
         self.mutation_calls = 0
         self.resending = False
         self.planned = {}  # (batch key, level) -> snapshot version it was planned from
+        # issue 18.3: a new order's effect at its level (one-location stores), applied
+        # to the snapshot by the next push or classification (lib.order_effect)
+        self.follow_orders = True
+        self.order_effects = {}  # level -> [(qty, created stamp)]
 
     # -- triggers
     def on_odoo_change(self, warehouse, sku):
@@ -425,8 +433,31 @@ class Connector:
                 continue
             order = shop.orders[order_id]
             warehouse = shop.locations[order.location]
+            new = (store, order_id) not in self.world.odoo.sale_orders
             self.world.odoo.import_order(store, order, warehouse)
             self.orders_to_import.discard((store, order_id))
+            plain = not (order.fulfilled or order.cancelled or order.restocked)
+            if self.follow_orders and new and plain and len(shop.locations) == 1:
+                level = LevelKey(store, order.sku, order.location)
+                self.order_effects.setdefault(level, []).append(
+                    (order.qty, order.created_at)
+                )
+
+    def _absorb_order_effects(self, levels):
+        """Apply recorded order effects to these levels' snapshots (not to levels with
+        a write of ours pending: they keep them until it is settled)."""
+        pending = self._pending_levels()
+        for level in levels:
+            if level in pending or level not in self.order_effects:
+                continue
+            snap = self.snapshots.get(level)
+            for qty, created in self.order_effects.pop(level):
+                step = advance_by_order(snap, qty, created, ORDER_EFFECT_MARGIN)
+                if step is not None:
+                    self.world.chaos["order followed"] += 1
+                    snap = step
+            if snap is not None:
+                self.snapshots[level] = snap
 
     def _pending_levels(self):
         return {i.level for batch in self.outbox for i in batch.intents}
@@ -517,6 +548,7 @@ class Connector:
         return True
 
     def _read_levels(self):
+        self._absorb_order_effects(self.to_read)
         pending = self._pending_levels()
         for level in sorted(self.to_read):
             shop = self.world.shops[level.store]
@@ -578,6 +610,7 @@ class Connector:
     def _push(self):
         self.world.echo_in_push = False
         pending = self._pending_levels()
+        self._absorb_order_effects(self.dirty - pending)
         desired = {lv: self.published(lv) for lv in self.dirty - pending}
         plan = plan_push(desired, self.snapshots)
         self.to_read.update(plan.needs_read)

@@ -17,7 +17,9 @@ Measures
   delivered as orders/paid (the order's transactions read from Shopify, import,
   invoice posted, one payment per transaction in the mapped journal, reconciled),
   every one paid in Odoo.
-Targets: >= 5 orders/s, p95 <= 3 s, >= 2 orders/s with invoicing and payment.
+Targets: >= 5 orders/s, p95 <= 1 s (issue 18.3), >= 2 orders/s with invoicing and
+payment; also reported: the split of that latency and the API calls / points the
+origin store cost per order.
 """
 
 import json
@@ -32,7 +34,7 @@ from _harness import Harness, Metric, base_arguments, report  # noqa: E402
 SKUS = ["BENCH-ORD-%d" % n for n in range(1, 6)]
 STOCK = 100000
 TARGET_RATE = 5.0
-TARGET_P95 = 3.0
+TARGET_P95 = 1.0  # issue 18.3 (it was 3 s)
 TARGET_MONEY_RATE = 2.0
 
 
@@ -165,7 +167,8 @@ def main():
             env["shopify.inventory.level"]._cron_push_inventory()
 
         # --- latency: delivery -> SO confirmed -> B and C updated ----------------
-        latencies, import_times = [], []
+        latencies, import_times, push_times = [], [], []
+        calls_a, points_a = shop_a.stats["calls"], shop_a.stats["points"]
         for n in range(args.latency_orders):
             payload = place(shop_a, loc_a, 1000 + n)
             want = [
@@ -183,9 +186,11 @@ def main():
                     [("shopify_order_gid", "=", payload["admin_graphql_api_id"])]
                 )
                 confirmed = so.state == "sale"
-            import_times.append(time.monotonic() - t0)
+            imported = time.monotonic()
+            import_times.append(imported - t0)
             with h.env() as env:
                 env["shopify.inventory.level"]._cron_push_inventory()
+            push_times.append(time.monotonic() - imported)
             now = [
                 shown(shop, locations[i + 1], SKUS[0])
                 for i, (_s, shop) in enumerate(others)
@@ -195,6 +200,10 @@ def main():
                 time.monotonic() - t0 if confirmed and updated else float("inf")
             )
 
+        # What the store where the orders were placed cost per order (reads of the
+        # level and of recent orders to classify Shopify's own change, writes).
+        calls_a = (shop_a.stats["calls"] - calls_a) / max(args.latency_orders, 1)
+        points_a = (shop_a.stats["points"] - points_a) / max(args.latency_orders, 1)
         with h.env() as env:
             orders = env["sale.order"].search([("shopify_store_id", "=", a_id)])
             total = args.orders + args.latency_orders
@@ -214,6 +223,7 @@ def main():
 
     p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
     import_p95 = percentile(import_times, 95)
+    push_p95 = percentile(push_times, 95)
     metrics = [
         Metric(
             "orders imported / s (5 lines)",
@@ -241,6 +251,19 @@ def main():
             round(import_p95, 3),
             None,
             " s",
+        ),
+        Metric(
+            "  of which SO confirmed -> stores updated p95",
+            "-",
+            round(push_p95, 3),
+            None,
+            " s",
+        ),
+        Metric(
+            "origin store API calls / points per order (latency phase)",
+            "-",
+            "%.1f / %.0f" % (calls_a, points_a),
+            None,
         ),
         Metric("one SO per order", "= %d" % total, len(orders), one_each),
         Metric(

@@ -1,0 +1,222 @@
+"""The origin store's levels follow a new order without reading Shopify (issue 18.3).
+
+A new order moved its units from available to committed at the level where Shopify
+committed it. Without this, the push to that store planned its compare-and-swap from
+the old `available`, got a stale answer, read the level, fetched the store's recent
+orders, read again and classified — a round-trip paced by the rate limit before the
+store (and every store after it in the run) got the new quantity.
+
+Now the import records the order's effect (`_shopify_record_order_effect`) and the
+push, or a classification, applies it to the snapshot under the level's lock before
+planning (`_shopify_absorb_order_effects`), by the rule of `lib.order_effect`.
+
+Insert-only from the import, like the dirty marks: the order import never updates a
+level row (under REPEATABLE READ that fails whenever a push finished meanwhile). The
+rows are consumed by whoever holds the level's row lock (the push's claim, the
+classification's lock), so two workers never apply one effect twice; a level with a
+write of ours pending keeps its effects until the write is settled.
+
+Only where the level is certain: the store has one active Shopify location (an order
+of a store with several is committed where Shopify's routing decides, which the order
+webhook does not say) and the variant is tracked. Elsewhere the usual path applies.
+"""
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..lib import payloads
+from ..lib.order_effect import DEFAULT_MARGIN, advance_by_order, order_effects
+from ..lib.order_reads import OrderReadCache
+
+_logger = logging.getLogger(__name__)
+
+MARGIN_PARAM = "shopify_sync.order_effect_margin_seconds"
+# Effects nobody consumed (push disabled, level archived) are dropped after this.
+EFFECT_RETENTION = timedelta(days=2)
+# Full order reads shared by every classification of this process (lib.order_reads).
+ORDER_READS = OrderReadCache()
+
+
+class ShopifyInventoryLevel(models.Model):
+    _inherit = "shopify.inventory.level"
+
+    def init(self):
+        res = super().init()
+        # No foreign key: its KEY SHARE lock would make the import wait for the
+        # push's claim of the level (as for shopify_inventory_level_mark).
+        self.env.cr.execute(
+            """
+            CREATE TABLE IF NOT EXISTS shopify_inventory_level_order_effect (
+                id BIGSERIAL PRIMARY KEY,
+                level_id INTEGER NOT NULL,
+                order_gid VARCHAR NOT NULL,
+                quantity INTEGER NOT NULL,
+                order_created_at TIMESTAMP NOT NULL,
+                create_date TIMESTAMP NOT NULL DEFAULT (now() AT TIME ZONE 'UTC'),
+                UNIQUE (level_id, order_gid)
+            )
+            """
+        )
+        return res
+
+    # ------------------------------------------------------------------ import side
+    @api.model
+    def _shopify_record_order_effect(self, store, order):
+        """A new sale order was created from `order` (lib.order_model.Order) of
+        `store`: record what it did at the store's levels. Returns the rows added."""
+        if not order.created_at or not store.push_inventory:
+            return 0
+        store = store.sudo()
+        locations = store.location_ids.filtered("active")
+        if len(locations) != 1 or not locations.stock_location_id:
+            return 0
+        variants = {line.variant_gid for line in order.lines if line.variant_gid}
+        if not variants:
+            return 0
+        # Plain SQL on purpose: an ORM search would first flush the whole order
+        # being imported (its lines' computed fields), paid once per order here.
+        # Levels and mappings are not written by the import through the ORM.
+        self.flush_model(["store_id", "shopify_location_id", "active", "mapping_id"])
+        self.env["shopify.product.mapping"].flush_model(
+            ["variant_gid", "state", "tracked", "inventory_item_gid"]
+        )
+        self.env.cr.execute(
+            """
+            SELECT m.variant_gid, lv.id
+              FROM shopify_inventory_level lv
+              JOIN shopify_product_mapping m ON m.id = lv.mapping_id
+             WHERE lv.store_id = %s AND lv.shopify_location_id = %s AND lv.active
+               AND m.state = 'mapped' AND m.tracked
+               AND m.inventory_item_gid IS NOT NULL
+               AND m.variant_gid IN %s
+            """,
+            [store.id, locations.id, tuple(sorted(variants))],
+        )
+        level_of_variant = dict(self.env.cr.fetchall())
+        effects = order_effects(order, level_of_variant.get)
+        created = _naive_utc(order.created_at)
+        rows = [
+            (level_id, order.gid, quantity, created)
+            for level_id, quantity in sorted(effects.items())
+        ]
+        if not rows:
+            return 0
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO shopify_inventory_level_order_effect
+                       (level_id, order_gid, quantity, order_created_at)
+                VALUES %s
+                ON CONFLICT (level_id, order_gid) DO NOTHING
+                """,
+                SQL(", ").join(SQL("(%s, %s, %s, %s)", *row) for row in rows),
+            )
+        )
+        return self.env.cr.rowcount
+
+    # ------------------------------------------------------------------ push side
+    def _shopify_absorb_order_effects(self):
+        """Apply the recorded order effects to these levels' snapshots; the caller
+        holds their row locks. Levels with a write of ours pending keep theirs for
+        later (lib.stock_outcome: the pending write settles against the snapshot it
+        was planned from). Returns the number of levels advanced."""
+        levels = self.filtered(lambda lv: not lv.pending_batch_key)
+        if not levels:
+            return 0
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            DELETE FROM shopify_inventory_level_order_effect
+             WHERE level_id IN %s
+            RETURNING level_id, quantity, order_created_at, id
+            """,
+            [tuple(levels.ids)],
+            # Rows another lock holder consumed after our snapshot: a serialization
+            # failure the callers handle (the push stops the store's run, a
+            # classification is retried), not an error to log.
+            log_exceptions=False,
+        )
+        by_level = {}
+        for level_id, quantity, created_at, row_id in self.env.cr.fetchall():
+            by_level.setdefault(level_id, []).append((row_id, quantity, created_at))
+        if not by_level:
+            return 0
+        margin = self._shopify_order_effect_margin()
+        rows = []
+        for level in levels.browse(list(by_level)):
+            snapshot = level._shopify_snapshot()
+            advanced = snapshot
+            for _row_id, quantity, created_at in sorted(by_level[level.id]):
+                step = advance_by_order(advanced, quantity, created_at, margin)
+                if step is not None:
+                    advanced = step
+            if advanced is not snapshot:
+                rows.append(
+                    (
+                        level.id,
+                        advanced.available,
+                        advanced.committed,
+                        advanced.version,
+                    )
+                )
+        if rows:
+            self._shopify_bulk_update(
+                "seen_available = v.a, seen_committed = v.c, snapshot_version = v.ver",
+                "(id, a, c, ver)",
+                "(%s::int, %s::int, %s::int, %s::int)",
+                rows,
+            )
+            _logger.debug("Shopify: %d level(s) advanced by their orders", len(rows))
+        return len(rows)
+
+    # ------------------------------------------------------------------ order reads
+    def _shopify_fetch_orders(self, client):
+        """Full payloads of the store's orders updated since the oldest snapshot."""
+        seen = [lv.seen_at for lv in self if lv.seen_at]
+        since = (min(seen) if seen else fields.Datetime.now()) - self._shopify_overlap()
+        fetched = []
+        for summary in client.iter_orders_updated_since(since, overlap=None):
+            data = self._shopify_read_order(client, self.store_id, summary)
+            if data:
+                fetched.append((data, payloads.parse_order(data)))
+        return fetched
+
+    @api.model
+    def _shopify_read_order(self, client, store, summary):
+        """The full order of an `OrdersUpdatedSince` summary, read once per change
+        of the order (lib.order_reads): an order that did not change since an
+        earlier bracket, stale batch, webhook or the order reconcile is reused."""
+        scope = (self.env.cr.dbname, store.id, store.shop_domain)
+        data = ORDER_READS.get(scope, summary["id"], summary.get("updatedAt"))
+        if data is None:
+            started = datetime.now(timezone.utc)
+            data = client.order_for_import(summary["id"])
+            ORDER_READS.put(
+                scope, summary["id"], summary.get("updatedAt"), started, data
+            )
+        return data
+
+    @api.model
+    def _shopify_order_effect_margin(self):
+        value = self.env["ir.config_parameter"].sudo().get_param(MARGIN_PARAM)
+        try:
+            return timedelta(seconds=max(int(value), 1))
+        except (TypeError, ValueError):
+            return DEFAULT_MARGIN
+
+    @api.autovacuum
+    def _gc_shopify_order_effects(self):
+        self.env.cr.execute(
+            "DELETE FROM shopify_inventory_level_order_effect "
+            "WHERE create_date < (now() AT TIME ZONE 'UTC') - %s",
+            [EFFECT_RETENTION],
+        )
+
+
+def _naive_utc(value):
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value

@@ -5,6 +5,7 @@ row), not caught and logged."""
 
 import time
 import uuid
+from unittest.mock import patch
 
 from psycopg2 import errors as pg_errors
 
@@ -149,6 +150,36 @@ class TestLevelConcurrency(TransactionCase):
             self.assertEqual(
                 env["stock.quant"]._get_available_quantity(product, stock), 12
             )
+
+    def test_webhook_bookkeeping_after_the_merchants_commit_is_silent(self):
+        """The daily webhook check (a cron thread) records on the store row while
+        the merchant's Guided Setup writes it: nothing is written when nothing
+        changed, and a change lands in a fresh transaction, without the ERROR line
+        of a serialization failure (issue 20.3; the e2e logged one)."""
+        path = "odoo.addons.shopify_sync.models.shopify_store_webhook."
+        with (
+            self.registry.cursor() as old,
+            patch(path + "auto_commit_allowed", return_value=True),
+        ):
+            env = self._env(old)
+            store = env["shopify.store"].browse(self.store_id)
+            old.execute("SELECT 1")  # the cron's snapshot starts here
+            with self.registry.cursor() as merchant:
+                merchant.execute(
+                    "UPDATE shopify_store SET name = name || ' (set up)' WHERE id = %s",
+                    [self.store_id],
+                )
+            with self.assertNoLogs("odoo.sql_db", level="ERROR"):
+                store._shopify_write_bookkeeping(dict)  # nothing to write
+                store._shopify_write_bookkeeping(
+                    lambda: {"webhook_lost_count": store.webhook_lost_count + 2}
+                )
+                env.flush_all()
+            old.commit()
+        with self.registry.cursor() as cr:
+            store = self._env(cr)["shopify.store"].browse(self.store_id)
+            self.assertEqual(store.webhook_lost_count, 2)
+            self.assertTrue(store.name.endswith("(set up)"))
 
     def _drop_quants(self, product_id):
         with self.registry.cursor() as cr:

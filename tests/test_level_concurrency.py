@@ -181,6 +181,86 @@ class TestLevelConcurrency(TransactionCase):
             self.assertEqual(store.webhook_lost_count, 2)
             self.assertTrue(store.name.endswith("(set up)"))
 
+    def test_posting_after_another_workers_post_in_the_journal_is_silent(self):
+        """Odoo numbers a posted move from the last one its snapshot sees: two
+        workers posting in one journal (the e2e's first invoice, by the inbox and a
+        reconcile) made the same name, and the later one failed on the unique key
+        with an ERROR line. Our postings take the journal's turn first: the later
+        one is told busy, unlogged, before numbering anything."""
+        tag = uuid.uuid4().hex[:6].upper()
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            company = env["shopify.store"].browse(self.store_id).company_id
+            income = env["account.account"].search(
+                [("company_id", "=", company.id), ("account_type", "=", "income")],
+                limit=1,
+            )
+            journal = env["account.journal"].create(
+                {
+                    "name": "Turn " + tag,
+                    "code": tag[:5],
+                    "type": "sale",
+                    "company_id": company.id,
+                    "default_account_id": income.id,
+                }
+            )
+            partner = env["res.partner"].create({"name": "Turn " + tag})
+            moves = env["account.move"].create(
+                [
+                    {
+                        "journal_id": journal.id,
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": "2026-12-01",
+                        "invoice_line_ids": [
+                            (0, 0, {"name": "x", "quantity": 1, "price_unit": 5})
+                        ],
+                    }
+                    for _n in range(2)
+                ]
+            )
+            ids = moves.ids
+            # Each worker numbered its draft from its own snapshot: the same name
+            # (a draft's name is not unique, only a posted one's).
+            cr.execute(
+                "UPDATE account_move SET name = %s WHERE id IN %s",
+                [moves[0].name, tuple(ids)],
+            )
+        self.addCleanup(self._drop_journal, journal.id)
+        turn = "shopify.order.accounting"
+        with self.registry.cursor() as old:
+            env = self._env(old)
+            old.execute("SELECT 1")  # this worker's snapshot starts here
+            with self.registry.cursor() as other:
+                env2 = self._env(other)
+                env2[turn]._shopify_journal_turn(
+                    env2["account.journal"].browse(journal.id)
+                )
+                env2["account.move"].browse(ids[0]).action_post()
+            with (
+                self.assertNoLogs("odoo.sql_db", level="ERROR"),
+                # (ShopifyOrderBusy instead while the other one is still posting)
+                self.assertRaises(pg_errors.SerializationFailure),
+            ):
+                env[turn]._shopify_journal_turn(
+                    env["account.journal"].browse(journal.id)
+                )
+                env["account.move"].browse(ids[1]).action_post()
+                env.flush_all()
+            old.rollback()
+
+    def _drop_journal(self, journal_id):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "DELETE FROM account_move_line WHERE journal_id = %s", [journal_id]
+            )
+            cr.execute("DELETE FROM account_move WHERE journal_id = %s", [journal_id])
+            cr.execute("DELETE FROM account_journal WHERE id = %s", [journal_id])
+            cr.execute(
+                "DELETE FROM shopify_sync_stamp WHERE store_id = 0 AND object_key = %s",
+                ["journal:%s" % journal_id],
+            )
+
     def _drop_quants(self, product_id):
         with self.registry.cursor() as cr:
             cr.execute("DELETE FROM stock_quant WHERE product_id = %s", [product_id])

@@ -12,8 +12,13 @@ ZERO = Decimal(0)
 
 CONFIRM_POLICIES = ("always", "paid", "paid_or_authorized", "never")
 
-# Money has been captured in full; a partial refund does not undo that.
-_PAID = frozenset({"paid", "partially_refunded"})
+# Money has been captured in full; a refund, partial or full, does not undo that.
+# Shopify's OrderDisplayFinancialStatus: REFUNDED is "the full amount paid for an
+# order was refunded", so it was paid first. Counting it keeps the decision
+# independent of when the order is first read: an order imported while paid is
+# confirmed and stays confirmed through its refund; one first seen after the refund
+# (refunds/create fetching it, a late reconcile) must end the same (e2e seed 9).
+_PAID = frozenset({"paid", "partially_refunded", "refunded"})
 # The buyer committed funds: authorised (to capture) or partially captured.
 _AUTHORIZED = frozenset({"authorized", "partially_paid"})
 
@@ -86,11 +91,12 @@ def should_confirm(policy, financial_status):
     """Whether an imported order is confirmed, per the store's `order_confirm_policy`.
 
     - always: confirm whatever the payment state.
-    - paid: fully captured (`paid`, or `partially_refunded` which was paid first).
+    - paid: fully captured (`paid`, or `partially_refunded` / `refunded`, which were
+      paid first).
     - paid_or_authorized: the above, plus `authorized` and `partially_paid` (funds
       committed: capturing the rest is the merchant's business, the goods are sold).
     - never: the merchant confirms by hand.
-    `pending`, `voided`, `refunded`, unknown or missing statuses are not confirmed by
+    `pending`, `voided`, `expired`, unknown or missing statuses are not confirmed by
     the paid policies. Cancellation is decided from `cancelled_at`, not here.
     """
     if policy not in CONFIRM_POLICIES:

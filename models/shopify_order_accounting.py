@@ -15,6 +15,11 @@ and the Retry button ends here:
   reconciled with the posted invoice. An unmapped gateway registers nothing and says
   so on the order;
 - refunds: credit notes and outbound payments, `shopify_order_refund_accounting.py`.
+
+Posting takes the journal's turn first (`_shopify_journal_turn`): Odoo numbers a
+posted move from the last one its snapshot sees, so two workers posting in one
+journal at once (the inbox and a reconcile; the e2e's first invoice of a fresh
+database) computed the same name and one failed on the unique key, logged at ERROR.
 """
 
 import logging
@@ -106,6 +111,24 @@ class ShopifyOrderAccounting(models.AbstractModel):
                 retry_after=5,
             ) from None
 
+    @api.model
+    def _shopify_journal_turn(self, journal):
+        """Serialise our postings in `journal` (lock and stamp until commit, see
+        `shopify.sync.stamp`): raises ShopifyOrderBusy, or a SerializationFailure
+        without an ERROR line, when another transaction posted there and committed
+        after our snapshot (we would number the move from a stale last one). The
+        callers retry in a fresh transaction (the inbox's busy retry, the
+        reconcile's next run, Odoo's request retry)."""
+        Stamp = self.env["shopify.sync.stamp"]
+        key = "journal:%s" % journal.id
+        # Journals are the company's, not one store's: stamped under store 0.
+        if Stamp._shopify_lock(0, key):
+            raise ShopifyOrderBusy(
+                "journal %s was being posted in concurrently; retry" % journal.name,
+                retry_after=5,
+            )
+        Stamp._shopify_stamp(0, key)
+
     # ------------------------------------------------------------------ invoice
     @api.model
     def _shopify_invoice(self, so, store, money):
@@ -170,6 +193,7 @@ class ShopifyOrderAccounting(models.AbstractModel):
             )
             return invoice
         if store.invoice_post:
+            self._shopify_journal_turn(invoice.journal_id)
             invoice.action_post()
         self._shopify_log(
             so,
@@ -227,6 +251,7 @@ class ShopifyOrderAccounting(models.AbstractModel):
                 "shopify_sale_order_id": so.id,
             }
         )
+        self._shopify_journal_turn(payment.journal_id)
         payment.action_post()
         self._shopify_log(
             so,

@@ -98,6 +98,7 @@ class ShopifyOrderAccounting(models.AbstractModel):
                 ],
             }
         )
+        self._shopify_journal_turn(entry.journal_id)
         entry.action_post()
         self._shopify_log(
             so,

@@ -142,6 +142,7 @@ class ShopifyOrderAccounting(models.AbstractModel):
             )
             return note
         if store.invoice_post:
+            self._shopify_journal_turn(note.journal_id)
             note.action_post()
         self._shopify_log(
             so,

@@ -16,6 +16,7 @@ from odoo.exceptions import UserError
 from ..lib.circuit import CRON_CLIENT_OPTIONS
 from ..lib.errors import ShopifyError
 from ..lib.redact import redact
+from ..lib.txn import CONFLICTS
 from .odoo_platform import auto_commit_allowed
 from .shopify_order_importer import ShopifyOrderBusy
 
@@ -179,8 +180,10 @@ class ShopifyStore(models.Model):
                             so, _outcome = importer._shopify_import_payload(self, data)
                             accounting._shopify_settle(so, money)
                     stats["imported"] += 1
-                except ShopifyOrderBusy:
-                    stats["busy"] += 1  # a webhook is importing it right now
+                except (ShopifyOrderBusy, *CONFLICTS):
+                    # A webhook is importing it, or posting in its journal, right
+                    # now: the next run takes it (in a fresh transaction).
+                    stats["busy"] += 1
                 except Exception as exc:  # noqa: BLE001 - one bad order never blocks the rest
                     stats["errors"] += 1
                     self.env["shopify.sync.log"]._log(

@@ -259,15 +259,21 @@ class ShopifyStore(models.Model):
             )
         result = super()._shopify_sync_webhook_subscriptions()
         now = fields.Datetime.now()
-        vals = {"webhook_registered_at": self.webhook_registered_at or now}
-        if lost:
-            vals.update(webhook_lost_count=lost, webhook_lost_at=now)
-        elif self.webhook_lost_count and (
-            not self.webhook_lost_at or self.webhook_lost_at < now - timedelta(days=1)
-        ):
-            # Found lost, re-created, and none lost since: the warning has done its job.
-            vals.update(webhook_lost_count=0, webhook_lost_at=False)
-        self.sudo().write(vals)
+
+        def changes():
+            vals = {"webhook_registered_at": self.webhook_registered_at or now}
+            if lost:
+                vals.update(webhook_lost_count=lost, webhook_lost_at=now)
+            elif self.webhook_lost_count and (
+                not self.webhook_lost_at
+                or self.webhook_lost_at < now - timedelta(days=1)
+            ):
+                # Found lost, re-created, and none lost since: the warning has done
+                # its job.
+                vals.update(webhook_lost_count=0, webhook_lost_at=False)
+            return {k: v for k, v in vals.items() if self[k] != v}
+
+        self._shopify_write_bookkeeping(changes)
         return result
 
     # ------------------------------------------------------------------ test connection

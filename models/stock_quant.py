@@ -1,7 +1,22 @@
 """Dirty marks: every Odoo stock change passes through these two quant methods
 (receipts, deliveries, adjustments, scrap, reservation, unreservation, manufacturing).
 Marking in the same transaction makes the push transactional: a rollback drops the
-change and its mark together, a commit makes both durable before any push."""
+change and its mark together, a commit makes both durable before any push.
+
+Quant row locks, silently (issue 20.3): Odoo locks the quant it updates with
+`FOR NO KEY UPDATE SKIP LOCKED`. A quant locked by another transaction is skipped
+(Odoo creates a new one, merged later): no conflict, by Odoo's design. A quant that
+another transaction updated and COMMITTED after this transaction's REPEATABLE READ
+snapshot cannot be skipped: PostgreSQL refuses it with a serialization failure, and
+Odoo's statement logs it at ERROR before the caller's retry (the webhook inbox's
+"busy worker" retry, Odoo's own request retry) redoes the work in a fresh
+transaction. Two workers moving one product at once (an order's reservation on
+one cron thread, a store edit or a receipt on another) meet this whenever the
+later one's snapshot predates the other's commit. So the same lock is taken first
+here with `log_exceptions=False`: the expected conflict surfaces as the same
+SerializationFailure, without an ERROR line, and Odoo's own statement then finds
+the rows already ours. Retries stay those of the callers (bounded, logged at INFO).
+"""
 
 from odoo import api, models
 
@@ -21,6 +36,7 @@ class StockQuant(models.Model):
         owner_id=None,
         in_date=None,
     ):
+        self._shopify_lock_quants(product_id, location_id, lot_id, package_id, owner_id)
         result = super()._update_available_quantity(
             product_id,
             location_id,
@@ -56,6 +72,31 @@ class StockQuant(models.Model):
         )
         self._shopify_mark_dirty(product_id, location_id)
         return result
+
+    @api.model
+    def _shopify_lock_quants(self, product, location, lot, package, owner):
+        """Lock, as Odoo is about to (same quants, same SKIP LOCKED), the quants of
+        this exact product / location / lot / package / owner; a stale snapshot
+        raises SerializationFailure here, unlogged (see the module docstring)."""
+        quants = (
+            self.sudo()
+            .browse()
+            ._gather(
+                product,
+                location,
+                lot_id=lot,
+                package_id=package,
+                owner_id=owner,
+                strict=True,
+            )
+        )
+        if quants:
+            self.env.cr.execute(
+                "SELECT id FROM stock_quant WHERE id IN %s ORDER BY id "
+                "FOR NO KEY UPDATE SKIP LOCKED",
+                [tuple(quants.ids)],
+                log_exceptions=False,  # an expected conflict: the caller retries
+            )
 
     @api.model
     def _shopify_mark_dirty(self, product, location):

@@ -94,6 +94,37 @@ class TestOrderIdempotency(OrderCommon):
         so.action_shopify_retry_import()
         self.assertEqual(self._count(payload), 1)
 
+    def test_order_first_seen_after_its_full_refund_is_confirmed_like_before(self):
+        """The paid policy's outcome must not depend on when the order is first
+        read. One paid order imported before its full refund stays confirmed; its
+        twin's refunds/create arrives first (the importer fetches the order, now
+        "refunded"): it must be confirmed too, not left a quotation (e2e seed 9)."""
+        self.emu_store.order_confirm_policy = "paid"
+        states = []
+        for early in (True, False):
+            payload = self.shop.place_order(
+                [{"sku": "TEE-BLK-M", "quantity": 1}],
+                customer={"email": "refunded@example.com", "first_name": "Refunded"},
+            )
+            if early:
+                self._event(payload, store=self.emu_store)
+                _run_events(self.env)
+            refund = self.shop.refund(payload["id"], restock=True)
+            event = self._event(refund, "refunds/create", store=self.emu_store)
+            _run_events(self.env)
+            self.assertEqual(event.state, "done")
+            so = self._orders(self.emu_store).filtered(
+                lambda o, gid=payload["admin_graphql_api_id"]: (
+                    o.shopify_order_gid == gid
+                )
+            )
+            self.assertEqual(len(so), 1)
+            if not early:  # read from Shopify after the refund
+                self.assertEqual(so.shopify_financial_status, "refunded")
+            self.assertFalse(so.shopify_needs_attention, so.shopify_attention_reason)
+            states.append(so.state)
+        self.assertEqual(states, ["sale", "sale"])
+
     def _count(self, payload):
         return self.env["sale.order"].search_count(
             [("shopify_order_gid", "=", payload["admin_graphql_api_id"])]

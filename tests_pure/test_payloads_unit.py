@@ -298,7 +298,7 @@ POLICY_TABLE = {
     "partially_paid": (True, False, True, False),
     "paid": (True, True, True, False),
     "partially_refunded": (True, True, True, False),
-    "refunded": (True, False, False, False),
+    "refunded": (True, True, True, False),  # paid first (a refund needs a capture)
     "voided": (True, False, False, False),
     None: (True, False, False, False),
     "something_new": (True, False, False, False),

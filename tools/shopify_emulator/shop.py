@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 
-from . import fulfillment, transactions
+from . import fulfillment, order_edits, transactions
 from . import hard as hm
 from . import orders as om
 from .ids import gid, next_id, now, parse_gid
@@ -413,6 +413,7 @@ class Shop:
         billing_address=None,
         shipping_address=None,
         note=None,
+        risk="LOW",
     ):
         """A shopper checks out. Tracked units move available → committed at once
         (before any
@@ -460,6 +461,7 @@ class Shop:
                         "fulfilled": 0,
                         "refunded": 0,
                         "restocked": 0,
+                        "removed": 0,
                     }
                 )
             customer_rec = None
@@ -521,6 +523,7 @@ class Shop:
                 "note": note,
             }
             om.compute_totals(order)
+            order_edits.start_risk(order, risk)
             order["gateways"] = [gateway]
             transactions.open_for_order(self, order, financial_status, gateway)
             self.orders[oid] = order
@@ -553,6 +556,18 @@ class Shop:
     def _touch(self, order):
         order["updated_at"] = now()
 
+    def edit_order(self, order_id, set_quantities=None, add=None, restock=True):
+        """A merchant edits the order (orderEditBegin / SetQuantity / AddVariant /
+        Commit): see `order_edits.edit_order`. Emits orders/edited, orders/updated."""
+        return order_edits.edit_order(
+            self, order_id, set_quantities=set_quantities, add=add, restock=restock
+        )
+
+    def assess_risk(self, order_id, level, provider=None, facts=()):
+        """A new risk assessment (Shopify's, or a fraud app's): emits
+        orders/risk_assessment_changed."""
+        return order_edits.assess_risk(self, order_id, level, provider, facts)
+
     def cancel_order(self, order_id, restock=True, reason="customer"):
         """Cancel: unfulfilled committed units go back to available (restock) or leave
         stock.
@@ -561,7 +576,7 @@ class Shop:
             order = self._order(order_id)
             touched = set()
             for item in order["line_items"]:
-                open_qty = item["quantity"] - item["fulfilled"] - item["refunded"]
+                open_qty = order_edits.current_quantity(item) - item["fulfilled"]
                 if (
                     open_qty > 0
                     and item["item_id"]
@@ -612,7 +627,7 @@ class Shop:
             }
             refund_lines, touched, amount = [], set(), om.Decimal("0")
             for item in order["line_items"]:
-                left = item["quantity"] - item["refunded"]
+                left = order_edits.current_quantity(item)
                 qty = (
                     left
                     if not lines
@@ -621,7 +636,7 @@ class Shop:
                 if qty <= 0:
                     continue
                 unfulfilled = max(
-                    0, item["quantity"] - item["fulfilled"] - item["refunded"]
+                    0, order_edits.current_quantity(item) - item["fulfilled"]
                 )
                 from_open = min(qty, unfulfilled)
                 from_shipped = qty - from_open

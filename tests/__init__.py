@@ -35,3 +35,4 @@ from . import test_merchant_views
 from . import test_published_quantity
 from . import test_level_concurrency
 from . import test_order_money
+from . import test_order_edits

@@ -30,6 +30,8 @@ from the official Admin schema 2026-10 descriptions (`schema:`) or shopify.dev:
   assessment at the level `place_order(risk=...)` names (default LOW).
 """
 
+import zlib
+
 from .ids import gid, now
 
 RISK_LEVELS = ("HIGH", "MEDIUM", "LOW", "NONE", "PENDING")
@@ -73,19 +75,17 @@ def assess_risk(shop, order_id, level, provider=None, facts=()):
         ]
         kept.append({"provider": provider, "level": level, "facts": facts})
         order["risk_assessments"] = kept
-        shop.emit(
-            "orders/risk_assessment_changed",
-            {
-                "provider_id": None if provider is None else abs(hash(provider)) % 10**9,
-                "provider_title": provider or "",
-                "risk_level": level.lower(),
-                "facts": facts,
-                "order_id": order["id"],
-                "admin_graphql_api_order_id": gid("Order", order["id"]),
-                "created_at": shop.rest_time(now()),
-            },
-        )
-        return level
+        body = {
+            "provider_id": None if provider is None else zlib.crc32(provider.encode()),
+            "provider_title": provider or "",
+            "risk_level": level.lower(),
+            "facts": facts,
+            "order_id": order["id"],
+            "admin_graphql_api_order_id": gid("Order", order["id"]),
+            "created_at": shop.rest_time(now()),
+        }
+        shop.emit("orders/risk_assessment_changed", body)
+        return body
 
 
 def risk_view(order):
@@ -100,7 +100,7 @@ def risk_view(order):
                 "provider": None
                 if a["provider"] is None
                 else {
-                    "id": gid("App", abs(hash(a["provider"])) % 10**9),
+                    "id": gid("App", zlib.crc32(a["provider"].encode())),
                     "title": a["provider"],
                 },
                 "facts": [dict(f) for f in a["facts"]],
@@ -186,7 +186,9 @@ def edit_order(
                 "discount_allocations": [],
             }
             order["line_items"].append(item)
-            fulfillment._new_fo(shop, order, item["location_id"], [(item["id"], quantity)])
+            fulfillment._new_fo(
+                shop, order, item["location_id"], [(item["id"], quantity)]
+            )
             if shop.items[var["item_id"]]["tracked"]:
                 key = (var["item_id"], item["location_id"])
                 shop._move(*key, available=-quantity, committed=quantity)

@@ -80,8 +80,7 @@ class ShopifyOrderImporter(models.AbstractModel):
                     discount=line.discount,
                 )
                 changes.append(
-                    "%s: %s → %s"
-                    % (line.name, line.product_uom_qty, action.quantity)
+                    "%s: %s → %s" % (line.name, line.product_uom_qty, action.quantity)
                 )
             line.write(vals)
             if action.kind == "attention":

@@ -50,7 +50,9 @@ class ShopifyWebhookEvent(models.Model):
             return "ignored"
         payload = event._shopify_payload()
         order_gid = payload.get("admin_graphql_api_order_id")
-        if not (isinstance(order_gid, str) and order_gid.startswith("gid://shopify/Order/")):
+        if not (
+            isinstance(order_gid, str) and order_gid.startswith("gid://shopify/Order/")
+        ):
             order_gid = _order_id(payload.get("order_id"))
         importer = self.env["shopify.order.importer"]
         so = importer._shopify_find(store, order_gid) if order_gid else None

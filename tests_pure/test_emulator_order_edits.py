@@ -61,7 +61,9 @@ def test_add_change_remove_sequence(shop, monkeypatch):
     shop.edit_order(order["id"], set_quantities={line: 5})
     assert shop.level(a, loc)["committed"] == 5
     body = shop.edit_order(order["id"], set_quantities={new_line: 0})
-    assert body["order_edit"]["line_items"]["removals"] == [{"id": new_line, "delta": 3}]
+    assert body["order_edit"]["line_items"]["removals"] == [
+        {"id": new_line, "delta": 3}
+    ]
     level = shop.level(b, loc)
     assert (level["committed"], level["available"]) == (0, 10)
     with client(shop) as c:
@@ -98,7 +100,9 @@ def test_risk_assessments_and_their_webhook(shop, monkeypatch):
         sent = capture(shop, monkeypatch)
         shop.assess_risk(order["id"], "LOW")
         assert not order_risk.fetch(c, gid).is_high
-        shop.assess_risk(order["id"], "HIGH", provider="Fraud app", facts=[("Proxy", "negative")])
+        shop.assess_risk(
+            order["id"], "HIGH", provider="Fraud app", facts=[("Proxy", "negative")]
+        )
         risk = order_risk.fetch(c, gid)
         assert risk.is_high and risk.facts == ("Proxy",)
     topic, body = sent[0]

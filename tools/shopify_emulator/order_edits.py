@@ -20,11 +20,12 @@ from the official Admin schema 2026-10 descriptions (`schema:`) or shopify.dev:
   (changelog "New committed_at timestamp added to orders/edited webhook payload"),
   `notify_customer`, `staff_note` and `line_items.additions` / `removals` as
   `{id, delta}`. The order changed, so `orders/updated` follows.
-- Risk: `OrderRiskSummary.assessments` / `recommendation`; `OrderRiskAssessment.provider`
-  "null if the assessment was provided by Shopify"; the `orders/risk_assessment_changed`
-  topic "Triggers when a new risk assessment is available on the order ... Includes the
-  risk level, risk facts, the provider and the order ID. When the provider is Shopify,
-  that field is null. Does not include the risk recommendation" (schema). A provider's
+- Risk: `OrderRiskSummary.assessments` / `recommendation`;
+  `OrderRiskAssessment.provider` "null if the assessment was provided by Shopify"; the
+  `orders/risk_assessment_changed` topic "Triggers when a new risk assessment is
+  available on the order ... Includes the risk level, risk facts, the provider and the
+  order ID. When the provider is Shopify, that field is null. Does not include the
+  risk recommendation" (schema). A provider's
   new assessment replaces its previous one (**not documented**; Shopify's own analysis
   is one assessment that moves from PENDING to a verdict). New orders carry Shopify's
   assessment at the level `place_order(risk=...)` names (default LOW).

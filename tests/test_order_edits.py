@@ -7,6 +7,7 @@ Built on the inventory fixture (3 stores sharing the main warehouse, INV-1 = 10,
 INV-2 = 4)."""
 
 import json
+import time
 import uuid
 from datetime import timedelta
 
@@ -88,7 +89,9 @@ class TestOrderEdits(InventoryCommon):
         self._deliver("orders/edited", changed)
         self.assertEqual(self._demand(so), {"INV-1": 4, "INV-2": 1})
 
-        # The removal reaches Odoo through the reconcile only (its webhooks lost).
+        # The removal reaches Odoo through the reconcile only (its webhooks lost);
+        # a second later, as Shopify's updatedAt has second precision.
+        time.sleep(1.05)
         shop.edit_order(payload["id"], set_quantities={line_2: 0})
         self.stores[0]._shopify_reconcile_orders(
             since=fields.Datetime.now() - timedelta(hours=1)
@@ -163,3 +166,18 @@ class TestOrderEdits(InventoryCommon):
         _payload, so = self._order([{"sku": "INV-1", "quantity": 1}], risk="HIGH")
         self.assertEqual(so.state, "sale")
         self.assertFalse(so.shopify_risk_held)
+
+    def test_unreadable_risk_holds_and_the_reconcile_decides_later(self):
+        # Shopify does not answer the risk read: the import needs no API, it holds.
+        self.shops[0].inject("http500", 1)
+        _payload, so = self._order([{"sku": "INV-1", "quantity": 1}])
+        self.assertEqual(so.state, "draft")
+        self.assertTrue(so.shopify_risk_held)
+        self.assertIn("could not be read", so.shopify_attention_reason)
+        self.stores[0]._shopify_reconcile_orders(
+            since=fields.Datetime.now() - timedelta(hours=1)
+        )
+        self.env.invalidate_all()
+        self.assertEqual(so.state, "sale", "low risk once read: confirmed")
+        self.assertFalse(so.shopify_risk_held)
+        self.assertEqual(so.shopify_risk_level, "low")

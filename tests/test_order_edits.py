@@ -181,3 +181,28 @@ class TestOrderEdits(InventoryCommon):
         self.assertEqual(so.state, "sale", "low risk once read: confirmed")
         self.assertFalse(so.shopify_risk_held)
         self.assertEqual(so.shopify_risk_level, "low")
+
+    def test_an_edit_of_a_held_quotation_rebuilds_it(self):
+        payload, so = self._order([{"sku": "INV-1", "quantity": 3}], risk="HIGH")
+        self.assertEqual(so.state, "draft")
+        body = self.shops[0].edit_order(
+            payload["id"], set_quantities={payload["line_items"][0]["id"]: 1}
+        )
+        self._deliver("orders/edited", body)
+        self.assertEqual(so.state, "draft", "still high risk: still held")
+        self.assertTrue(so.shopify_risk_held)
+        self.assertEqual(self._line(so, "INV-1").product_uom_qty, 1)
+        self._push()
+        self.assertEqual([self._shown(n, "INV-1") for n in (1, 2)], [9, 9])
+
+    def test_a_confirmed_order_rated_high_later_is_flagged_not_unconfirmed(self):
+        payload, so = self._order([{"sku": "INV-1", "quantity": 1}])
+        self.assertEqual(so.state, "sale")
+        verdict = self.shops[0].assess_risk(
+            payload["id"], "HIGH", provider="Fraud app", facts=[("Proxy", "negative")]
+        )
+        self._deliver("orders/risk_assessment_changed", verdict)
+        self.assertEqual(so.state, "sale")
+        self.assertEqual(so.shopify_risk_level, "high")
+        self.assertTrue(so.shopify_needs_attention)
+        self.assertIn("Proxy", so.shopify_attention_reason)

@@ -65,6 +65,12 @@ class ShopifyOrderImporter(models.AbstractModel):
         so = self._shopify_find(store, gid)
         if so and so.state not in DRAFT_STATES:
             return None  # confirmed: the hold no longer applies
+        status = payload.get("financial_status")
+        status = status.lower() if isinstance(status, str) else None
+        if not (so and so.shopify_risk_held) and not payloads.should_confirm(
+            store.order_confirm_policy, status
+        ):
+            return None  # not confirmed now anyway: read when it would be
         try:
             with store._shopify_client() as client:
                 return gid, order_risk.fetch(client, gid)

@@ -21,6 +21,8 @@ TOPICS = {
     "orders/updated": "order update",
     "orders/paid": "order payment",
     "orders/cancelled": "order cancellation",
+    "orders/edited": "order edit",
+    "orders/risk_assessment_changed": "fraud risk verdict",
     "refunds/create": "refund",
     "inventory_levels/update": "stock change",
     "products/update": "product update",
@@ -108,6 +110,35 @@ def _import(store, state, f):
     return (
         "%s, but it needs attention: open it, fix what is named below and "
         "confirm it" % text
+    )
+
+
+def _edit(store, state, f):
+    order, so = fact_text(f, "order"), fact_text(f, "sale_order")
+    text = "Applied an edit of %s made in %s%s" % (
+        "order %s" % order if order else "an order",
+        store,
+        " to %s" % so if so else "",
+    )
+    if state == "success":
+        return text
+    return (
+        "%s, but it removed goods Odoo already delivered: open the order, return "
+        "them or correct it" % text
+    )
+
+
+def _risk(store, state, f):
+    order, so = fact_text(f, "order"), fact_text(f, "sale_order")
+    what = "order %s" % order if order else "an order"
+    if state == "success":
+        return (
+            "%s no longer rates %s high risk: Odoo released the hold and confirms "
+            "it when the store's policy allows" % (store, what)
+        )
+    return (
+        "%s rates %s high risk: Odoo keeps %s a quotation holding its units; "
+        "check it and confirm or cancel it" % (store, what, so or "it")
     )
 
 
@@ -272,12 +303,14 @@ ENTRIES = {
     "inventory:stale": stock.stale,
     "locations:fetch": stock.locations,
     "order:customer": _customer,
+    "order:edit": _edit,
     "order:import": _import,
     "order:invoice": _invoice,
     "order:payment": _payment,
     "order:refund": _refund,
     "order:fee": _fee,
     "order:reconcile": _reconcile_orders,
+    "order:risk": _risk,
     "products:match": stock.match,
     "test_connection": _test_connection,
     "webhook": _webhook_refused,

@@ -84,6 +84,29 @@ def _order(payload, _shop_domain):
     return _gid_of(payload, "Order")
 
 
+def _order_edit(payload, _shop_domain):
+    # {"order_edit": {"id", "order_id", "line_items": {"additions", "removals"}, ...}}
+    edit = payload.get("order_edit")
+    if not isinstance(edit, dict):
+        return "no order_edit"
+    if not _positive_int(edit.get("order_id")):
+        return "no order_edit.order_id"
+    if not isinstance(edit.get("line_items", {}), dict):
+        return "order_edit.line_items is not an object"
+    return None
+
+
+def _risk_assessment(payload, _shop_domain):
+    # "Includes the risk level, risk facts, the provider and the order ID."
+    if not _positive_int(payload.get("order_id")):
+        return "no order_id"
+    if not isinstance(payload.get("risk_level"), str):
+        return "no risk_level"
+    if "line_items" in payload:
+        return "an order body, not a risk assessment"
+    return None
+
+
 def _refund(payload, _shop_domain):
     if not _positive_int(payload.get("order_id")):
         return "no order_id"
@@ -91,6 +114,8 @@ def _refund(payload, _shop_domain):
         return "refund_line_items is not a list"
     if "line_items" in payload:
         return "an order body, not a refund"
+    if "risk_level" in payload:
+        return "a risk assessment, not a refund"
     return _gid_of(payload, "Refund")
 
 
@@ -137,6 +162,8 @@ SHAPES = {
     "orders/updated": _order,
     "orders/paid": _order,
     "orders/cancelled": _order,
+    "orders/edited": _order_edit,
+    "orders/risk_assessment_changed": _risk_assessment,
     "refunds/create": _refund,
     "products/update": _product_update,
     "products/delete": _product_delete,

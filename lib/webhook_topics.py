@@ -12,6 +12,8 @@ TOPICS = (
     "orders/updated",
     "orders/paid",
     "orders/cancelled",
+    "orders/edited",
+    "orders/risk_assessment_changed",
     "refunds/create",
     "inventory_levels/update",
     "products/update",

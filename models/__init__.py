@@ -50,3 +50,8 @@ from . import shopify_order_refund_accounting
 from . import shopify_order_fee_accounting
 from . import shopify_order_importer_money
 from . import shopify_webhook_event_money
+from . import sale_order_risk
+from . import shopify_store_risk
+from . import shopify_order_edit
+from . import shopify_order_risk
+from . import shopify_webhook_event_edits

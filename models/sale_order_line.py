@@ -18,3 +18,11 @@ class SaleOrderLine(models.Model):
         help="Quantity sold in Shopify, before refunds: the invoice covers it and "
         "each refund is a credit note.",
     )
+
+    # Order edits (issue 17.3, models/shopify_order_edit.py): the quantity Shopify's
+    # edits left on the line when it was last aligned; an edit moves the line by the
+    # difference, so a version applied twice changes nothing.
+    shopify_edit_qty = fields.Integer(
+        string="Shopify Edited Quantity", readonly=True, copy=False
+    )
+    shopify_edit_known = fields.Boolean(readonly=True, copy=False)

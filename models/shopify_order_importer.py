@@ -30,7 +30,7 @@ from odoo import Command, _, api, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare, float_is_zero
 
-from ..lib import payloads
+from ..lib import order_edit_plan, payloads
 from ..lib.errors import ShopifyRetryableError
 from .shopify_store_health import side_cursor
 
@@ -265,6 +265,7 @@ class ShopifyOrderImporter(models.AbstractModel):
         if order.is_cancelled:
             self._shopify_cancel(so, store)
             return
+        self._shopify_apply_edits(so, store, order)  # shopify_order_edit.py
         self._shopify_apply_refunds(so, order.refunds)
         if store.fulfillment_policy == "shopify":
             self._shopify_apply_fulfillments(so, order)
@@ -301,9 +302,7 @@ class ShopifyOrderImporter(models.AbstractModel):
             so._action_cancel()
         else:
             self._shopify_apply_refunds(so, order.refunds)
-            if not reasons and payloads.should_confirm(
-                store.order_confirm_policy, order.financial_status
-            ):
+            if not reasons and self._shopify_should_confirm(so, store, order):
                 so.action_confirm()
         self._shopify_mark_dirty(held_before | so.order_line.product_id)
         if reasons:
@@ -317,6 +316,14 @@ class ShopifyOrderImporter(models.AbstractModel):
                 res_id=so.id,
                 facts={"order": order.name, "sale_order": so.name},
             )
+
+    @api.model
+    def _shopify_should_confirm(self, so, store, order):
+        """The store's confirmation policy (the risk hold adds its own rule,
+        shopify_order_risk.py)."""
+        return payloads.should_confirm(
+            store.order_confirm_policy, order.financial_status
+        )
 
     @api.model
     def _shopify_check_totals(self, so, order):
@@ -354,16 +361,23 @@ class ShopifyOrderImporter(models.AbstractModel):
         name = line.title or product.display_name
         if line.variant_title:
             name = "%s - %s" % (name, line.variant_title)
+        # What Shopify's order edits left of the line (its refunds are applied
+        # after, by _shopify_apply_refunds); the baseline of later edits.
+        edited = order_edit_plan.edited_quantity(
+            line, order.refunded_quantities().get(line.line_id, 0)
+        )
         return {
             "product_id": product.id,
             "name": name,
-            "product_uom_qty": line.quantity,
+            "product_uom_qty": edited,
+            "shopify_edit_qty": edited,
+            "shopify_edit_known": True,
             "product_uom": product.uom_id.id,
             "price_unit": float(content_line.price_unit),
             "discount": float(content_line.discount),
             "tax_id": [Command.set(taxes.ids)],
             "shopify_line_id": content_line.key,
-            "shopify_quantity": line.quantity,
+            "shopify_quantity": edited,
         }, reason
 
     @api.model

@@ -40,6 +40,9 @@ def as_created(payload):
     for line in data["line_items"]:
         line["fulfillment_status"] = None
         line["fulfillable_quantity"] = line["quantity"]
+        if "current_quantity" in line:
+            # nothing refunded, removed or edited yet at checkout
+            line["current_quantity"] = line["quantity"]
     return data
 
 

@@ -60,7 +60,8 @@ class TestOrderReadPages(ShopifyCommon):
         since = fields.Datetime.now() - timedelta(hours=1)
         stats = self.store._shopify_reconcile_orders(since=since)
         self.assertEqual((stats["imported"], stats["errors"]), (1, 0), stats)
-        # OrdersUpdatedSince, OrderForImport (8 lines), 5 OrderLineItemsPage (50 each)
+        # OrdersUpdatedSince, OrderForImport (8 lines), 5 OrderLineItemsPage (50 each);
+        # no OrderRisk: a pending order is not confirmed, its risk is read when paid
         self.assertEqual(self.shop.stats["calls"] - calls, 1 + 1 + 5)
         so = self.env["sale.order"].search(
             [("shopify_order_gid", "=", payload["admin_graphql_api_id"])]

@@ -8,6 +8,7 @@ from odoo.tests import tagged
 from odoo.tools import mute_logger
 
 from ..lib.scopes import REQUIRED_SCOPES, missing_scopes
+from ..lib.webhook_topics import TOPICS
 from ..tools.shopify_emulator.ids import next_id
 from .common import ShopifyCommon
 
@@ -166,7 +167,7 @@ class TestTestConnection(ShopifyCommon):
         self.assertEqual(store.health_state, "error")
         self.assertIn("deleted 3 of our webhook subscriptions", store.health_message)
         self.assertIn(BASE_URL + "/shopify/webhook/%d" % store.id, store.health_message)
-        self.assertEqual(len(shop.subscriptions), 9, "re-created")
+        self.assertEqual(len(shop.subscriptions), len(TOPICS), "re-created")
 
     @staticmethod
     def _closed_port():

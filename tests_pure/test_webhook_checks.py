@@ -40,11 +40,29 @@ PRODUCT_DELETE = {"id": 5}
 LEVEL = {"inventory_item_id": 3, "location_id": 4, "available": 2}
 SHOP = {"id": 1, "name": "Acme", "domain": "acme.com", "myshopify_domain": DOMAIN}
 
+ORDER_EDIT = {
+    "order_edit": {
+        "id": 78912328,
+        "order_id": 7,
+        "committed_at": "2026-12-01T10:00:00-05:00",
+        "line_items": {"additions": [{"id": 3, "delta": 1}], "removals": []},
+    }
+}
+RISK = {
+    "provider_id": None,
+    "provider_title": "",
+    "risk_level": "high",
+    "order_id": 7,
+    "admin_graphql_api_order_id": "gid://shopify/Order/7",
+}
+
 GENUINE = {
     "orders/create": ORDER,
     "orders/updated": ORDER,
     "orders/paid": ORDER,
     "orders/cancelled": ORDER,
+    "orders/edited": ORDER_EDIT,
+    "orders/risk_assessment_changed": RISK,
     "refunds/create": REFUND,
     "products/update": PRODUCT,
     "products/delete": PRODUCT_DELETE,

@@ -12,6 +12,8 @@ def test_topic_list_is_the_needed_set():
         "orders/updated",
         "orders/paid",
         "orders/cancelled",
+        "orders/edited",
+        "orders/risk_assessment_changed",
         "refunds/create",
         "inventory_levels/update",
         "products/update",

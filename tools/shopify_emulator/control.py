@@ -30,6 +30,8 @@ ACTIONS = {
     "manual_edit",
     "place_order",
     "cancel_order",
+    "edit_order",
+    "assess_risk",
     "fulfill_order",
     "hold_fulfillment",
     "release_fulfillment_hold",

@@ -195,7 +195,14 @@ SPEC = {
         "refunds(first)",
         "fulfillments(first)",
         "fulfillmentOrders(first,after)",
+        # order edits and fraud risk (lib/graphql/OrderRisk.graphql, issue 17)
+        "edited",
+        "risk",
     ],
+    "OrderRiskSummary": ["recommendation", "assessments"],
+    "OrderRiskAssessment": ["riskLevel", "provider", "facts"],
+    "RiskFact": ["description", "sentiment"],
+    "App": ["id", "title"],
     "Customer": ["id", "email", "firstName", "lastName", "phone"],
     "MailingAddress": [
         "id",

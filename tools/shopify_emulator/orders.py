@@ -10,6 +10,7 @@ discounts + (taxes when not included).
 from decimal import ROUND_HALF_UP, Decimal
 
 from .ids import gid
+from .order_edits import current_quantity
 
 CENT = Decimal("0.01")
 
@@ -246,7 +247,8 @@ def compute_totals(order):
     cur = order_currency(order)
     subtotal = total_tax = total_disc = duties = Decimal("0")
     for line in order["line_items"]:
-        gross = money(line["price"]) * line["quantity"]
+        # an order edit's removed units leave the order's totals (order_edits.py)
+        gross = money(line["price"]) * (line["quantity"] - line.get("removed", 0))
         disc = _allocated(line)
         net = gross - disc
         line["tax_lines"] = (
@@ -306,9 +308,9 @@ def order_payload(shop, order):
                 "name": line["name"],
                 "variant_title": line.get("variant_title"),
                 "quantity": line["quantity"],
-                "current_quantity": line["quantity"] - line["refunded"],
+                "current_quantity": current_quantity(line),
                 "fulfillable_quantity": max(
-                    0, line["quantity"] - line["fulfilled"] - line["refunded"]
+                    0, current_quantity(line) - line["fulfilled"]
                 ),
                 "fulfillment_status": "fulfilled"
                 if line["fulfilled"] >= line["quantity"]
@@ -404,7 +406,7 @@ def _duties_set(order):
 
 def order_fulfillment_status(order):
     done = sum(line["fulfilled"] for line in order["line_items"])
-    want = sum(line["quantity"] - line["refunded"] for line in order["line_items"])
+    want = sum(current_quantity(line) for line in order["line_items"])
     if done == 0:
         return None
     return "fulfilled" if done >= want else "partial"

@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 
-from . import fulfillment, transactions
+from . import fulfillment, order_edits, transactions
 from . import hard as hm
 from . import orders as om
 from .ids import gid, next_id, now, parse_gid
@@ -447,6 +447,7 @@ class Shop:
         note=None,
         presentment_currency=None,
         presentment_rate="1",
+        risk="LOW",
     ):
         """A shopper checks out. Tracked units move available → committed at once
         (before any webhook), at `location` (default: first location). A variant
@@ -505,6 +506,7 @@ class Shop:
                         "duties": [{"id": self.new_id(), "price": str(spec["duty"])}]
                         if spec.get("duty")
                         else [],
+                        "removed": 0,
                     }
                 )
             customer_rec = None
@@ -574,6 +576,7 @@ class Shop:
                 "presentment_rate": presentment_rate,
             }
             om.compute_totals(order)
+            order_edits.start_risk(order, risk)
             order["gateways"] = [gateway]
             transactions.open_for_order(self, order, financial_status, gateway)
             self.orders[oid] = order
@@ -644,6 +647,18 @@ class Shop:
     def _touch(self, order):
         order["updated_at"] = now()
 
+    def edit_order(self, order_id, set_quantities=None, add=None, restock=True):
+        """A merchant edits the order (orderEditBegin / SetQuantity / AddVariant /
+        Commit): see `order_edits.edit_order`. Emits orders/edited, orders/updated."""
+        return order_edits.edit_order(
+            self, order_id, set_quantities=set_quantities, add=add, restock=restock
+        )
+
+    def assess_risk(self, order_id, level, provider=None, facts=()):
+        """A new risk assessment (Shopify's, or a fraud app's): emits
+        orders/risk_assessment_changed."""
+        return order_edits.assess_risk(self, order_id, level, provider, facts)
+
     def cancel_order(self, order_id, restock=True, reason="customer"):
         """Cancel: unfulfilled committed units go back to available (restock) or leave
         stock.
@@ -652,7 +667,7 @@ class Shop:
             order = self._order(order_id)
             touched = set()
             for item in order["line_items"]:
-                open_qty = item["quantity"] - item["fulfilled"] - item["refunded"]
+                open_qty = order_edits.current_quantity(item) - item["fulfilled"]
                 if (
                     open_qty > 0
                     and item["item_id"]
@@ -708,7 +723,7 @@ class Shop:
             }
             refund_lines, touched, amount = [], set(), om.Decimal("0")
             for item in order["line_items"]:
-                left = item["quantity"] - item["refunded"]
+                left = order_edits.current_quantity(item)
                 qty = (
                     left
                     if not lines
@@ -717,7 +732,7 @@ class Shop:
                 if qty <= 0:
                     continue
                 unfulfilled = max(
-                    0, item["quantity"] - item["fulfilled"] - item["refunded"]
+                    0, order_edits.current_quantity(item) - item["fulfilled"]
                 )
                 from_open = min(qty, unfulfilled)
                 from_shipped = qty - from_open

@@ -11,6 +11,7 @@ from graphql import GraphQLError
 
 from . import hard, search
 from .ids import decode_cursor, encode_cursor, gid, gid_kind, iso, now, parse_gid
+from .order_edits import current_quantity, risk_view
 from .orders import order_currency
 from .shop import level_quantities
 
@@ -326,7 +327,7 @@ class OrderView(View):
 
     def displayFulfillmentStatus(self, info):
         done = sum(i["fulfilled"] for i in self.rec["line_items"])
-        want = sum(i["quantity"] - i["refunded"] for i in self.rec["line_items"])
+        want = sum(current_quantity(i) for i in self.rec["line_items"])
         if done == 0:
             return "UNFULFILLED"
         return "FULFILLED" if done >= want else "PARTIALLY_FULFILLED"
@@ -431,6 +432,12 @@ class OrderView(View):
 
         records = self.rec["fulfillments"][:first]
         return [fulfillment_view(self.shop, f) for f in records]
+
+    def edited(self, info):
+        return bool(self.rec.get("edits"))
+
+    def risk(self, info):
+        return risk_view(self.rec)
 
     def fulfillmentOrders(self, info, first=None, after=None):
         from .fulfillment import order_fulfillment_orders
@@ -550,7 +557,7 @@ class LineItemView(View):
         self.name = rec["name"]
         self.title = rec["title"]
         self.quantity = rec["quantity"]
-        self.currentQuantity = rec["quantity"] - rec["refunded"]
+        self.currentQuantity = current_quantity(rec)
         self.originalUnitPriceSet = _money_bag(rec["price"], currency)
         self._currency = currency
 

@@ -108,7 +108,7 @@ def plan_rebalance(
     others), the most it may be offering now: the larger of what it was last
     confirmed to show and any write of ours not confirmed yet; None when unknown
     (never read), which allows no increase at all. A member missing from `offered`
-    counts as unknown.
+    counts as unknown; a negative one as 0 (it offers nothing).
 
     A decrease (or no change) is always sent: it can only lower what is offered.
     An increase of member k is granted from the free units
@@ -116,6 +116,9 @@ def plan_rebalance(
     order of `wanted`; what does not fit is held back. So if Σ offered ≤ S before,
     Σ max(offered, sent) ≤ S after, whichever writes land and in whatever order.
     """
+    # A level showing less than 0 (a store that sold past 0, or an order's effect
+    # on our snapshot) offers nothing: counted as 0, never as room for the others.
+    offered = {k: None if v is None else max(0, int(v)) for k, v in offered.items()}
     keys = list(wanted)
     known = [offered.get(k) for k in set(offered) | set(keys)]
     unknown = any(v is None for v in known)

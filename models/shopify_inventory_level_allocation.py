@@ -155,7 +155,8 @@ class ShopifyInventoryLevel(models.Model):
             plan = plan_rebalance(sellable, {lid: share[lid] for lid in mine}, offered)
             for lid in mine:
                 now = offered.get(lid)
-                send = plan.send.get(lid, now if now is not None else 0)
+                # Kept as it is, but never below 0 (what a push may write).
+                send = plan.send.get(lid, max(now, 0) if now is not None else 0)
                 result[lid] = (share[lid], send)
         return result
 

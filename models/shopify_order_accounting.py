@@ -282,13 +282,19 @@ class ShopifyOrderAccounting(models.AbstractModel):
         payments = so.shopify_payment_ids.filtered(
             lambda p: p.state == "posted" and p.payment_type == "inbound"
         )
-        lines = (payments.move_id.line_ids | invoice.line_ids).filtered(
+        self._shopify_reconcile_receivable(payments, invoice)
+
+    @api.model
+    def _shopify_reconcile_receivable(self, payments, move):
+        """Reconcile the open receivable lines of `payments` with `move` (an invoice
+        or a credit note) unless it is paid already."""
+        lines = (payments.move_id.line_ids | move.line_ids).filtered(
             lambda line: (
                 line.account_id.account_type == "asset_receivable"
                 and not line.reconciled
             )
         )
-        if payments and len(lines) > 1 and invoice.payment_state != "paid":
+        if payments and len(lines) > 1 and move.payment_state != "paid":
             lines.reconcile()
 
     # ------------------------------------------------------------------ attention

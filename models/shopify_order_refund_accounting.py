@@ -211,14 +211,7 @@ class ShopifyOrderAccounting(models.AbstractModel):
                 and p.shopify_transaction_gid in txn_gids
             )
         )
-        lines = (payments.move_id.line_ids | note.line_ids).filtered(
-            lambda line: (
-                line.account_id.account_type == "asset_receivable"
-                and not line.reconciled
-            )
-        )
-        if payments and len(lines) > 1 and note.payment_state != "paid":
-            lines.reconcile()
+        self._shopify_reconcile_receivable(payments, note)
 
     # ------------------------------------------------------------------ invoice
     @api.model

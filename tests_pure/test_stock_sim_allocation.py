@@ -81,7 +81,7 @@ class AllocationConnector(Connector):
                 if offered[level] is None:
                     desired[level] = share[level]  # plan_push reads it first
                 else:
-                    desired[level] = plan.send.get(level, offered[level])
+                    desired[level] = plan.send.get(level, max(offered[level], 0))
             self.world.check_group(warehouse, sku, members, offered, plan.send)
             self.world.held_back += bool(plan.held_back)
         plan = plan_push(desired, self.snapshots)
@@ -121,6 +121,8 @@ class AllocationWorld(World):
 
     def check_group(self, warehouse, sku, members, offered, send):
         self.group_checks += 1
+        # A level showing less than 0 offers no unit: it counts as 0.
+        offered = {m: None if v is None else max(0, v) for m, v in offered.items()}
         if any(v is None for v in offered.values()):
             before = None
         else:

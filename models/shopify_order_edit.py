@@ -46,11 +46,15 @@ class ShopifyOrderImporter(models.AbstractModel):
         if not actions:
             return
         by_key = {sol.shopify_line_id: sol for sol in lines}
-        parsed = {str(line.line_id): line for line in order.lines}
+        # Added lines as the import makes them (lib.order_content, product kind);
+        # an edit's price or discount changes are not applied (README).
+        parsed = {c.key: c for c in self._shopify_content(order) if c.kind == "product"}
         products = self.env["product.product"]
         reasons, changes = [], []
         for action in actions:
             if action.kind == "add":
+                if action.key not in parsed:
+                    continue  # not a catalogue line (a gift card sold by an edit)
                 vals, reason = self._shopify_line_vals(store, order, parsed[action.key])
                 if reason:
                     reasons.append(reason)

@@ -4,6 +4,7 @@ the merchant's view (product form's Shopify panel, Overview)."""
 
 from odoo.tests import HttpCase, tagged
 
+from ..lib.webhook_topics import TOPICS
 from ..tools.shopify_emulator import Emulator
 
 DOMAIN = "tour-shop.myshopify.com"
@@ -108,7 +109,7 @@ class TestShopifyTours(HttpCase):
             for s in self.shop.subscriptions.values()
             if s["uri"] == self.base_url() + "/shopify/webhook/%d" % store.id
         ]
-        self.assertEqual(len(ours), 9, "every topic subscribed once")
+        self.assertEqual(len(ours), len(TOPICS), "every topic subscribed once")
         # The first push published Odoo's stock: 10, 20, 30 in WH/Stock, 0 in the
         # back room (nothing there in Odoo).
         main_gid, back_gid = locations.mapped("shopify_gid")

@@ -299,13 +299,17 @@ class ShopifyOrderAccounting(models.AbstractModel):
 
     # ------------------------------------------------------------------ attention
     @api.model
-    def _shopify_attention(self, so, reason):
+    def _shopify_attention(self, so, reason, operation=None):
+        """Flag the order with `reason` and log it (on `operation`, by default the
+        invoice's or, for a gateway reason, the payment's)."""
         self.env["shopify.order.importer"]._shopify_flag(so, reason)
+        if operation is None:
+            operation = (
+                "order:payment" if reason.startswith("Gateway") else "order:invoice"
+            )
         self._shopify_log(
             so,
-            operation="order:payment"
-            if reason.startswith("Gateway")
-            else "order:invoice",
+            operation=operation,
             state="warning",
             message="%s needs attention: %s" % (so.shopify_order_name, reason),
             facts={"order": so.shopify_order_name},

@@ -50,14 +50,7 @@ class ShopifyOrderAccounting(models.AbstractModel):
                 txn.gid,
                 currency.name,
             )
-            self.env["shopify.order.importer"]._shopify_flag(so, reason)
-            self._shopify_log(
-                so,
-                operation="order:fee",
-                state="warning",
-                message="%s needs attention: %s" % (so.shopify_order_name, reason),
-                facts={"order": so.shopify_order_name},
-            )
+            self._shopify_attention(so, reason, operation="order:fee")
             return
         amount = float(txn.fee_total())
         if currency.is_zero(amount):

@@ -239,14 +239,6 @@ class ShopifyOrderAccounting(models.AbstractModel):
         if commands:
             invoice.write({"invoice_line_ids": commands})
 
-    # ------------------------------------------------------------------ attention
     @api.model
     def _shopify_refund_attention(self, so, reason):
-        self.env["shopify.order.importer"]._shopify_flag(so, reason)
-        self._shopify_log(
-            so,
-            operation="order:refund",
-            state="warning",
-            message="%s needs attention: %s" % (so.shopify_order_name, reason),
-            facts={"order": so.shopify_order_name},
-        )
+        self._shopify_attention(so, reason, operation="order:refund")

@@ -95,6 +95,13 @@ class ShopifyUserError(ShopifyError):
         )
 
 
+def raise_user_errors(payload):
+    """Raise `ShopifyUserError` for a mutation payload's `userErrors`, if any."""
+    errs = (payload or {}).get("userErrors") or []
+    if errs:
+        raise ShopifyUserError.from_user_errors(errs)
+
+
 class ShopifyStaleQuantityError(ShopifyUserError):
     """`CHANGE_FROM_QUANTITY_STALE`: the level changed since we last read it.
 

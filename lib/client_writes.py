@@ -16,6 +16,16 @@ from .throttle import backoff_delay
 from .webhook_topics import topic_to_enum
 
 
+def _subscription(sub):
+    """A webhook subscription as the writes return it."""
+    return {
+        "gid": sub["id"],
+        "topic": sub["topic"],
+        "uri": sub.get("uri"),
+        "format": sub.get("format"),
+    }
+
+
 class ShopifyWrites:
     """Write helpers over `self.execute()`; mixed into `ShopifyClient`."""
 
@@ -28,13 +38,7 @@ class ShopifyWrites:
         )
         payload = data["webhookSubscriptionCreate"]
         raise_user_errors(payload)
-        sub = payload["webhookSubscription"]
-        return {
-            "gid": sub["id"],
-            "topic": sub["topic"],
-            "uri": sub.get("uri"),
-            "format": sub.get("format"),
-        }
+        return _subscription(payload["webhookSubscription"])
 
     def update_webhook(self, gid, uri, format="JSON"):
         """Point an existing subscription at `uri` (same id: never re-created)."""
@@ -44,13 +48,7 @@ class ShopifyWrites:
         )
         payload = data["webhookSubscriptionUpdate"]
         raise_user_errors(payload)
-        sub = payload["webhookSubscription"]
-        return {
-            "gid": sub["id"],
-            "topic": sub["topic"],
-            "uri": sub.get("uri"),
-            "format": sub.get("format"),
-        }
+        return _subscription(payload["webhookSubscription"])
 
     def delete_webhook(self, gid):
         payload = self.execute("WebhookSubscriptionDelete", {"id": gid})[

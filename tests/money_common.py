@@ -88,6 +88,27 @@ class MoneyCommon(ShopifyCommon):
         lines = [{"sku": "TEE", "quantity": quantity}, {"sku": "MUG", "quantity": 1}]
         return self.shop.place_order(lines, customer={"email": "m@example.com"}, **kw)
 
+    def _paid_by_card(self, **order):
+        """`self._order(**order)` paid through Shopify Payments (the bank journal),
+        delivered as orders/paid: its sale order, needing no attention, invoiced and
+        paid to the cent by one payment. Returns (sale order, payload)."""
+        self._map("shopify_payments", self.bank)
+        payload = self._order(**order)
+        so = self._deliver(payload, "orders/paid")
+        self.assertFalse(so.shopify_needs_attention, so.shopify_attention_reason)
+        self._assert_paid(so, payload["total_price"], 1)
+        return so, payload
+
+    def _ship_and_tell_shopify(self, payload, picking):
+        """Deliver `picking` in full in Odoo, fulfil the order in Shopify and deliver
+        the orders/updated that follows: the sale order as it then is."""
+        for move in picking.move_ids:
+            move.quantity = move.product_uom_qty
+            move.picked = True
+        picking._action_done()
+        self.shop.fulfill_order(payload["id"])
+        return self._deliver(self.shop.order_payload(payload["id"]), "orders/updated")
+
     def _invoice(self, so):
         return so.invoice_ids.filtered(lambda m: m.move_type == "out_invoice")
 

@@ -116,8 +116,7 @@ class TestOrderMoney(MoneyCommon):
         )
 
     def test_totals_to_the_cent_eur_vat_included(self):
-        self._map("shopify_payments", self.bank)
-        payload = self._order(
+        so, _payload = self._paid_by_card(
             quantity=3,
             currency="EUR",
             taxes_included=True,
@@ -125,24 +124,17 @@ class TestOrderMoney(MoneyCommon):
             shipping={"title": "Colissimo", "price": "4.90"},
             discounts=[{"type": "percentage", "value": "10", "code": "TEN"}],
         )
-        so = self._deliver(payload, "orders/paid")
         self.assertEqual(so.currency_id.name, "EUR")
-        self.assertFalse(so.shopify_needs_attention, so.shopify_attention_reason)
-        self._assert_paid(so, payload["total_price"], 1)
         self.assertEqual(so.shopify_payment_ids.currency_id.name, "EUR")
 
     def test_totals_to_the_cent_usd_tax_excluded(self):
-        self._map("shopify_payments", self.bank)
-        payload = self._order(
+        self._paid_by_card(
             quantity=7,
             currency="USD",
             tax_rate="0.06625",
             shipping={"title": "Ground", "price": "9.99"},
             discounts=[{"type": "fixed_amount", "value": "3.33"}],
         )
-        so = self._deliver(payload, "orders/paid")
-        self.assertFalse(so.shopify_needs_attention, so.shopify_attention_reason)
-        self._assert_paid(so, payload["total_price"], 1)
 
     def test_policy_never_and_confirmed(self):
         self._map("shopify_payments", self.bank)
@@ -164,14 +156,7 @@ class TestOrderMoney(MoneyCommon):
         so = self._deliver(payload, "orders/paid")
         self.assertFalse(self._invoice(so), "not delivered yet")
         self.assertEqual(len(so.shopify_payment_ids), 1, "the money is registered")
-        picking = so.picking_ids
-        for move in picking.move_ids:
-            move.quantity = move.product_uom_qty
-            move.picked = True
-        picking._action_done()
-        # Shopify learns of the delivery and sends orders/updated.
-        self.shop.fulfill_order(payload["id"])
-        so = self._deliver(self.shop.order_payload(payload["id"]), "orders/updated")
+        so = self._ship_and_tell_shopify(payload, so.picking_ids)
         self._assert_paid(so, payload["total_price"], 1)
 
     def test_products_invoiced_on_delivery_wait_without_attention(self):

@@ -144,12 +144,7 @@ class TestRefundMoney(MoneyCommon):
         tee = so.order_line.filtered(lambda sol: sol.product_id.default_code == "TEE")
         self.assertEqual(tee.product_uom_qty, 2, "stock: the unit was restocked")
         picking = so.picking_ids.filtered(lambda p: p.state != "done")
-        for move in picking.move_ids:
-            move.quantity = move.product_uom_qty
-            move.picked = True
-        picking._action_done()
-        self.shop.fulfill_order(payload["id"])
-        so = self._deliver(self.shop.order_payload(payload["id"]), "orders/updated")
+        so = self._ship_and_tell_shopify(payload, picking)
         invoice = self._assert_paid(so, payload["total_price"], 2)
         tee_line = invoice.invoice_line_ids.filtered(
             lambda ln: ln.product_id.default_code == "TEE"
@@ -198,18 +193,14 @@ class TestRefundMoney(MoneyCommon):
         self.assertEqual(so.shopify_payment_ids.shopify_gateway_id.name, "gift_card")
 
     def test_totals_to_the_cent_cad_and_partial_refund(self):
-        self._map("shopify_payments", self.bank)
-        payload = self._order(
+        so, payload = self._paid_by_card(
             quantity=5,
             currency="CAD",
             tax_rate="0.13",
             shipping={"title": "Canada Post", "price": "11.45"},
             discounts=[{"type": "fixed_amount", "value": "7.77"}],
         )
-        so = self._deliver(payload, "orders/paid")
         self.assertEqual(so.currency_id.name, "CAD")
-        self.assertFalse(so.shopify_needs_attention, so.shopify_attention_reason)
-        self._assert_paid(so, payload["total_price"], 1)
         refund = self.shop.refund(
             payload["id"], lines=[{"sku": "TEE", "quantity": 2}], shipping="5.00"
         )

@@ -1,19 +1,15 @@
 """Order transactions: the pure parser and policy (lib/order_money.py), and the
 emulator's transactions read through the client (checkout, capture, mark as paid)."""
 
-import uuid
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from money_common import fetch_money, money_shop
 
-from lib import order_money, order_money_client
-from lib.auth import StaticTokenAuth
-from lib.client import ShopifyClient
+from lib import order_money
 from lib.order_values import PayloadError
-
-TOKEN = "shpat_test_static_token_0123456789"
 
 
 def node(gid, kind, status="SUCCESS", amount="10.00", gateway="shopify_payments", **kw):
@@ -154,24 +150,13 @@ def test_amounts_equal_to_the_cent(a, b):
 # ---------------------------------------------------------------- emulator
 @pytest.fixture
 def shop(emu):
-    shop = emu.add_shop(f"m{uuid.uuid4().hex[:10]}.myshopify.com", access_token=TOKEN)
-    shop.add_location("Main")
-    shop.add_product("Tee", [{"sku": "TEE", "price": "20.00"}])
-    return shop
-
-
-def _money(shop, payload):
-    client = ShopifyClient(
-        shop.domain, auth=StaticTokenAuth(TOKEN), base_url=shop.base_url
-    )
-    with client:
-        return order_money_client.fetch(client, payload["admin_graphql_api_id"])
+    return money_shop(emu, "m", {"TEE": "20.00"})
 
 
 def test_emulator_card_checkout_is_one_sale(shop):
     payload = shop.place_order([{"sku": "TEE", "quantity": 2}], currency="EUR")
     assert payload["payment_gateway_names"] == ["shopify_payments"]
-    money = _money(shop, payload)
+    money = fetch_money(shop, payload)
     assert money.currency == "EUR" and money.total == Decimal("40.00")
     (sale,) = money.transactions
     assert (sale.kind, sale.status, sale.gateway) == (
@@ -187,14 +172,14 @@ def test_emulator_authorize_then_two_captures(shop):
     payload = shop.place_order(
         [{"sku": "TEE", "quantity": 1}], financial_status="authorized"
     )
-    assert not _money(shop, payload).payments()
+    assert not fetch_money(shop, payload).payments()
     after = shop.capture_payment(payload["id"], amount="5.00")
     assert after["financial_status"] == "partially_paid"
     with pytest.raises(ValueError):
         shop.capture_payment(payload["id"], amount="15.01")  # over the authorization
     after = shop.capture_payment(payload["id"])  # the rest
     assert after["financial_status"] == "paid"
-    money = _money(shop, payload)
+    money = fetch_money(shop, payload)
     auth = money.transactions[0]
     assert auth.kind == "AUTHORIZATION"
     assert [(t.kind, t.amount, t.parent_gid) for t in money.payments()] == [
@@ -209,9 +194,9 @@ def test_emulator_manual_gateway_paid_later(shop):
     payload = shop.place_order(
         [{"sku": "TEE", "quantity": 1}], financial_status="pending", gateway="manual"
     )
-    assert _money(shop, payload).transactions == ()
+    assert fetch_money(shop, payload).transactions == ()
     shop.mark_paid(payload["id"])
-    (sale,) = _money(shop, payload).transactions
+    (sale,) = fetch_money(shop, payload).transactions
     assert (sale.kind, sale.gateway, sale.amount) == (
         "SALE",
         "manual",
@@ -225,6 +210,7 @@ def test_emulator_cancel_voids_the_authorization(shop):
     )
     shop.cancel_order(payload["id"])
     kinds = [
-        (t.kind, t.parent_gid is not None) for t in _money(shop, payload).transactions
+        (t.kind, t.parent_gid is not None)
+        for t in fetch_money(shop, payload).transactions
     ]
     assert kinds == [("AUTHORIZATION", False), ("VOID", True)]

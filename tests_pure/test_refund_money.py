@@ -1,18 +1,14 @@
 """Refunds in an order's money (lib/order_money.py) and the emulator's refunds with
 their REFUND transactions, lines, shipping and totals, read through the client."""
 
-import uuid
 from decimal import Decimal
 
 import pytest
+from money_common import fetch_money, money_shop
 
-from lib import order_money, order_money_client
-from lib.auth import StaticTokenAuth
-from lib.client import ShopifyClient
+from lib import order_money
 from lib.order_values import PayloadError
 from tools.shopify_emulator import transactions as emulated_transactions
-
-TOKEN = "shpat_test_static_token_0123456789"
 
 
 def _bag(amount):
@@ -97,19 +93,7 @@ def test_refund_transaction_in_another_currency_is_refused():
 # ---------------------------------------------------------------- emulator
 @pytest.fixture
 def shop(emu):
-    shop = emu.add_shop(f"r{uuid.uuid4().hex[:10]}.myshopify.com", access_token=TOKEN)
-    shop.add_location("Main")
-    shop.add_product("Tee", [{"sku": "TEE", "price": "24.99"}])
-    shop.add_product("Mug", [{"sku": "MUG", "price": "12.35"}])
-    return shop
-
-
-def _money(shop, payload):
-    client = ShopifyClient(
-        shop.domain, auth=StaticTokenAuth(TOKEN), base_url=shop.base_url
-    )
-    with client:
-        return order_money_client.fetch(client, payload["admin_graphql_api_id"])
+    return money_shop(emu, "r", {"TEE": "24.99", "MUG": "12.35"})
 
 
 def test_emulator_partial_then_full_refund_add_up_to_the_order(shop):
@@ -123,7 +107,7 @@ def test_emulator_partial_then_full_refund_add_up_to_the_order(shop):
     first = shop.refund(payload["id"], lines=[{"sku": "TEE", "quantity": 1}])
     assert first["transactions"][0]["kind"] == "refund"
     shop.refund(payload["id"], shipping=True)  # the rest, shipping included
-    money = _money(shop, payload)
+    money = fetch_money(shop, payload)
     (sale,) = money.payments()
     one, rest = money.refunds
     for refund in (one, rest):
@@ -146,7 +130,7 @@ def test_emulator_refund_of_an_unpaid_order_returns_no_money(shop):
         [{"sku": "TEE", "quantity": 1}], financial_status="pending", gateway="manual"
     )
     shop.refund(payload["id"])
-    money = _money(shop, payload)
+    money = fetch_money(shop, payload)
     (refund,) = money.refunds
     assert money.refund_transactions(refund) == ()
     assert refund.total == 0
@@ -167,7 +151,7 @@ def test_emulator_presentment_currency_differs_from_shop_money(shop):
     assert total["shop_money"] == {"amount": "56.48", "currency_code": "CAD"}
     assert total["presentment_money"] == {"amount": "41.23", "currency_code": "USD"}
     shop.refund(payload["id"], lines=[{"sku": "TEE", "quantity": 1}])
-    money = _money(shop, payload)
+    money = fetch_money(shop, payload)
     assert (money.currency, money.total) == ("CAD", Decimal("56.48"))
     (refund,) = money.refunds
     assert money.refunded(refund) == Decimal("28.24")
@@ -185,10 +169,12 @@ def test_emulator_shopify_payments_fee_on_the_payment_only(shop):
         [{"sku": "TEE", "quantity": 1}], financial_status="pending", gateway="manual"
     )
     shop.mark_paid(manual["id"])
-    (sale,) = _money(shop, payload).payments()
+    (sale,) = fetch_money(shop, payload).payments()
     (fee,) = sale.fees
     assert fee.amount == Decimal("1.75")  # 49.98 x 2.9% + 0.30, to the cent
     assert fee.currency == "EUR" and fee.gid.startswith("gid://shopify/TransactionFee/")
-    refund_txn = [t for t in _money(shop, payload).transactions if t.kind == "REFUND"]
+    refund_txn = [
+        t for t in fetch_money(shop, payload).transactions if t.kind == "REFUND"
+    ]
     assert refund_txn and not refund_txn[0].fees
-    assert not _money(shop, manual).payments()[0].fees, "Shopify Payments only"
+    assert not fetch_money(shop, manual).payments()[0].fees, "Shopify Payments only"

@@ -1,28 +1,26 @@
-"""account.payment keyed by the Shopify transaction it registers (exactly once)."""
+"""account.payment keyed by the Shopify transaction it registers (exactly once:
+models/shopify_keys.py)."""
 
 from odoo import fields, models
+
+from .shopify_keys import company_field, gid_field, order_field, unique_per_company
 
 
 class AccountPayment(models.Model):
     _inherit = "account.payment"
 
-    shopify_transaction_gid = fields.Char(
-        "Shopify Transaction", index=True, readonly=True, copy=False
-    )
-    shopify_company_id = fields.Many2one(
-        "res.company", readonly=True, copy=False, index=True
-    )
+    shopify_transaction_gid = gid_field("Shopify Transaction")
+    shopify_company_id = company_field()
     shopify_gateway_id = fields.Many2one(
         "shopify.payment.gateway", readonly=True, copy=False, ondelete="restrict"
     )
-    shopify_sale_order_id = fields.Many2one(
-        "sale.order", readonly=True, copy=False, index=True, ondelete="set null"
-    )
+    shopify_sale_order_id = order_field()
 
     _sql_constraints = [
-        (
+        unique_per_company(
             "shopify_transaction_unique",
-            "unique(shopify_company_id, shopify_transaction_gid)",
+            "shopify_company_id",
+            "shopify_transaction_gid",
             "A Shopify transaction is registered once per company.",
         )
     ]

@@ -1,4 +1,5 @@
 from . import shopify_store
+from . import shopify_store_connection
 from . import shopify_location
 from . import shopify_product_mapping
 from . import shopify_sync_log
@@ -8,6 +9,7 @@ from . import shopify_store_webhook
 from . import shopify_store_setup
 from . import shopify_store_health
 from . import shopify_store_circuit
+from . import shopify_store_verdict
 from . import shopify_webhook_event_queue
 from . import shopify_customer_binding
 from . import sale_order

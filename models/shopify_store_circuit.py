@@ -324,15 +324,9 @@ class ShopifyStore(models.Model):
             until=fields.Datetime.to_string(_naive(open_until)) if open_until else "?",
         )
 
-    def _shopify_health_findings(self, now, silence_hours, late_minutes, oldest):
-        errors, warnings = super()._shopify_health_findings(
-            now, silence_hours, late_minutes, oldest
-        )
-        if self.circuit_open_until:
-            errors.insert(
-                0, self._shopify_circuit_message(_epoch(self.circuit_open_until))
-            )
-        return errors, warnings
+    def _shopify_circuit_text(self):
+        """The breaker's sentence for the health verdict, from the cached values."""
+        return self._shopify_circuit_message(_epoch(self.circuit_open_until))
 
     # ------------------------------------------------------------------ buttons
     def _shopify_button(self, what, method, *args):

@@ -10,10 +10,11 @@ subscription exists, so it is adopted from a fresh listing, not reported as a fa
 """
 
 import logging
+from datetime import timedelta
 
 from odoo import _, api, fields, models
 
-from ..lib import webhook_subscriptions, webhook_topics
+from ..lib import store_checks, webhook_subscriptions, webhook_topics
 from ..lib.circuit import BUTTON_CLIENT_OPTIONS
 from ..lib.errors import ShopifyUserError
 from ..lib.txn import CONFLICTS
@@ -34,6 +35,15 @@ class ShopifyStore(models.Model):
     webhook_checked_at = fields.Datetime(
         string="Webhooks Checked At", compute="_compute_shopify_bookkeeping"
     )
+    # Subscriptions Shopify removed (found by the subscription check).
+    webhook_registered_at = fields.Datetime(readonly=True, copy=False)
+    webhook_lost_count = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Subscriptions of ours the last check found missing although they had "
+        "been registered: Shopify deletes them after 8 failed deliveries in a row.",
+    )
+    webhook_lost_at = fields.Datetime(readonly=True, copy=False)
     webhook_pending_count = fields.Integer(compute="_compute_webhook_counts")
     webhook_failed_count = fields.Integer(compute="_compute_webhook_counts")
 
@@ -70,6 +80,7 @@ class ShopifyStore(models.Model):
         Deletes run first, then in-place updates, then creates, so a wrong
         subscription never blocks the right one. Every step is tried; the first
         failure is raised at the end (callers record it), after the others ran.
+        Ours missing although registered before are counted as lost (health).
         """
         self.ensure_one()
         client = self.sudo()._shopify_client()
@@ -78,6 +89,7 @@ class ShopifyStore(models.Model):
         plan = webhook_subscriptions.plan(
             list(client.webhook_subscriptions()), url, path
         )
+        lost = len(plan.create) if self.webhook_registered_at else 0
         failures = []
         for sub in plan.delete:
             self._shopify_webhook_step(
@@ -117,6 +129,7 @@ class ShopifyStore(models.Model):
                 adopted += 1
         if failures:
             raise failures[0]
+        self._shopify_record_lost_webhooks(lost)
         return (
             "%(total)s subscriptions point at %(url)s: %(created)s created, "
             "%(repaired)s repaired, %(removed)s removed."
@@ -127,6 +140,24 @@ class ShopifyStore(models.Model):
             "repaired": len(plan.update),
             "removed": len(plan.delete),
         }, plan.changed
+
+    def _shopify_record_lost_webhooks(self, lost):
+        """Remember when ours were registered and how many Shopify had deleted; a
+        day after the last loss (re-created since), the warning has done its job."""
+        now = fields.Datetime.now()
+
+        def changes():
+            vals = {"webhook_registered_at": self.webhook_registered_at or now}
+            if lost:
+                vals.update(webhook_lost_count=lost, webhook_lost_at=now)
+            elif self.webhook_lost_count and (
+                not self.webhook_lost_at
+                or self.webhook_lost_at < now - timedelta(days=1)
+            ):
+                vals.update(webhook_lost_count=0, webhook_lost_at=False)
+            return {k: v for k, v in vals.items() if self[k] != v}
+
+        self._shopify_write_bookkeeping(changes)
 
     @staticmethod
     def _shopify_webhook_step(failures, call, *args):
@@ -147,7 +178,7 @@ class ShopifyStore(models.Model):
                 summary, changed = store._shopify_sync_webhook_subscriptions()
             except Exception as exc:  # noqa: BLE001 - recorded on the store and log
                 # Client errors never carry secrets (lib.errors contract).
-                message = "Webhook subscription check failed: %s" % (exc,)
+                message = "%s: %s" % (store_checks.WEBHOOK_CHECK_FAILED, exc)
                 errors[store.id] = message
                 store._shopify_health_record(
                     "set", webhook_status=message, webhook_checked_at=now

@@ -2,8 +2,14 @@
 
 One helper per platform concern, used by every model:
 
-- `auto_commit_allowed(env)`: may a cron commit its own work (per batch, per row)?
-  Never inside the test runner's transaction.
+- `in_test_transaction(env)`: the one "are we in a test" seam. Odoo's test runner
+  injects it (its test thread, or the registry it puts in test mode for an HttpCase):
+  everything then runs in one transaction that is rolled back and never commits.
+  Business code does not ask it; it asks the helpers below, which do:
+- `auto_commit_allowed(env)`: the commit policy: may a cron commit its own work (per
+  batch, per row)? Never inside the test runner's transaction.
+- `side_cursor(env)`: a short transaction of its own for what must survive the
+  caller's rollback (in tests: the caller's cursor, flushed).
 - `wake_cron(env, xmlid, at=None)`: run a cron soon (after this transaction commits)
   or at a precise time.
 - `raw_request_stream(httprequest)`: the werkzeug input stream behind Odoo's request
@@ -17,6 +23,7 @@ attribute), so an Odoo upgrade is checked in one file.
 import logging
 import os
 import threading
+from contextlib import contextmanager
 from datetime import datetime
 
 import psycopg2
@@ -37,12 +44,31 @@ NOTIFY_AHEAD_SECONDS = 60
 NOTIFY_MARGIN = 0.2  # seconds after `at`: the trigger is due when the worker looks
 
 
-def auto_commit_allowed(env):
-    """Crons commit per batch or row, except inside the test runner's transaction
-    (a test thread, or a registry in test mode serving an HttpCase)."""
+def in_test_transaction(env):
+    """True inside the test runner's one transaction: a test thread (Odoo marks it
+    `testing`), or a registry in test mode serving an HttpCase's request."""
     if getattr(threading.current_thread(), "testing", False):
-        return False
-    return not env.registry.in_test_mode()
+        return True
+    return env.registry.in_test_mode()
+
+
+def auto_commit_allowed(env):
+    """Crons commit per batch or row, except inside the test runner's transaction."""
+    return not in_test_transaction(env)
+
+
+@contextmanager
+def side_cursor(env):
+    """A short READ COMMITTED transaction of its own, committed at exit: what must
+    survive the caller's rollback or death (an attempt counted, a breaker state).
+    In tests (one transaction nobody else can see) the caller's cursor, flushed."""
+    if in_test_transaction(env):
+        env.flush_all()
+        yield env.cr
+        return
+    with env.registry.cursor() as cr:
+        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        yield cr
 
 
 def wake_cron(env, xmlid, at=None):

@@ -35,8 +35,7 @@ from ..lib.errors import (
     ShopifyError,
     ShopifyRetryableError,
 )
-from .odoo_platform import auto_commit_allowed
-from .shopify_store_health import side_cursor
+from .odoo_platform import in_test_transaction, side_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -48,10 +47,6 @@ POLICY_PARAMS = {
 }
 COLUMNS = ("circuit_failures", "circuit_openings", "circuit_open_until")
 REPLAY_KEY = "shopify_sync.circuit_replay"
-
-
-def _test_mode(env):
-    return not auto_commit_allowed(env)
 
 
 def _epoch(dt):
@@ -209,7 +204,7 @@ class StoreCircuit:
         savepoint rolled back after its failure would erase the state that in
         production lives in its own transaction; `_shopify_circuit_replay()`
         writes it again after such a rollback."""
-        if self.env.cr is not None and _test_mode(self.env):
+        if self.env.cr is not None and in_test_transaction(self.env):
             memo = self.env.cr.cache.setdefault(REPLAY_KEY, {})
             memo.setdefault(self.store.id, {}).update(vals)
 
@@ -286,7 +281,7 @@ class ShopifyStore(models.Model):
     def _shopify_circuit_replay(self):
         """Tests only (see `StoreCircuit._remember`); a no-op in production."""
         memo = self.env.cr.cache.pop(REPLAY_KEY, None)
-        if not memo or not _test_mode(self.env):
+        if not memo or not in_test_transaction(self.env):
             return
         for store_id, vals in memo.items():
             self.env.cr.execute(

@@ -20,14 +20,16 @@ change is applied at once on the current cursor.
 """
 
 import logging
-from contextlib import contextmanager
 
 import psycopg2
 from psycopg2 import sql
 
 from odoo import api, fields, models
 
-from .odoo_platform import auto_commit_allowed
+from .odoo_platform import (
+    in_test_transaction,
+    side_cursor,  # noqa: F401 - still imported from here
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -38,20 +40,6 @@ MODES = {
     "add": "COALESCE(h.{col}, 0) + EXCLUDED.{col}",
 }
 _QUEUE_KEY = "shopify_sync.store_health"
-
-
-@contextmanager
-def side_cursor(env):
-    """A short READ COMMITTED transaction of its own, committed at exit: what must
-    survive the caller's rollback or death (an attempt counted, a breaker state).
-    In tests (one transaction nobody else can see) the caller's cursor, flushed."""
-    if not auto_commit_allowed(env):
-        env.flush_all()
-        yield env.cr
-        return
-    with env.registry.cursor() as cr:
-        cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-        yield cr
 
 
 class ShopifyStoreHealth(models.Model):
@@ -99,7 +87,7 @@ class ShopifyStoreHealth(models.Model):
         ops = [(sid, mode, dict(vals)) for sid in store_ids if sid]
         if not ops or not vals:
             return
-        if not auto_commit_allowed(self.env):
+        if in_test_transaction(self.env):
             # Tests run in one transaction whose commit hooks never run (HttpCase
             # too, in test mode): apply now, on the test's cursor.
             self._shopify_apply(self.env.cr, ops)

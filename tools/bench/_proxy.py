@@ -66,14 +66,20 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             conn.close()
         proxy.count(index, webhook=self.path.startswith(proxy.webhook_prefix))
-        self.send_response_only(resp.status, resp.reason)
-        for key, value in resp.getheaders():
-            if key.lower() not in HOP_BY_HOP and key.lower() != "content-length":
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+        try:
+            self.send_response_only(resp.status, resp.reason)
+            for key, value in resp.getheaders():
+                if key.lower() not in HOP_BY_HOP and key.lower() != "content-length":
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client gave up waiting (its timeout): the server did answer.
+            self.close_connection = True
+            with proxy._lock:
+                proxy.client_gone += 1
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = _forward
 
@@ -86,6 +92,7 @@ class RoundRobinProxy:
         self.counts = [0] * len(self.backends)
         self.failures = [0] * len(self.backends)
         self.webhooks = [0] * len(self.backends)  # of counts: webhook deliveries
+        self.client_gone = 0  # answers the client had stopped waiting for
         self.webhook_prefix = "/shopify/webhook/"
         self._httpd = ThreadingHTTPServer((host, port), _Handler)
         self._httpd.daemon_threads = True

@@ -652,7 +652,11 @@ class ShopifyInventoryLevel(models.Model):
                     break
         except ShopifyError as exc:
             self._shopify_store_failed(run, exc)
-        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
+        except (
+            pg_errors.SerializationFailure,
+            pg_errors.LockNotAvailable,
+            pg_errors.DeadlockDetected,  # e.g. waiting for a quant (stock_quant.py)
+        ):
             self._shopify_store_busy(run)  # a concurrent run settled the same rows
         except Exception as exc:  # noqa: BLE001 - one store never stops the others
             self._shopify_store_crashed(run, exc)

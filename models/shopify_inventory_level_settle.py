@@ -36,7 +36,12 @@ _logger = logging.getLogger(__name__)
 
 # Not a poison batch: Shopify's own errors are handled by the push, and a concurrent
 # transaction on the same rows only means "later" (the run stops, nothing is lost).
-_NOT_POISON = (ShopifyError, pg_errors.SerializationFailure, pg_errors.LockNotAvailable)
+_NOT_POISON = (
+    ShopifyError,
+    pg_errors.SerializationFailure,
+    pg_errors.LockNotAvailable,
+    pg_errors.DeadlockDetected,
+)
 
 
 class ShopifyInventoryLevel(models.Model):

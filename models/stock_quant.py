@@ -12,13 +12,24 @@ Odoo's statement logs it at ERROR before the caller's retry (the webhook inbox's
 "busy worker" retry, Odoo's own request retry) redoes the work in a fresh
 transaction. Two workers moving one product at once (an order's reservation on
 one cron thread, a store edit or a receipt on another) meet this whenever the
-later one's snapshot predates the other's commit. So the same lock is taken first
+later one's snapshot predates the other's commit. So the same rows are locked first
 here with `log_exceptions=False`: the expected conflict surfaces as the same
 SerializationFailure, without an ERROR line, and Odoo's own statement then finds
 the rows already ours. Retries stay those of the callers (bounded, logged at INFO).
+
+This lock WAITS for a quant another transaction holds (in id order, at most
+QUANT_LOCK_TIMEOUT): with SKIP LOCKED, as Odoo does, a quant held at that moment
+was skipped here, and when its holder committed before Odoo's statement, Odoo's
+statement met the serialization failure and logged it (two prefork servers, e2e
+seed 4). Waiting ends in one of two silent outcomes: the row is ours (its holder
+rolled back or did not change it) or the serialization failure is raised here. A
+holder that keeps the quant longer raises LockNotAvailable, also unlogged; the
+addon's callers count both as contention and Odoo's request loop retries both.
 """
 
 from odoo import api, models
+
+QUANT_LOCK_TIMEOUT = "10s"  # a quant's holder commits within a unit of work
 
 
 class StockQuant(models.Model):
@@ -75,9 +86,9 @@ class StockQuant(models.Model):
 
     @api.model
     def _shopify_lock_quants(self, product, location, lot, package, owner):
-        """Lock, as Odoo is about to (same quants, same SKIP LOCKED), the quants of
-        this exact product / location / lot / package / owner; a stale snapshot
-        raises SerializationFailure here, unlogged (see the module docstring)."""
+        """Lock, as Odoo is about to, the quants of this exact product / location /
+        lot / package / owner, waiting for a holder; a stale snapshot raises
+        SerializationFailure here, unlogged (see the module docstring)."""
         quants = (
             self.sudo()
             .browse()
@@ -90,13 +101,19 @@ class StockQuant(models.Model):
                 strict=True,
             )
         )
-        if quants:
-            self.env.cr.execute(
-                "SELECT id FROM stock_quant WHERE id IN %s ORDER BY id "
-                "FOR NO KEY UPDATE SKIP LOCKED",
-                [tuple(quants.ids)],
-                log_exceptions=False,  # an expected conflict: the caller retries
-            )
+        if not quants:
+            return
+        cr = self.env.cr
+        cr.execute("SHOW lock_timeout")
+        previous = cr.fetchone()[0]
+        # SET LOCAL: undone with the transaction (or the savepoint) if this fails.
+        cr.execute("SET LOCAL lock_timeout = %s", [QUANT_LOCK_TIMEOUT])
+        cr.execute(
+            "SELECT id FROM stock_quant WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
+            [tuple(quants.ids)],
+            log_exceptions=False,  # an expected conflict: the caller retries
+        )
+        cr.execute("SET LOCAL lock_timeout = %s", [previous])
 
     @api.model
     def _shopify_mark_dirty(self, product, location):

@@ -3,6 +3,7 @@ item 3): the conflicts REPEATABLE READ makes between them are avoided by design
 (claims in a fresh transaction, leases, insert-only marks, no shared aggregate
 row), not caught and logged."""
 
+import threading
 import time
 import uuid
 from unittest.mock import patch
@@ -149,6 +150,67 @@ class TestLevelConcurrency(TransactionCase):
             stock = env[LEVEL].browse(self.level_id).stock_location_id
             self.assertEqual(
                 env["stock.quant"]._get_available_quantity(product, stock), 12
+            )
+
+    def test_stock_move_while_another_worker_holds_the_quant_is_silent(self):
+        """The quant is held (not yet committed) by another worker when this one
+        moves stock, and that worker commits before Odoo's own quant lock (two
+        prefork servers, e2e seed 4): this worker waits for it and meets the
+        serialization failure in the addon's lock, unlogged, instead of skipping
+        the quant there and having Odoo's statement log it at ERROR."""
+        with self.registry.cursor() as cr:
+            product, stock = self._move_stock(cr, 10)
+            self.addCleanup(self._drop_quants, product.id)
+        with self.registry.cursor() as old, self.registry.cursor() as holder:
+            env = self._env(old)
+            old.execute("SELECT 1")  # this worker's snapshot starts here
+            holder.execute(
+                "UPDATE stock_quant SET quantity = quantity + 3 "
+                "WHERE product_id = %s AND location_id = %s",
+                [
+                    self.product_id,
+                    env[LEVEL].browse(self.level_id).stock_location_id.id,
+                ],
+            )
+            # The holder commits half a second later, from another thread.
+            committer = threading.Timer(0.5, holder._cnx.commit)
+            committer.start()
+            Quant = env["stock.quant"]
+            lock = type(Quant)._shopify_lock_quants
+
+            def lock_then_holder_commits(self, *args):
+                try:
+                    return lock(self, *args)
+                finally:
+                    committer.join()  # committed before Odoo's own lock
+
+            product = env["product.product"].browse(self.product_id)
+            stock = env[LEVEL].browse(self.level_id).stock_location_id
+            with (
+                patch.object(
+                    type(Quant), "_shopify_lock_quants", lock_then_holder_commits
+                ),
+                self.assertNoLogs("odoo.sql_db", level="ERROR"),
+                self.assertRaises(pg_errors.SerializationFailure),
+            ):
+                Quant._update_available_quantity(product, stock, -1)
+            old.rollback()
+            in_fresh_transaction(
+                old, lambda: Quant._update_available_quantity(product, stock, -1)
+            )
+            old.commit()
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            product = env["product.product"].browse(self.product_id)
+            stock = env[LEVEL].browse(self.level_id).stock_location_id
+            self.assertEqual(
+                env["stock.quant"]._get_available_quantity(product, stock), 12
+            )
+            self.assertEqual(
+                env["stock.quant"].search_count(
+                    [("product_id", "=", product.id), ("location_id", "=", stock.id)]
+                ),
+                1,
             )
 
     def test_webhook_bookkeeping_after_the_merchants_commit_is_silent(self):

@@ -25,14 +25,14 @@ import json
 import os
 import platform
 import shlex
-import signal
-import socket
 import subprocess
 import sys
 import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+from _servers import ServersMixin
 
 REPO = Path(__file__).resolve().parents[2]
 COMMON = REPO / "tools" / "_common.sh"
@@ -138,19 +138,13 @@ def base_arguments(description):
     return parser
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _log(msg):
     sys.stderr.write("[harness] %s\n" % msg)
     sys.stderr.flush()
 
 
 # ------------------------------------------------------------------ the harness
-class Harness:
+class Harness(ServersMixin):
     def __init__(
         self,
         *,
@@ -171,6 +165,8 @@ class Harness:
         self.registry = None
         self.server = None
         self.server_port = None
+        self.servers = []
+        self.proxy = None
         self._store_seq = 0
         self._env_found = None
         self._exit = contextlib.ExitStack()
@@ -363,65 +359,6 @@ class Harness:
                 store = env["shopify.store"].create(vals)
                 result.append((store.id, shop))
         return result
-
-    # -- odoo-bin server ---------------------------------------------------------
-    def start_server(self, *, workers=0, cron_threads=1, extra=(), log_file=None):
-        """Start `odoo-bin` on this database (HTTP on a free port); wait until ready."""
-        if self.server is not None:
-            return self.server
-        self.server_port = free_port()
-        log_path = log_file or "/tmp/%s-server.log" % self.db
-        self.server_log = log_path
-        log = open(log_path, "ab")  # noqa: SIM115 - closed by the exit stack
-        self._exit.callback(log.close)
-        cmd = [
-            *self._odoo_bin(),
-            *self._odoo_args(),
-            "--http-port=%d" % self.server_port,
-            "--http-interface=127.0.0.1",
-            "--workers=%d" % workers,
-            "--max-cron-threads=%d" % cron_threads,
-            "--log-level=%s" % self.odoo_log_level,
-            *extra,
-        ]
-        if workers:
-            cmd.append("--gevent-port=%d" % free_port())
-        self.server = subprocess.Popen(
-            cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        self._exit.callback(self.stop_server)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.server.poll() is not None:
-                raise RuntimeError("odoo-bin exited early, see %s" % log_path)
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.server_port), timeout=1),
-            ):
-                break
-            time.sleep(0.3)
-        else:
-            raise RuntimeError("odoo-bin did not listen in 120s, see %s" % log_path)
-        # The port answers once the registry is loaded (-d preloads it).
-        _log(
-            "odoo-bin pid %d on :%d (workers=%d, cron threads=%d), log %s"
-            % (self.server.pid, self.server_port, workers, cron_threads, log_path)
-        )
-        return self.server
-
-    def stop_server(self):
-        """Stop the server this harness started (its own process group only)."""
-        proc, self.server = self.server, None
-        if proc is None or proc.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
     # -- lifecycle -------------------------------------------------------------------
     def __enter__(self):

@@ -183,7 +183,11 @@ def run(h, args, make_delivery, sign, send_burst, percentile):
     down_rows = _states(h, [down_id])
     applied = sum(r[3] for r in down_rows if r[2] in ("done", "ignored"))
     max_attempts = max((r[4] or 0) for r in down_rows)
-    log_text = open(h.server_log, errors="replace").read()  # noqa: SIM115
+    logs = getattr(h, "server_logs", None) or [h.server_log]
+    log_text = "".join(
+        open(path, errors="replace").read()  # noqa: SIM115
+        for path in logs
+    )
     killed = log_text.count("timeout after") + log_text.count("virtual real time limit")
 
     rate = len(codes) / seconds if seconds else 0.0
@@ -221,6 +225,6 @@ def run(h, args, make_delivery, sign, send_burst, percentile):
         "update, the third half inventory_levels/update (needs the API); round 1 all "
         "up, round 2 the third store answers HTTP 503 to every Admin API call until "
         "recovery; breaker %s; down store max attempts per event %s; server log %s"
-        % (n_down, BREAKER, max_attempts, h.server_log)
+        % (n_down, BREAKER, max_attempts, ", ".join(logs))
     ]
     return metrics, notes

@@ -4,11 +4,14 @@ latency p50 / p99 and events/s, then every event processed exactly once.
 
     ~/.cache/shopify_sync/venv/bin/python tools/bench/bench_webhooks.py [--json]
         [--deliveries 1200] [--bursts 4] [--threads 4] [--duplicates 0.05]
-        [--no-outage]
+        [--no-outage] [--servers 2]
 
 Targets: >= 100 deliveries/s answered, p99 <= 250 ms. Some deliveries are sent twice
 (Shopify delivers at least once): the inbox must store each webhook id once and the
 cron must process each stored event once (attempts = 1, final state).
+`--servers 2`: two such servers on the database behind the harness's round-robin
+proxy (tools/bench/_proxy.py): deliveries spread over both, the cron workers of
+both process the inbox, and each event must still be processed exactly once.
 Signatures are computed here with the standard library (HMAC-SHA256 of the raw body
 with the store's client secret), independently of the addon's own code.
 Then the outage phase (tools/bench/_outage.py, skipped with --no-outage): three more
@@ -133,13 +136,19 @@ def main():
     parser.add_argument(
         "--no-outage", action="store_true", help="skip the one-store-down phase"
     )
+    parser.add_argument(
+        "--servers", type=int, default=1, help="odoo-bin servers behind a proxy"
+    )
     args = parser.parse_args()
     deliveries = max(1, min(args.deliveries, 20000))  # bounded on purpose
     rng = random.Random(args.seed)
 
     with Harness(db=args.db, template=args.template, keep_db=args.keep_db) as h:
         ((store_id, shop),) = h.create_stores(1, prefix="hooks")
-        h.start_server(workers=2, cron_threads=1)
+        if args.servers > 1:
+            h.start_servers(args.servers, workers=2, cron_threads=1)
+        else:
+            h.start_server(workers=2, cron_threads=1)
         url = "http://127.0.0.1:%d/shopify/webhook/%d" % (h.server_port, store_id)
 
         # Warm up each worker (registry, routing) outside the measurement.
@@ -177,6 +186,7 @@ def main():
             time.sleep(0.5)
         drained = time.monotonic() - first_sent
         rows = inbox_counts(h, store_id)
+        served = list(h.proxy.webhooks) if h.proxy else []
         outage_metrics, outage_notes = [], []
         if not args.no_outage:
             outage_metrics, outage_notes = _outage.run(
@@ -208,8 +218,11 @@ def main():
     extra = {
         "notes": [
             "%d deliveries (%d duplicates) in %d bursts from %d threads, "
-            "2 HTTP workers + 1 cron worker; inbox states: %s"
+            "%d server(s) of 2 HTTP workers + 1 cron worker%s; inbox states: %s"
             % (len(sent), len(sent) - len(unique), args.bursts, args.threads,
+               args.servers,
+               "" if args.servers < 2 else " behind a round-robin proxy "
+               "(answered per server: %s)" % "/".join(map(str, served)),
                ", ".join("%s/attempts=%s: %d" % (r[0], r[1], r[2]) for r in rows)),
             *outage_notes,
         ]

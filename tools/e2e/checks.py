@@ -290,6 +290,34 @@ def check_orders(web, world, ledger):
 
 
 # ------------------------------------------------------------------ (c)
+JOB_DONE = re.compile(r"Job done: `(?P<name>[^`]*)`")
+
+
+def cron_runs(path, offset):
+    """{cron name: runs} from ir_cron's INFO "Job done" lines since `offset` (the
+    e2e's servers log them with --log-handler=odoo.addons.base.models.ir_cron:INFO)."""
+    with open(path, "rb") as log:
+        log.seek(offset)
+        text = log.read().decode("utf-8", "replace")
+    runs = {}
+    for match in JOB_DONE.finditer(text):
+        runs[match["name"]] = runs.get(match["name"], 0) + 1
+    return runs
+
+
+def count_errors(path, offset):
+    """How many ERROR / CRITICAL lines were written since `offset` (every kind,
+    handled conflicts included: the per-server figure the e2e prints)."""
+    with open(path, "rb") as log:
+        log.seek(offset)
+        lines = log.read().decode("utf-8", "replace").splitlines()
+    return sum(
+        1
+        for line in lines
+        if (m := LOG_LINE.match(line)) and m["level"] in ("ERROR", "CRITICAL")
+    )
+
+
 def check_log(path, offset, strict=False):
     """ERROR / CRITICAL lines and tracebacks written since `offset`, one problem per
     kind (logger and PostgreSQL's error, or the failing cron) with its count.

@@ -3,6 +3,7 @@
     ~/.cache/shopify_sync/venv/bin/python tools/e2e/setup_e2e.py --seeds 0-4
         [--events 30] [--hard] [--webhook-faults duplicate=0.1,reorder=1]
         [--keep-db] [--template auto|none|DB] [--canary] [--verbose]
+        [--servers 2 [--workers 2] [--cron-workers 1]]
 
 A fresh database with shopify_sync, a real `odoo-bin` serving HTTP with two cron
 threads, the Shopify emulator in this process. Per seed: three new shops of one app
@@ -13,6 +14,13 @@ client's JSON-RPC (tools/e2e/world.py), every press working the first time. Then
 seeded mix of orders, cancellations, fulfilments, refunds with restock, store edits,
 Odoo receipts and Reconcile now (tools/e2e/scenario.py); quiescence; Reconcile now
 on every store; quiescence; and the checks of tools/e2e/checks.py.
+
+--servers N (N >= 2): N `odoo-bin` servers in prefork mode (--workers, and
+--cron-workers cron worker processes on each) on the one database, behind a
+round-robin HTTP proxy started here (tools/bench/_proxy.py, the load balancer):
+the web client and the emulator's webhook deliveries go through it, so requests
+and webhooks spread over every server and any cron job runs on any of them. Every
+server's log is checked.
 
 --hard sets SHOPIFY_SYNC_EMULATOR_HARD=1 for the emulator (and passes hard=True to
 each shop when the emulator accepts it). The last line is "N passed, N failed"
@@ -39,6 +47,15 @@ from webclient import WebClient  # noqa: E402
 
 HARD_ENV = "SHOPIFY_SYNC_EMULATOR_HARD"
 LOG = REPO / ".cache" / "logs" / "e2e-odoo.log"
+
+
+def server_logs(count):
+    """One log per server: e2e-odoo.log alone, or e2e-odoo-1.log, e2e-odoo-2.log..."""
+    if count <= 1:
+        return [LOG]
+    return [LOG.with_name("e2e-odoo-%d.log" % (n + 1)) for n in range(count)]
+
+
 QUIET_TIMEOUT = 180  # seconds
 
 
@@ -78,6 +95,31 @@ def unabsorbed_marks(h, store_ids):
         )
         count = env.cr.fetchone()[0]
     return ["%d stock mark(s) not absorbed by the push" % count] if count else []
+
+
+def per_server(proxy, served, logs, offsets):
+    """Lines saying how one seed's work spread over the servers: requests and
+    webhooks each answered through the proxy (since `served`), each one's Shopify
+    cron runs and the ERROR lines of each log (since `offsets`)."""
+    now = (proxy.counts, proxy.webhooks, proxy.failures)
+    spread = tuple(
+        "/".join("%d" % (a - b) for a, b in zip(x, y, strict=True))
+        for x, y in zip(now, served, strict=True)
+    )
+    runs = [checks.cron_runs(log, o) for log, o in zip(logs, offsets, strict=True)]
+    names = sorted({n for r in runs for n in r if n.startswith("Shopify")})
+    errors = [checks.count_errors(log, o) for log, o in zip(logs, offsets, strict=True)]
+    return [
+        "    per server through the proxy: requests %s; webhooks %s; unanswered %s"
+        % spread,
+        "    Shopify cron runs per server: %s"
+        % "; ".join(
+            "%s %s"
+            % (n.replace("Shopify: ", ""), "/".join(str(r.get(n, 0)) for r in runs))
+            for n in names
+        ),
+        "    ERROR lines per server log: %s" % ", ".join(map(str, errors)),
+    ]
 
 
 def run_seed(seed, h, web, args, crons):
@@ -178,14 +220,31 @@ def main(argv=None):
         action="store_true",
         help="make one store edit the ledger is not told about: every seed must FAIL",
     )
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="odoo-bin servers behind a round-robin proxy (2+: prefork mode)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="HTTP workers per server (--servers 2+)"
+    )
+    parser.add_argument(
+        "--cron-workers",
+        type=int,
+        default=1,
+        help="cron workers per server (--servers 2+; one server: 2 cron threads)",
+    )
     args = parser.parse_args(argv)
     if args.hard:
         os.environ[HARD_ENV] = "1"
     seeds = parse_seeds(args.seeds)
     total = time.monotonic()
     results = {}
+    logs = server_logs(args.servers)
     LOG.parent.mkdir(parents=True, exist_ok=True)
-    LOG.unlink(missing_ok=True)
+    for log in logs:
+        log.unlink(missing_ok=True)
     harness = Harness(db="e2e_%s" % time.strftime("%H%M%S"), keep_db=args.keep_db)
     if args.template == "auto":
         harness.template = ensure_template(harness)
@@ -193,7 +252,23 @@ def main(argv=None):
         harness.template = args.template
     with harness as h:
         ready = time.monotonic() - total
-        h.start_server(cron_threads=2, log_file=str(LOG))
+        if args.servers > 1:
+            h.start_servers(
+                args.servers,
+                workers=args.workers,
+                cron_threads=args.cron_workers,
+                log_files=[str(p) for p in logs],
+                # Which server ran which job (the "Job done" lines, at INFO).
+                extra=("--log-handler=odoo.addons.base.models.ir_cron:INFO",),
+            )
+            where = "%d odoo-bin servers (%d workers, %d cron workers each) behind" % (
+                args.servers,
+                args.workers,
+                args.cron_workers,
+            )
+        else:
+            h.start_server(cron_threads=2, log_file=str(LOG))
+            where = "odoo-bin at"
         url = "http://127.0.0.1:%d" % h.server_port
         web = WebClient(url, h.db)
         web.authenticate()
@@ -202,12 +277,24 @@ def main(argv=None):
         web.call("ir.config_parameter", "set_param", "web.base.url.freeze", "True")
         crons = checks.cron_ids(web)
         say(
-            "e2e: database %s ready in %.0fs, odoo-bin at %s (log %s), hard mode %s"
-            % (h.db, ready, url, LOG, "on" if args.hard else "off")
+            "e2e: database %s ready in %.0fs, %s %s (log %s), hard mode %s"
+            % (
+                h.db,
+                ready,
+                where,
+                url,
+                ", ".join(str(p) for p in logs),
+                "on" if args.hard else "off",
+            )
         )
         for seed in seeds:
             started = time.monotonic()
-            offset = LOG.stat().st_size
+            offsets = [log.stat().st_size for log in logs]
+            served = (
+                (list(h.proxy.counts), list(h.proxy.webhooks), list(h.proxy.failures))
+                if h.proxy
+                else None
+            )
             try:
                 world, ledger, problems, timings, summaries = run_seed(
                     seed, h, web, args, crons
@@ -218,8 +305,13 @@ def main(argv=None):
                 if args.verbose:
                     traceback.print_exc()
             time.sleep(0.5)  # let the server finish writing its log lines
-            log_problems, conflicts = checks.check_log(LOG, offset, args.strict_log)
-            problems += log_problems
+            conflicts = 0
+            for n, (log, offset) in enumerate(zip(logs, offsets, strict=True)):
+                log_problems, found = checks.check_log(log, offset, args.strict_log)
+                if len(logs) > 1:
+                    log_problems = ["server %d: %s" % (n + 1, p) for p in log_problems]
+                problems += log_problems
+                conflicts += found
             timings["conflicts logged"] = conflicts
             elapsed = time.monotonic() - started
             results[seed] = (problems, elapsed)
@@ -238,6 +330,9 @@ def main(argv=None):
             )
             if args.verbose and world:
                 say("\n".join(world.setup_log))
+            if served is not None:
+                for line in per_server(h.proxy, served, logs, offsets):
+                    say(line)
             for line in summaries if args.verbose else summaries[:1]:
                 say("    final reconcile: " + line)
             for problem in problems[:40]:

@@ -192,7 +192,7 @@ class ShopifyInventoryLevel(models.Model):
                 snapshot,
                 [(q, at) for _id, q, at in sorted(by_level[level.id])],
                 margin,
-                read_at=level.orders_read_at,
+                read_at=level.orders_read_at or None,
             )
             if got.uncertain:
                 uncertain[level.id] = got.uncertain

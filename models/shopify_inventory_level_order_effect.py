@@ -278,7 +278,7 @@ class ShopifyInventoryLevel(models.Model):
             "(%s::int, %s::int, %s::int, %s::int, %s::timestamp, %s::int)",
             rows,
         )
-        taken = self.browse([lid for lid, _s in rows])
+        taken = self.browse([row[0] for row in rows])
         taken._shopify_mark_levels_dirty()
         return taken
 

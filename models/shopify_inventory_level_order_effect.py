@@ -238,17 +238,19 @@ class ShopifyInventoryLevel(models.Model):
             values = found.get((level.inventory_item_gid, level.location_gid))
             if values:
                 reads[level.id] = self._shopify_read_from_api(values, as_of)
-        unexplained = levels - levels._shopify_take_explained(reads, uncertain)
+        # Claimed by this push, which plans them next: not marked dirty again.
+        taken = levels._shopify_take_explained(reads, uncertain, mark_dirty=False)
+        unexplained = levels - taken
         if unexplained:
             run.counts["stale"] += len(unexplained)
             self._shopify_fresh_read(run, unexplained)
         return levels
 
-    def _shopify_take_explained(self, reads, uncertain):
+    def _shopify_take_explained(self, reads, uncertain, mark_dirty=True):
         """Levels (locked by the caller) whose read ({level id: LevelRead}) is their
         snapshot moved by some of their uncertain orders only
         (lib.order_effect.explained_by_orders): the read becomes the snapshot and the
-        level is pushed again. Returns them."""
+        level is pushed again (`mark_dirty`). Returns them."""
         rows = []
         for level in self:
             read, snapshot = reads.get(level.id), level._shopify_snapshot()
@@ -279,7 +281,8 @@ class ShopifyInventoryLevel(models.Model):
             rows,
         )
         taken = self.browse([row[0] for row in rows])
-        taken._shopify_mark_levels_dirty()
+        if mark_dirty:
+            taken._shopify_mark_levels_dirty()
         return taken
 
     # ------------------------------------------------------------------ order reads

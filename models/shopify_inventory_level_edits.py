@@ -201,7 +201,11 @@ class ShopifyInventoryLevel(models.Model):
                         if change.other_states:
                             stats["other_republished"] += 1
                 if need_import:
-                    self._shopify_import_fetched(store, orders, need_import)
+                    # Those orders are inside the reads these levels' snapshots
+                    # come from (now or at the next bracket): no effect to check.
+                    self.with_context(
+                        shopify_effects_contained=tuple(levels.ids)
+                    )._shopify_import_fetched(store, orders, need_import)
                 if not next_todo:
                     break
                 todo, before = next_todo, after

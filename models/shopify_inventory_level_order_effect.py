@@ -130,10 +130,14 @@ class ShopifyInventoryLevel(models.Model):
             order, lambda gid: gid if gid in levels_of_variant else None
         )
         created = _naive_utc(order.created_at)
+        # Imported by a classification of these levels: their new snapshots come
+        # from reads that contain the order.
+        contained = set(self.env.context.get("shopify_effects_contained") or ())
         rows = sorted(
             (level_id, order.gid, quantity, created, located)
             for variant_gid, quantity in effects.items()
             for level_id in levels_of_variant[variant_gid]
+            if level_id not in contained
         )
         if not rows:
             return 0

@@ -183,7 +183,8 @@ class TestOrderEffect(StockEditsCommon):
         self.env.flush_all()
         self.env.cr.execute(
             "UPDATE shopify_inventory_level "
-            "SET seen_at = (now() AT TIME ZONE 'UTC') WHERE store_id = %s",
+            "SET seen_at = (clock_timestamp() AT TIME ZONE 'UTC') "
+            "WHERE store_id = %s",
             [self.stores[0].id],
         )
         self.Level.invalidate_model()

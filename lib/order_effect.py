@@ -14,6 +14,15 @@ The step is taken only when it is certain, otherwise the level keeps the usual p
 - `advance_by_order`: only a snapshot *read before the order was created* may take it
   (`as_of + margin <= created_at`, the margin covering the one-second precision of both
   clocks and their skew): a snapshot read later already contains the order.
+- `absorb_orders`: the orders of a level in turn; those the snapshot *may* contain
+  (created within the margin of its read) are returned as uncertain, never dropped:
+  the store did sell them, and a snapshot left above what the store shows makes the
+  push find the level "in sync" when its new target equals the old count (allocation
+  mode: the inflated count then holds every other store's increase back, so units
+  stay unsold). The push reads such a level before planning, and
+  `explained_by_orders` says whether that read is the snapshot moved by some of
+  those orders only (then it becomes the snapshot at once, one call instead of a
+  stale compare-and-swap and a full classification).
 
 Why it cannot weaken the stock truth: a manual edit is d = Δon_hand + f - r
 (lib.stock), and the step never touches on_hand; the ledger of fulfilments and
@@ -29,11 +38,11 @@ Pure (never imports odoo).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from .stock import LevelSnapshot
+from .stock import LevelRead, LevelSnapshot
 
 # Both clocks have one-second precision (Odoo's `seen_at`, Shopify's `createdAt`) and
 # may disagree a little: a snapshot read less than this before the order was created
@@ -92,5 +101,92 @@ def advance_by_order(
         snapshot,
         available=snapshot.available - quantity,
         committed=snapshot.committed + quantity,
+        version=snapshot.version + 1,
+    )
+
+
+@dataclass(frozen=True)
+class Absorbed:
+    """`snapshot` after the orders it certainly does not contain; `uncertain`: the
+    units of each order it may already contain (empty: nothing left to check)."""
+
+    snapshot: LevelSnapshot | None
+    uncertain: tuple[int, ...] = ()
+
+
+def absorb_orders(
+    snapshot: LevelSnapshot | None,
+    orders: Iterable[tuple[int, datetime | None]],
+    margin: timedelta = DEFAULT_MARGIN,
+    read_at: datetime | None = None,
+) -> Absorbed:
+    """`orders`: (units, created_at) of the level's new orders, oldest first. Each
+    certain one advances the snapshot (`advance_by_order`); one the snapshot may
+    contain (or without a creation time) is uncertain. `read_at`: the time of a
+    later read that the snapshot's quantities follow (`snapshot_from_explained_read`)
+    when it is after `as_of`: an order created before it may be inside too. No
+    snapshot: nothing to advance or check (the level is read first anyway)."""
+    if snapshot is None:
+        return Absorbed(None)
+    probe_at = snapshot.as_of
+    if read_at is not None and read_at > probe_at:
+        probe_at = read_at
+    uncertain = []
+    for quantity, created_at in orders:
+        if quantity <= 0:
+            continue
+        if created_at is None or may_contain(probe_at, created_at, margin):
+            uncertain.append(quantity)
+            continue
+        snapshot = advance_by_order(snapshot, quantity, created_at, margin)
+    return Absorbed(snapshot, tuple(uncertain))
+
+
+MAX_UNCERTAIN = 24  # orders per level checked against a read (subset sums)
+
+
+def explained_by_orders(
+    snapshot: LevelSnapshot, read: LevelRead, uncertain: Sequence[int]
+) -> bool:
+    """True when `read` is `snapshot` moved only by the own effect (available -q,
+    committed +q) of some of the `uncertain` orders: those the snapshot did not
+    contain yet (none: it had them all). On hand unchanged, available + committed
+    unchanged, and available lower by the units of some of them.
+
+    The orders are known and imported; at the time of the read Shopify has
+    committed all of them, so the read contains every one, and the snapshot taking
+    it counts each exactly once. Anything else (a manual edit, a fulfilment, an
+    order not imported yet) is not explained: the level goes through the usual
+    classification."""
+    if len(uncertain) > MAX_UNCERTAIN:
+        return False
+    if read.on_hand != snapshot.on_hand:
+        return False
+    if read.available + read.committed != snapshot.available + snapshot.committed:
+        return False
+    missing = snapshot.available - read.available
+    if missing < 0:
+        return False
+    sums = {0}
+    for quantity in uncertain:
+        sums |= {s + quantity for s in sums if s + quantity <= missing}
+    return missing in sums
+
+
+def snapshot_from_explained_read(
+    snapshot: LevelSnapshot, read: LevelRead
+) -> LevelSnapshot:
+    """The snapshot after a read `explained_by_orders`: its quantities and a new
+    version; our last write and its key stay, and so does `as_of`, like after the
+    orders' own steps: the next classification still counts every fulfilment and
+    restock since the last full read (a fulfilment cancelled out in on hand by an
+    edit of the same units looks like orders here, and is then found as an edit).
+    The read's time is kept by the caller as the level's `read_at` for
+    `absorb_orders`: the orders created before it may be inside the quantities."""
+    return replace(
+        snapshot,
+        available=read.available,
+        committed=read.committed,
+        on_hand=read.on_hand,
         version=snapshot.version + 1,
     )

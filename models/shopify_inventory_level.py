@@ -774,7 +774,9 @@ class ShopifyInventoryLevel(models.Model):
         levels = self.browse(list(claimed))
         # New orders of this store moved these levels: their snapshots follow them
         # (claimed rows are locked), so the write is planned from what Shopify shows.
-        levels._shopify_absorb_order_effects()
+        uncertain = levels._shopify_absorb_order_effects()
+        if uncertain:
+            self._shopify_check_uncertain_effects(run, uncertain)
         unread = levels.filtered(lambda lv: not lv.seen_at)
         if unread:
             self._shopify_read_levels(run, unread)

@@ -133,7 +133,7 @@ class ShopifyInventoryLevel(models.Model):
         # The orders imported since the snapshot are known (locked rows): a read
         # showing just them is unchanged and needs no order fetch.
         try:
-            levels._shopify_absorb_order_effects()
+            uncertain = levels._shopify_absorb_order_effects()
         except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
             raise ShopifyLevelBusy(
                 "inventory level busy in another transaction", retry_after=5
@@ -147,6 +147,20 @@ class ShopifyInventoryLevel(models.Model):
                 missing = todo.browse([i for i in todo.ids if i not in before])
                 if missing:
                     before.update(missing._shopify_read_now(client))
+                if uncertain:
+                    # A read showing the snapshot moved by some of its new orders
+                    # only needs no order fetch either (lib.order_effect). Only a
+                    # read taken now, after those orders were imported: an earlier
+                    # one (first_reads) may predate one of them.
+                    fresh = {lid: before[lid] for lid in missing.ids if lid in before}
+                    followed = todo._shopify_take_explained(fresh, uncertain)
+                    outcomes.update(dict.fromkeys(followed.ids, "followed"))
+                    stats["followed"] = stats.get("followed", 0) + len(followed)
+                    stats["read"] += len(followed)
+                    todo -= followed
+                    uncertain = {}
+                    if not todo:
+                        break
                 if skip_unchanged:
                     same = todo.filtered(lambda lv, b=before: lv._shopify_unchanged(b))
                     for level in same:
@@ -187,7 +201,11 @@ class ShopifyInventoryLevel(models.Model):
                         if change.other_states:
                             stats["other_republished"] += 1
                 if need_import:
-                    self._shopify_import_fetched(store, orders, need_import)
+                    # Those orders are inside the reads these levels' snapshots
+                    # come from (now or at the next bracket): no effect to check.
+                    self.with_context(
+                        shopify_effects_contained=tuple(levels.ids)
+                    )._shopify_import_fetched(store, orders, need_import)
                 if not next_todo:
                     break
                 todo, before = next_todo, after

@@ -16,9 +16,13 @@ rows are consumed by whoever holds the level's row lock (the push's claim, the
 classification's lock), so two workers never apply one effect twice; a level with a
 write of ours pending keeps its effects until the write is settled.
 
-Only where the level is certain: the store has one active Shopify location (an order
-of a store with several is committed where Shopify's routing decides, which the order
-webhook does not say) and the variant is tracked. Elsewhere the usual path applies.
+Certain only where the level is known: the store has one active Shopify location and
+the variant is tracked. A store with several commits an order where Shopify's routing
+decides, which the order does not say: each of the item's levels there gets an
+uncertain effect. Uncertain effects (that one, or an order created within the margin
+of the last read) are never dropped: the push reads those levels before planning
+(`_shopify_check_uncertain_effects`), and a read explained by the orders alone becomes
+the snapshot (lib.order_effect.explained_by_orders); any other is classified.
 """
 
 import logging
@@ -28,7 +32,13 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..lib import payloads
-from ..lib.order_effect import DEFAULT_MARGIN, advance_by_order, order_effects
+from ..lib.order_effect import (
+    DEFAULT_MARGIN,
+    absorb_orders,
+    explained_by_orders,
+    order_effects,
+    snapshot_from_explained_read,
+)
 from ..lib.order_reads import OrderReadCache
 
 _logger = logging.getLogger(__name__)
@@ -42,6 +52,13 @@ ORDER_READS = OrderReadCache()
 
 class ShopifyInventoryLevel(models.Model):
     _inherit = "shopify.inventory.level"
+
+    orders_read_at = fields.Datetime(
+        readonly=True,
+        help="Time of the last read whose quantities the snapshot took because the "
+        "store's new orders explained them (its ledger time stays the last full "
+        "read): an order created before it may be inside the snapshot.",
+    )
 
     def init(self):
         res = super().init()
@@ -60,6 +77,12 @@ class ShopifyInventoryLevel(models.Model):
             )
             """
         )
+        # False: the store has several locations and the order does not say where
+        # its units were committed; every level of the item there may have moved.
+        self.env.cr.execute(
+            "ALTER TABLE shopify_inventory_level_order_effect "
+            "ADD COLUMN IF NOT EXISTS located BOOLEAN NOT NULL DEFAULT TRUE"
+        )
         return res
 
     # ------------------------------------------------------------------ import side
@@ -70,9 +93,14 @@ class ShopifyInventoryLevel(models.Model):
         if not order.created_at or not store.push_inventory:
             return 0
         store = store.sudo()
-        locations = store.location_ids.filtered("active")
-        if len(locations) != 1 or not locations.stock_location_id:
+        active = store.location_ids.filtered("active")
+        locations = active.filtered("stock_location_id")
+        if not locations:
             return 0
+        # One location: the units left it. Several: the order does not say which
+        # (Shopify's routing decides), so each of the item's levels there is read
+        # before a write is planned from it (an uncertain effect, lib.order_effect).
+        located = len(active) == 1
         variants = {line.variant_gid for line in order.lines if line.variant_gid}
         if not variants:
             return 0
@@ -88,31 +116,40 @@ class ShopifyInventoryLevel(models.Model):
             SELECT m.variant_gid, lv.id
               FROM shopify_inventory_level lv
               JOIN shopify_product_mapping m ON m.id = lv.mapping_id
-             WHERE lv.store_id = %s AND lv.shopify_location_id = %s AND lv.active
+             WHERE lv.store_id = %s AND lv.shopify_location_id IN %s AND lv.active
                AND m.state = 'mapped' AND m.tracked
                AND m.inventory_item_gid IS NOT NULL
                AND m.variant_gid IN %s
             """,
-            [store.id, locations.id, tuple(sorted(variants))],
+            [store.id, tuple(locations.ids), tuple(sorted(variants))],
         )
-        level_of_variant = dict(self.env.cr.fetchall())
-        effects = order_effects(order, level_of_variant.get)
+        levels_of_variant = {}
+        for variant_gid, level_id in self.env.cr.fetchall():
+            levels_of_variant.setdefault(variant_gid, []).append(level_id)
+        effects = order_effects(
+            order, lambda gid: gid if gid in levels_of_variant else None
+        )
         created = _naive_utc(order.created_at)
-        rows = [
-            (level_id, order.gid, quantity, created)
-            for level_id, quantity in sorted(effects.items())
-        ]
+        # Imported by a classification of these levels: their new snapshots come
+        # from reads that contain the order.
+        contained = set(self.env.context.get("shopify_effects_contained") or ())
+        rows = sorted(
+            (level_id, order.gid, quantity, created, located)
+            for variant_gid, quantity in effects.items()
+            for level_id in levels_of_variant[variant_gid]
+            if level_id not in contained
+        )
         if not rows:
             return 0
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO shopify_inventory_level_order_effect
-                       (level_id, order_gid, quantity, order_created_at)
+                       (level_id, order_gid, quantity, order_created_at, located)
                 VALUES %s
                 ON CONFLICT (level_id, order_gid) DO NOTHING
                 """,
-                SQL(", ").join(SQL("(%s, %s, %s, %s)", *row) for row in rows),
+                SQL(", ").join(SQL("(%s, %s, %s, %s, %s)", *row) for row in rows),
             )
         )
         return self.env.cr.rowcount
@@ -122,16 +159,19 @@ class ShopifyInventoryLevel(models.Model):
         """Apply the recorded order effects to these levels' snapshots; the caller
         holds their row locks. Levels with a write of ours pending keep theirs for
         later (lib.stock_outcome: the pending write settles against the snapshot it
-        was planned from). Returns the number of levels advanced."""
+        was planned from). Returns {level id: units of each order the snapshot may
+        already contain} (lib.order_effect.absorb_orders): the store sold them, so
+        the level is read before a write is planned from it
+        (`_shopify_check_uncertain_effects`)."""
         levels = self.filtered(lambda lv: not lv.pending_batch_key)
         if not levels:
-            return 0
+            return {}
         self.env.flush_all()
         self.env.cr.execute(
             """
             DELETE FROM shopify_inventory_level_order_effect
              WHERE level_id IN %s
-            RETURNING level_id, quantity, order_created_at, id
+            RETURNING level_id, quantity, order_created_at, id, located
             """,
             [tuple(levels.ids)],
             # Rows another lock holder consumed after our snapshot: a serialization
@@ -140,26 +180,33 @@ class ShopifyInventoryLevel(models.Model):
             log_exceptions=False,
         )
         by_level = {}
-        for level_id, quantity, created_at, row_id in self.env.cr.fetchall():
-            by_level.setdefault(level_id, []).append((row_id, quantity, created_at))
+        for level_id, quantity, created_at, row_id, located in self.env.cr.fetchall():
+            # Not located: the order may not have moved this level at all, and
+            # when it did, when is unknown too (uncertain, as lib.order_effect
+            # treats an order without a creation time).
+            at = created_at if located else None
+            by_level.setdefault(level_id, []).append((row_id, quantity, at))
         if not by_level:
-            return 0
+            return {}
         margin = self._shopify_order_effect_margin()
-        rows = []
+        rows, uncertain = [], {}
         for level in levels.browse(list(by_level)):
             snapshot = level._shopify_snapshot()
-            advanced = snapshot
-            for _row_id, quantity, created_at in sorted(by_level[level.id]):
-                step = advance_by_order(advanced, quantity, created_at, margin)
-                if step is not None:
-                    advanced = step
-            if advanced is not snapshot:
+            got = absorb_orders(
+                snapshot,
+                [(q, at) for _id, q, at in sorted(by_level[level.id])],
+                margin,
+                read_at=level.orders_read_at or None,
+            )
+            if got.uncertain:
+                uncertain[level.id] = got.uncertain
+            if got.snapshot is not snapshot:
                 rows.append(
                     (
                         level.id,
-                        advanced.available,
-                        advanced.committed,
-                        advanced.version,
+                        got.snapshot.available,
+                        got.snapshot.committed,
+                        got.snapshot.version,
                     )
                 )
         if rows:
@@ -170,7 +217,77 @@ class ShopifyInventoryLevel(models.Model):
                 rows,
             )
             _logger.debug("Shopify: %d level(s) advanced by their orders", len(rows))
-        return len(rows)
+        return uncertain
+
+    def _shopify_check_uncertain_effects(self, run, uncertain):
+        """The push, for levels whose snapshot may or may not contain some of their
+        new orders ({level id: units}, from `_shopify_absorb_order_effects`): one
+        read. A read that is the snapshot moved by some of those orders only becomes
+        the snapshot; any other is classified like a stale answer. Never planned
+        from the old count: it may be above what the store shows, and a target equal
+        to it would be taken as "in sync" (units nobody offers). Returns the levels
+        checked."""
+        levels = self.browse(list(uncertain)).filtered("seen_at")
+        if not levels:
+            return levels
+        found = run.api(
+            run.client.inventory_levels,
+            levels.mapped("inventory_item_gid"),
+            sorted(set(levels.mapped("location_gid"))),
+        )
+        as_of = fields.Datetime.now()  # after the answer: the read is not later
+        run.counts["read"] += len(levels)
+        reads = {}
+        for level in levels:
+            values = found.get((level.inventory_item_gid, level.location_gid))
+            if values:
+                reads[level.id] = self._shopify_read_from_api(values, as_of)
+        # Claimed by this push, which plans them next: not marked dirty again.
+        taken = levels._shopify_take_explained(reads, uncertain, mark_dirty=False)
+        unexplained = levels - taken
+        if unexplained:
+            run.counts["stale"] += len(unexplained)
+            self._shopify_fresh_read(run, unexplained)
+        return levels
+
+    def _shopify_take_explained(self, reads, uncertain, mark_dirty=True):
+        """Levels (locked by the caller) whose read ({level id: LevelRead}) is their
+        snapshot moved by some of their uncertain orders only
+        (lib.order_effect.explained_by_orders): the read becomes the snapshot and the
+        level is pushed again (`mark_dirty`). Returns them."""
+        rows = []
+        for level in self:
+            read, snapshot = reads.get(level.id), level._shopify_snapshot()
+            if (
+                read is not None
+                and snapshot is not None
+                and level.id in uncertain
+                and explained_by_orders(snapshot, read, uncertain[level.id])
+            ):
+                taken = snapshot_from_explained_read(snapshot, read)
+                rows.append(
+                    (
+                        level.id,
+                        taken.available,
+                        taken.committed,
+                        taken.on_hand,
+                        read.as_of,
+                        taken.version,
+                    )
+                )
+        if not rows:
+            return self.browse()
+        self._shopify_bulk_update(
+            "seen_available = v.a, seen_committed = v.c, seen_on_hand = v.o, "
+            "orders_read_at = v.at, snapshot_version = v.ver",
+            "(id, a, c, o, at, ver)",
+            "(%s::int, %s::int, %s::int, %s::int, %s::timestamp, %s::int)",
+            rows,
+        )
+        taken = self.browse([row[0] for row in rows])
+        if mark_dirty:
+            taken._shopify_mark_levels_dirty()
+        return taken
 
     # ------------------------------------------------------------------ order reads
     def _shopify_fetch_orders(self, client):

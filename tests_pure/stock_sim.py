@@ -21,7 +21,11 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
-from lib.order_effect import advance_by_order
+from lib.order_effect import (
+    absorb_orders,
+    explained_by_orders,
+    snapshot_from_explained_read,
+)
 from lib.stock import (
     LevelKey,
     LevelRead,
@@ -359,7 +363,9 @@ class Connector:
         # issue 18.3: a new order's effect at its level (one-location stores), applied
         # to the snapshot by the next push or classification (lib.order_effect)
         self.follow_orders = True
+        self.check_uncertain_orders = True  # False: issue 18's old rule (dropped)
         self.order_effects = {}  # level -> [(qty, created stamp)]
+        self.orders_read_at = {}  # level -> stamp of the read its quantities follow
 
     # -- triggers
     def on_odoo_change(self, warehouse, sku):
@@ -442,22 +448,54 @@ class Connector:
                 self.order_effects.setdefault(level, []).append(
                     (order.qty, order.created_at)
                 )
+            elif self.follow_orders and new and plain and self.check_uncertain_orders:
+                # Several locations: where the units left is unknown, so every
+                # level of the item there may have moved (uncertain: no time).
+                for location in shop.locations:
+                    level = LevelKey(store, order.sku, location)
+                    self.order_effects.setdefault(level, []).append((order.qty, None))
 
     def _absorb_order_effects(self, levels):
         """Apply recorded order effects to these levels' snapshots (not to levels with
-        a write of ours pending: they keep them until it is settled)."""
+        a write of ours pending: they keep them until it is settled). A level with
+        orders its snapshot may already contain is read at once: a read explained by
+        them becomes the snapshot, any other waits for a classification (the level
+        is in `to_read`). Returns the levels left to classify: never planned from
+        their old count (lib.order_effect)."""
         pending = self._pending_levels()
-        for level in levels:
+        unsure = set()
+        for level in sorted(levels):
             if level in pending or level not in self.order_effects:
                 continue
             snap = self.snapshots.get(level)
-            for qty, created in self.order_effects.pop(level):
-                step = advance_by_order(snap, qty, created, ORDER_EFFECT_MARGIN)
-                if step is not None:
-                    self.world.chaos["order followed"] += 1
-                    snap = step
-            if snap is not None:
-                self.snapshots[level] = snap
+            got = absorb_orders(
+                snap,
+                self.order_effects.pop(level),
+                ORDER_EFFECT_MARGIN,
+                read_at=self.orders_read_at.get(level),
+            )
+            if got.snapshot is not snap:
+                self.world.chaos["order followed"] += 1
+                self.snapshots[level] = snap = got.snapshot
+            if not got.uncertain:
+                continue
+            if not self.check_uncertain_orders:
+                continue  # the old rule: dropped (the lost-units gap, issue 18)
+            self.world.chaos["order uncertain"] += 1
+            try:
+                read = self.world.shops[level.store].read_level(
+                    level.item, level.location
+                )
+            except Retryable:
+                read = None
+            if read is not None and explained_by_orders(snap, read, got.uncertain):
+                self.world.chaos["order explained by a read"] += 1
+                self.snapshots[level] = snapshot_from_explained_read(snap, read)
+                self.orders_read_at[level] = read.as_of
+                continue
+            self.to_read.add(level)
+            unsure.add(level)
+        return unsure
 
     def _pending_levels(self):
         return {i.level for batch in self.outbox for i in batch.intents}
@@ -610,8 +648,8 @@ class Connector:
     def _push(self):
         self.world.echo_in_push = False
         pending = self._pending_levels()
-        self._absorb_order_effects(self.dirty - pending)
-        desired = {lv: self.published(lv) for lv in self.dirty - pending}
+        unsure = self._absorb_order_effects(self.dirty - pending)
+        desired = {lv: self.published(lv) for lv in self.dirty - pending - unsure}
         plan = plan_push(desired, self.snapshots)
         self.to_read.update(plan.needs_read)
         self.dirty.difference_update(plan.in_sync)

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from stock_sim import World, check_invariants, random_ops, run_scenario
 
 import lib.stock_push
+from lib import order_effect
 from lib.order_effect import advance_by_order
 from lib.stock import NO_ACTIVITY, classify_level_change
 
@@ -166,7 +167,7 @@ def test_following_orders_into_on_hand_fails(monkeypatch):
         step = advance_by_order(snapshot, quantity, created_at, margin)
         return step and replace(step, on_hand=step.on_hand - quantity)
 
-    monkeypatch.setattr(stock_sim, "advance_by_order", wrong)
+    monkeypatch.setattr(order_effect, "advance_by_order", wrong)
     failures = sum(
         bool(check_invariants(run_scenario(random_ops(random.Random(s), 80), seed=s)))
         for s in range(40)

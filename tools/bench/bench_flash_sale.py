@@ -208,6 +208,15 @@ class Pipeline(threading.Thread):
             waiting = env["shopify.webhook.event"].search_count(
                 [("state", "=", "pending")]
             )
+            # A level backed off after an error (e.g. it kept changing while
+            # read) is retried later: the sale is not over for Odoo before it.
+            waiting += env["shopify.inventory.level"].search_count(
+                [
+                    ("store_id", "in", self.store_ids),
+                    ("dirty", "=", True),
+                    ("classification_needed", "=", False),
+                ]
+            )
         self.loops += 1
         busy = (
             bool(batch)
@@ -298,6 +307,36 @@ def set_mode(h, allocation, threshold):
         env["shopify.inventory.level"]._cron_push_inventory()
 
 
+def stranded(h, sale):
+    """Units left unsold: what each store shows next to its level's snapshot in
+    Odoo, to see why nobody offers them."""
+    out = {}
+    with h.env() as env:
+        for sku in sale.skus:
+            if sale.stock - sale.accepted[sku] <= 0:
+                continue
+            levels = env["shopify.inventory.level"].search(
+                [("product_id.default_code", "=", sku)], order="store_id"
+            )
+            out[sku] = {
+                "shown": sale.shown(sku),
+                "levels": [
+                    {
+                        "store": lv.store_id.id,
+                        "seen_available": lv.seen_available,
+                        "seen_at": str(lv.seen_at),
+                        "dirty": lv.dirty,
+                        "classification_needed": lv.classification_needed,
+                        "pending": bool(lv.pending_batch_key),
+                        "last_published_qty": lv.last_published_qty,
+                        "last_error": lv.last_error,
+                    }
+                    for lv in levels
+                ],
+            }
+    return out
+
+
 def run_one(h, stores, locations, skus, args, strategy, seed):
     shops = [shop for _sid, shop in stores]
     store_ids = [sid for sid, _shop in stores]
@@ -331,6 +370,8 @@ def run_one(h, stores, locations, skus, args, strategy, seed):
         raise pipeline.error
     result = sale.result()
     result.update(strategy=strategy, seed=seed, synced_during_sale=synced)
+    if result["unsold"]:
+        result["stranded"] = stranded(h, sale)
     sys.stderr.write("[flash] %s\n" % json.dumps(result, default=str))
     return result
 

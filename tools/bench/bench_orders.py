@@ -146,9 +146,22 @@ def main():
     parser.add_argument("--orders", type=int, default=50)
     parser.add_argument("--latency-orders", type=int, default=20)
     parser.add_argument("--money-orders", type=int, default=20)
+    parser.add_argument(
+        "--effect-margin",
+        type=int,
+        default=None,
+        help="seconds after a read within which an order may be inside it "
+        "(shopify_sync.order_effect_margin_seconds, default 3); a large value "
+        "makes every order's effect uncertain, as orders right after a read are",
+    )
     args = parser.parse_args()
     with Harness(db=args.db, template=args.template, keep_db=args.keep_db) as h:
         stores, locations = setup(h)
+        if args.effect_margin is not None:
+            with h.env() as env:
+                env["ir.config_parameter"].sudo().set_param(
+                    "shopify_sync.order_effect_margin_seconds", args.effect_margin
+                )
         (a_id, shop_a), others = stores[0], stores[1:]
         loc_a = locations[0]
 

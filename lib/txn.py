@@ -88,6 +88,12 @@ def try_session_lock(cr, lock_class, text):
     return bool(cr.fetchone()[0])
 
 
+def session_lock(cr, lock_class, text):
+    """Take the session-level advisory lock (lock_class, text), waiting for it.
+    Same lifetime as `try_session_lock`'s; paired with `release_session_lock`."""
+    cr.execute("SELECT pg_advisory_lock(%s, %s)", (lock_class, lock_key(text)))
+
+
 def release_session_lock(cr, lock_class, text):
     """Release it now, or, when the transaction is aborted (no statement runs
     until it is rolled back), right after the rollback."""

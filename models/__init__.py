@@ -40,6 +40,7 @@ from . import shopify_store_fulfillment
 from . import shopify_inventory_level_view
 from . import stock_warehouse
 from . import shopify_inventory_level_allocation
+from . import shopify_inventory_level_parallel
 from . import product_product
 from . import product_template
 from . import shopify_payment_gateway

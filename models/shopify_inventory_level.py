@@ -571,8 +571,10 @@ class ShopifyInventoryLevel(models.Model):
         # accepted edit) can change the number of stores already done in this run.
         for _round in range(MAX_ROUNDS):
             progressed = False
+            # The stores side by side when commits are allowed (..._parallel.py).
+            round_ = self.sudo()._shopify_push_round(stores, auto_commit, cache)
             for store in stores:
-                summary = self.sudo()._shopify_push_store(store, auto_commit, cache)
+                summary = round_[store.id]
                 results[store.id] = _merge_summaries(results.get(store.id), summary)
                 progressed |= bool(summary["written"] or summary["stale"])
             if not progressed:

@@ -26,8 +26,13 @@ from odoo import api, fields, models
 
 from ..lib.allocation import Member, plan_rebalance, shares
 from ..lib.stock import published_quantity
+from ..lib.txn import release_session_lock, session_lock
 
 VELOCITY_MINUTES = 60
+# Session advisory lock of allocation planning (0x5D10 / 0x5D11: stamps and batches'
+# send locks).
+ALLOCATION_LOCK_CLASS = 0x5D12
+ALLOCATION_LOCK = "allocation planning"
 
 
 class ShopifyInventoryLevel(models.Model):
@@ -43,6 +48,17 @@ class ShopifyInventoryLevel(models.Model):
             for loc in locations
             if loc.warehouse_id.shopify_allocation_mode
         }
+
+    def _shopify_push_pass(self, run):
+        """A pass while allocation mode is on anywhere: under the planning lock."""
+        warehouses = self.env["stock.warehouse"].sudo()
+        if not warehouses.search_count([("shopify_allocation_mode", "=", True)]):
+            return super()._shopify_push_pass(run)
+        session_lock(self.env.cr, ALLOCATION_LOCK_CLASS, ALLOCATION_LOCK)
+        try:
+            return super()._shopify_push_pass(run)
+        finally:
+            release_session_lock(self.env.cr, ALLOCATION_LOCK_CLASS, ALLOCATION_LOCK)
 
     @api.model
     def _shopify_allocation_members(self, product_ids, location_ids):

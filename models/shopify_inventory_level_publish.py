@@ -43,16 +43,20 @@ class ShopifyInventoryLevel(models.Model):
         All terms in the product's UoM, computed once per (product, location) per
         `cache` (the push's run shares one over its stores)."""
         cache = {} if cache is None else cache
+        # Read key by key into a dict of this call: the stores pushed side by side
+        # share `cache`, and another one may clear it meanwhile.
+        terms = {pair: cache.get(pair) for pair in pairs}
         missing = defaultdict(set)
-        for product_id, location_id in pairs:
-            if (product_id, location_id) not in cache:
+        for (product_id, location_id), known in terms.items():
+            if known is None:
                 missing[location_id].add(product_id)
         for location_id, product_ids in missing.items():
             free = self._shopify_free_quantities(product_ids, location_id)
             demand = self._shopify_unreserved_demand(product_ids, location_id)
             held = self._shopify_held_quantities(product_ids, location_id)
             for product_id in product_ids:
-                cache[(product_id, location_id)] = (
+                pair = (product_id, location_id)
+                terms[pair] = cache[pair] = (
                     free.get(product_id, 0.0),
                     demand.get(product_id, 0.0),
                     held.get(product_id, 0.0),
@@ -60,7 +64,7 @@ class ShopifyInventoryLevel(models.Model):
         buffer = store.safety_buffer or 0
         breakdown = {}
         for pair in pairs:
-            free, demand, held = cache[pair]
+            free, demand, held = terms[pair]
             demand, held = max(demand, 0.0), max(held, 0.0)
             breakdown[pair] = Breakdown(
                 free,
@@ -131,7 +135,7 @@ class ShopifyInventoryLevel(models.Model):
         warehouses = (
             self.env["stock.warehouse"]
             .sudo()
-            .search([])
+            .search([("lot_stock_id", "!=", False)])
             .filtered(
                 lambda w: (
                     w.lot_stock_id.parent_path

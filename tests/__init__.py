@@ -41,3 +41,4 @@ from . import test_refund_money
 from . import test_allocation
 from . import test_order_effect
 from . import test_order_edits
+from . import test_push_parallel

@@ -10,11 +10,16 @@ resident memory (VmHWM; the emulator lives in this process, not in Odoo's). Targ
 growth linear in the number of levels (time per level at the largest size within 1.5x
 of the 10,000 size's), and 300,000 levels pushed in <= 120 s with Odoo <= 1 GB.
 
+The stores are pushed side by side (one thread and cursor each; the addon's default,
+`shopify_sync.push_parallel_stores`); `--push-threads 1` measures them one after the
+other. `--profile DIR` writes the push's cProfile (per thread) there.
+
 usage: python tools/bench/bench_scale.py [--sizes 1000,10000,100000] [--template T]
-       [--json]
+       [--push-threads N] [--profile DIR] [--json]
 """
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -51,11 +56,18 @@ def _one_size(args, skus):
             )
             env.invalidate_all()
             env[LEVEL]._shopify_mark_dirty(products)
+            if args.push_threads:
+                env["ir.config_parameter"].set_param(
+                    "shopify_sync.push_parallel_stores", str(args.push_threads)
+                )
         setup = time.monotonic() - started
+        child = [h._found()["python"], str(HERE / "_push_child.py"), "--db", h.db]
+        if args.profile:
+            child += ["--profile", "%s/push-%d" % (args.profile, skus)]
         # The push runs in Odoo's own process: this one holds the emulator (its
         # registry stays open, idle, for the check below).
         out = subprocess.run(
-            [h._found()["python"], str(HERE / "_push_child.py"), "--db", h.db],
+            child,
             check=True,
             capture_output=True,
             text=True,
@@ -69,12 +81,15 @@ def _one_size(args, skus):
             )
             run["left_dirty"] = env.cr.fetchone()[0]
         run.update(skus=skus, levels=skus * STORES, setup=round(setup))
+        run["load"] = os.getloadavg()[0]
         return run
 
 
 def main():
     parser = base_arguments(__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--push-threads", type=int, help="stores pushed at once")
+    parser.add_argument("--profile", help="directory for the push's cProfile files")
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     runs = [_one_size(args, skus) for skus in sizes]
@@ -103,7 +118,10 @@ def main():
                 None,
             ),
         ]
-        notes.append("%s: setup %s s (not measured)" % (label, r["setup"]))
+        notes.append(
+            "%s: setup %s s (not measured); load average %.1f at the end"
+            % (label, r["setup"], r["load"])
+        )
     largest = runs[-1]
     if largest["levels"] >= 300000:
         metrics += [

@@ -242,18 +242,7 @@ class Root:
         return {"count": count, "precision": "EXACT"}
 
     def bulkOperation(self, info, id):
-        return bulk.poll(self._shop, self._run_bulk, id)
-
-    def _run_bulk(self, query):
-        """Rows of a bulk query's top-level connection; None when it fails."""
-        document = parse(query)
-        result = execute(SCHEMA, document, root_value=_AllPages(self))
-        if result.errors or not result.data:
-            return None
-        conn = next(iter(result.data.values()))
-        if "edges" in conn:
-            return [edge["node"] for edge in conn["edges"]]
-        return conn.get("nodes") or []
+        return bulk.poll(self._shop, id)
 
     def _variants_matching(self, query):
         shop = self._shop
@@ -428,7 +417,7 @@ class Root:
     # ------------------------------------------------------------------------
     def bulkOperationRunQuery(self, info, query, groupObjects):
         shop = self._shop
-        result = bulk.run_query(shop, SCHEMA, query)
+        result = bulk.run_query(shop, SCHEMA, query, lambda q: _bulk_chunks(shop, q))
         shop.log_mutation(
             "bulkOperationRunQuery",
             {"query": query},
@@ -546,24 +535,63 @@ class Root:
         return fulfillment_api.cancel_mutation(self._shop, id)
 
 
-class _AllPages:
-    """Root resolvers for a bulk query: top-level connections without `first` return
-    every page."""
+def _bulk_chunks(shop, query):
+    """The rows of a bulk query's top-level connection, `bulk.PAGE` at a time: each
+    chunk is one execution of the query under the shop lock (the worker lets go of it
+    in between). The connection itself is filtered and ordered once, on the first
+    chunk. Raises bulk.BulkFailed when the query has errors (e.g. a nested connection
+    without `first`)."""
+    document = parse(query)
+    state = {"start": 0, "total": None}
+    while True:
+        with shop.lock:
+            result = execute(SCHEMA, document, root_value=_BulkRoot(Root(shop), state))
+        if result.errors or not result.data:
+            raise bulk.BulkFailed()
+        conn = next(iter(result.data.values()))
+        if "edges" in conn:
+            yield [edge["node"] for edge in conn["edges"]]
+        else:
+            yield conn.get("nodes") or []
+        state["start"] += bulk.PAGE
+        if state["total"] is None or state["start"] >= state["total"]:
+            return
 
-    def __init__(self, root):
+
+class _BulkRoot:
+    """Root resolvers for one chunk of a bulk query: a top-level connection without
+    `first` is read whole once (kept in `state`) and served `bulk.PAGE` objects per
+    execution; any other field resolves as usual."""
+
+    def __init__(self, root, state):
         self._root = root
+        self._state = state
 
     def __getattr__(self, name):
         resolve = getattr(self._root, name)
+        state = self._state
 
-        def every_page(info, **args):
-            if args.get("first") is None:
-                named = get_named_type(info.return_type).name
-                if named.endswith("Connection"):
-                    return bulk.all_pages(resolve, info, args)
-            return resolve(info, **args)
+        def chunk(info, **args):
+            named = get_named_type(info.return_type).name
+            if args.get("first") is not None or not named.endswith("Connection"):
+                return resolve(info, **args)
+            if "edges" not in state:
+                whole = resolve(info, **dict(args, first=views.EVERY))
+                state["edges"], state["total"] = whole["edges"], len(whole["edges"])
+            start = state["start"]
+            edges = state["edges"][start : start + bulk.PAGE]
+            return {
+                "edges": edges,
+                "nodes": [edge["node"] for edge in edges],
+                "pageInfo": {
+                    "hasNextPage": start + bulk.PAGE < state["total"],
+                    "hasPreviousPage": start > 0,
+                    "startCursor": edges[0]["cursor"] if edges else None,
+                    "endCursor": edges[-1]["cursor"] if edges else None,
+                },
+            }
 
-        return every_page
+        return chunk
 
 
 def _sort_key(sort_key, columns):

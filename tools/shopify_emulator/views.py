@@ -16,6 +16,8 @@ from .orders import order_currency
 from .shop import level_quantities
 
 MAX_PAGE = 250
+# `first` of a bulk query's top-level connection (graphql_api._BulkRoot): every record.
+EVERY = object()
 FINANCIAL = {
     "pending": "PENDING",
     "authorized": "AUTHORIZED",
@@ -32,11 +34,14 @@ def connection(records, key, first, after, reverse=False, wrap=lambda r: r):
     """Relay connection over `records` ordered by `key(record)` (a JSON-able, unique
     tuple).
     """
-    if first is None:
+    every = first is EVERY
+    if not every and first is None:
         raise GraphQLError("you must provide one of first or last")
-    if first < 0 or first > MAX_PAGE:
+    if not every and (first < 0 or first > MAX_PAGE):
         raise GraphQLError(f"The first argument must be between 0 and {MAX_PAGE}.")
     ordered = sorted(records, key=key, reverse=bool(reverse))
+    if every:
+        first = len(ordered)
     start = 0
     if after:
         try:

@@ -89,22 +89,30 @@ def wake_cron(env, xmlid, at=None):
     never for a future trigger, so a retry "in 5 s" would otherwise wait for the
     poll. Beyond a minute the poll is soon enough.
     """
-    cron = env.ref(xmlid, raise_if_not_found=False)
-    if not cron:
+    # ir.model.data's lookup is cached per registry (and cleared when the cron
+    # record or its xmlid goes): no query per call. A stock move calls this once
+    # per write; an order import about twenty times.
+    cron_id = env["ir.model.data"]._xmlid_to_res_id(xmlid, raise_if_not_found=False)
+    if not cron_id:
         return
-    cron = cron.sudo()
+    cron = env["ir.cron"].sudo().browse(cron_id)
     if at is not None:
         cron._trigger(at=at)
         _notify_when_due(env, at)
         return
-    # This transaction's trigger per cron. A savepoint rolled back may have taken
-    # the row away: then it is made again.
+    # This transaction's trigger per cron, remembered until the next flush of the
+    # cursor (Odoo clears `precommit.data` when it runs or clears the precommit
+    # hooks: a commit, a rollback, entering, leaving or rolling back a flushing
+    # savepoint): a savepoint rolled back that took the row away also forgot it,
+    # so it is made again; no query per call to check it still exists. A savepoint
+    # without flush is for raw SQL only (Odoo's convention) and never wraps a call.
     triggers = env.cr.precommit.data.setdefault(_WAKE_FLAG, {})
-    if cron.id in triggers and triggers[cron.id].exists():
+    if cron_id in triggers:
         return
-    first = cron.id not in triggers
-    triggers[cron.id] = cron._trigger(at=datetime.utcnow())
-    if first and triggers[cron.id]:
+    triggers[cron_id] = cron._trigger(at=datetime.utcnow())
+    notified = env.cr.postcommit.data.setdefault(_WAKE_FLAG, set())
+    if triggers[cron_id] and cron_id not in notified:
+        notified.add(cron_id)
         dbname = env.cr.dbname
         env.cr.postcommit.add(lambda: _notify_cron_workers(dbname))
 

@@ -53,6 +53,7 @@ from .odoo_platform import auto_commit_allowed, wake_cron
 _logger = logging.getLogger(__name__)
 
 PUSH_CRON_XMLID = "shopify_sync.ir_cron_shopify_push_inventory"
+MARKED_KEY = "shopify_sync.marked"  # (product id, ancestors or None) marked since flush
 
 
 class ShopifyInventoryLevel(models.Model):
@@ -305,17 +306,32 @@ class ShopifyInventoryLevel(models.Model):
         `locations` or a parent of one (None: every location). Same transaction as
         the caller (a rollback drops the mark and the trigger); one INSERT of
         marks that the push absorbs (`_shopify_absorb_marks`).
-        Returns the number of levels marked."""
+        Returns the number of levels marked.
+
+        A product marked again at the same locations before the cursor's next
+        flush is not marked twice (an order's confirmation and reservation mark
+        each of its products several times): remembered in `precommit.data`, which
+        Odoo clears on every flush and on a rolled-back savepoint, so a mark
+        rolled back is made again; the absorb forgets them too."""
         product_ids = _ids(products)
         if not product_ids:
             return 0
         location_filter = SQL("")
+        scope = None
         if locations is not None:
             location_ids = _ids(locations)
             ancestors = location_ids and self._shopify_location_ancestors(location_ids)
             if not ancestors:
                 return 0
             location_filter = SQL("AND stock_location_id IN %s", tuple(ancestors))
+            scope = frozenset(ancestors)
+        done = self.env.cr.precommit.data.setdefault(MARKED_KEY, set())
+        product_ids = [
+            p for p in product_ids if (p, None) not in done and (p, scope) not in done
+        ]
+        if not product_ids:
+            return 0
+        done.update((p, scope) for p in product_ids)
         self.env.cr.execute(
             SQL(
                 """
@@ -341,6 +357,7 @@ class ShopifyInventoryLevel(models.Model):
         each updated the other's levels in its own order)."""
         self.env.flush_all()
         cr = self.env.cr
+        cr.precommit.data.pop(MARKED_KEY, None)  # marked again after this absorb
         try:
             with cr.savepoint(flush=False):
                 cr.execute(
@@ -438,14 +455,13 @@ class ShopifyInventoryLevel(models.Model):
     @api.model
     def _shopify_location_ancestors(self, location_ids):
         """The locations and all their parents (levels map to a warehouse's stock
-        location, quants live in its children)."""
-        self.env["stock.location"].flush_model(["parent_path"])
-        self.env.cr.execute(
-            "SELECT parent_path FROM stock_location WHERE id IN %s",
-            [tuple(location_ids)],
-        )
+        location, quants live in its children).
+
+        Through the ORM's cache (Odoo updates it when it writes `parent_path`): a
+        stock move marks its levels on every write, one query per write before."""
+        locations = self.env["stock.location"].sudo().browse(location_ids)
         ancestors = set()
-        for (path,) in self.env.cr.fetchall():
+        for path in locations.mapped("parent_path"):
             ancestors.update(int(x) for x in (path or "").split("/") if x)
         return ancestors
 

@@ -23,7 +23,7 @@ ends in `_shopify_import_payload`, which:
 import logging
 from datetime import timezone
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from psycopg2 import errors as pg_errors
 
 from odoo import Command, _, api, models
@@ -242,11 +242,15 @@ class ShopifyOrderImporter(models.AbstractModel):
                 facts={"order": order.name, "sale_order": so.name},
                 with_work=True,  # never "imported" when the import rolls back
             )
-        so.message_post(
-            body=_(
-                "Imported from Shopify store %(store)s, order %(order)s.",
-                store=store.name,
-                order=order.name,
+        # A note in the chatter, nobody notified: `_message_log`, not message_post
+        # (which works out recipients and followers for each order it imports).
+        so._message_log(
+            body=escape(
+                _(
+                    "Imported from Shopify store %(store)s, order %(order)s.",
+                    store=store.name,
+                    order=order.name,
+                )
             )
         )
         return so
@@ -384,25 +388,28 @@ class ShopifyOrderImporter(models.AbstractModel):
     def _shopify_product(self, store, line):
         """Mapped product by variant GID, then SKU in this store, then default_code."""
         Mapping = self.env["shopify.product.mapping"].sudo()
+        # search_fetch: the mapping's product in the same query as the search.
         if line.variant_gid:
-            mapping = Mapping.search(
+            mapping = Mapping.search_fetch(
                 [
                     ("store_id", "=", store.id),
                     ("variant_gid", "=", line.variant_gid),
                     ("product_id", "!=", False),
                 ],
+                ["product_id"],
                 limit=1,
             )
             if mapping:
                 return mapping.product_id
         if not line.sku:
             return self.env["product.product"]
-        mapping = Mapping.search(
+        mapping = Mapping.search_fetch(
             [
                 ("store_id", "=", store.id),
                 ("sku", "=", line.sku),
                 ("product_id", "!=", False),
             ],
+            ["product_id"],
             limit=1,
         )
         if mapping:

@@ -143,8 +143,10 @@ def test_burst_of_10000_calls_is_paced_and_never_throttled(emu):
     # it had to wait for the bucket to refill...
     assert client.stats["paced_seconds"] > 0
     assert elapsed >= (points - 100) / 300 * 0.9
-    # ...and still fits the test budget
-    assert elapsed < 60
+    # ...but never longer than the refill needs: what the client slept is bounded by
+    # the points beyond the bucket at the restore rate (a bound on the client's own
+    # waits, not on the wall clock, so a loaded machine cannot fail it)
+    assert client.stats["paced_seconds"] <= (points - 100) / 300 * 1.2 + 1
 
 
 # -- retries -------------------------------------------------------------------

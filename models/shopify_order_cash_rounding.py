@@ -22,7 +22,6 @@ class ShopifyStore(models.Model):
 
     cash_rounding_account_id = fields.Many2one(
         "account.account",
-        "Cash Rounding Account",
         tracking=True,
         check_company=True,
         domain="[('deprecated', '=', False), ('account_type', 'in', ('income_other', "

@@ -30,6 +30,12 @@ class TestOrderFeesCash(MoneyCommon):
             }
         )
 
+    def _deliver_refund(self, refund):
+        self._deliver(refund, "refunds/create")  # asserts the event is done
+        return self.env["sale.order"].search(
+            [("shopify_order_gid", "=", "gid://shopify/Order/%s" % refund["order_id"])]
+        )
+
     def _fees(self, so):
         return so.order_line.filtered(
             lambda sol: sol.shopify_line_id.startswith("fee:")
@@ -128,3 +134,41 @@ class TestOrderFeesCash(MoneyCommon):
         self._assert_paid(so, "87.32", 1)
         self.assertAlmostEqual(so.shopify_payment_ids.amount, 87.30)
         self.assertAlmostEqual(self._rounding_lines(so).debit, 0.02, msg="a loss")
+
+    def test_cash_refund_rounding_is_a_write_off_and_the_credit_note_is_paid(self):
+        self.shop.cash_rounding = "0.05"
+        self.addCleanup(setattr, self.shop, "cash_rounding", None)
+        self._map("cash", self.cash)
+        self.store.cash_rounding_account_id = self.rounding_account
+        payload = self._order(gateway="cash")  # 62.33, 62.35 in cash
+        self._deliver(payload, "orders/paid")
+        refund = self.shop.refund(
+            payload["id"], lines=[{"sku": "MUG", "quantity": 1}], restock=False
+        )
+        (txn,) = refund["transactions"]
+        self.assertEqual(txn["amount"], "12.35")
+        so = self._deliver_refund(refund)
+        self.assertFalse(so.shopify_needs_attention, so.shopify_attention_reason)
+        note = so.invoice_ids.filtered(lambda m: m.move_type == "out_refund")
+        self.assertEqual(note.amount_total, 12.35, "the refund, not the cash")
+        self.assertEqual(note.payment_state, "paid")
+        out = so.shopify_payment_ids.filtered(lambda p: p.payment_type == "outbound")
+        self.assertEqual(out.journal_id, self.cash)
+        # 12.35 is already a multiple of 0.05: no rounding, no write-off line.
+        self.assertFalse(
+            out.move_id.line_ids.filtered(
+                lambda line: line.account_id == self.rounding_account
+            )
+        )
+        rest = self.shop.refund(payload["id"], restock=False)  # 49.98 → 50.00 cash
+        so = self._deliver_refund(rest)
+        self.assertFalse(so.shopify_needs_attention, so.shopify_attention_reason)
+        notes = so.invoice_ids.filtered(lambda m: m.move_type == "out_refund")
+        self.assertEqual(sorted(notes.mapped("amount_total")), [12.35, 49.98])
+        self.assertEqual(set(notes.mapped("payment_state")), {"paid"})
+        out = so.shopify_payment_ids.filtered(lambda p: p.payment_type == "outbound")
+        self.assertEqual(sorted(out.mapped("amount")), [12.35, 50.0])
+        writeoff = out.move_id.line_ids.filtered(
+            lambda line: line.account_id == self.rounding_account
+        )
+        self.assertAlmostEqual(writeoff.debit, 0.02, msg="paid back 0.02 more")

@@ -28,6 +28,8 @@ def expected_total(order):
 
     Σ line net (price × qty − allocations) + Σ shipping discounted price + tips +
     duties (the lines' duties, or `originalTotalDutiesSet` when it says more),
+    additional fees (the itemized ones, or `originalTotalAdditionalFeesSet` when it
+    says more),
     plus every tax amount when prices exclude taxes (with `taxes_included` the taxes
     are already inside the prices). Uses the ordered quantities, like `total_price`
     (refunds and edits show in Shopify's `current_total_price`, not here).
@@ -37,10 +39,15 @@ def expected_total(order):
     total += order.totals.total_tip
     duties = [duty for line in order.lines for duty in line.duties]
     total += max(sum((d.amount for d in duties), ZERO), order.totals.total_duties)
+    fees = order.additional_fees
+    total += max(
+        sum((f.amount for f in fees), ZERO), order.totals.total_additional_fees
+    )
     if not order.taxes_included:
         total += sum((line.tax_total for line in order.lines), ZERO)
         total += sum((ship.tax_total for ship in order.shipping_lines), ZERO)
         total += sum((t.amount for d in duties for t in d.taxes), ZERO)
+        total += sum((t.amount for f in fees for t in f.taxes), ZERO)
     return total
 
 

@@ -23,6 +23,11 @@ Why each choice (the totals investigation of issue 17):
 - Shipping follows the same rule (its discount is `price − discountedPrice`).
 - Tips (`totalTipReceivedSet`) carry no tax; duties are the line items' `duties`
   (with their own tax lines) plus any order-level rest of `originalTotalDutiesSet`.
+- Additional fees (`Order.additionalFees`: "extra costs associated with an
+  international package that aren't duties or taxes", Shopify changelog 2023-04) are
+  a line each with their own tax lines; REST payloads list only their total
+  (`original_total_additional_fees_set`), so any rest not itemized is one untaxed
+  line (the webhook glue reads the itemized fees through GraphQL first).
 - Gift cards sold (`isGiftCard`) are a line of their own kind: the glue puts them on
   a service product whose income is a liability account, never on a stocked product.
 - Gift cards redeemed are a payment (the `gift_card` gateway), not a discount: they do
@@ -43,6 +48,7 @@ KINDS = (
     "shipping",
     "shipping_discount",
     "duty",
+    "fee",
     "tip",
 )
 
@@ -166,6 +172,23 @@ def content_lines(order, *, discount_digits=2):
     rest = (order.totals.total_duties or ZERO) - line_duties
     if rest > 0:
         lines.append(ContentLine("duty", "duty:order", None, 1, rest, ZERO, ()))
+    fees = ZERO
+    for fee in order.additional_fees:
+        fees += fee.amount
+        lines.append(
+            ContentLine(
+                "fee",
+                "fee:%s" % (fee.gid or ""),
+                fee.name,
+                1,
+                fee.amount,
+                ZERO,
+                fee.taxes,
+            )
+        )
+    rest = (order.totals.total_additional_fees or ZERO) - fees
+    if rest > 0:
+        lines.append(ContentLine("fee", "fee:order", None, 1, rest, ZERO, ()))
     if order.totals.total_tip:
         lines.append(
             ContentLine("tip", "tip", None, 1, order.totals.total_tip, ZERO, ())
@@ -184,3 +207,21 @@ def rounding_tolerance(lines, quantum):
     line, a wrong tax) and stays flagged."""
     pairs = sum(len(ln.taxes) for ln in lines)
     return quantum * pairs
+
+
+def fees_itemized(payload):
+    """False when an order body announces additional fees without listing them: a
+    REST body (webhooks) carries only `original_total_additional_fees_set`, the
+    fees and their taxes are in GraphQL's `Order.additionalFees`."""
+    if not isinstance(payload, dict) or "additional_fees" in payload:
+        return True
+    bag = payload.get("original_total_additional_fees_set")
+    amount = (
+        ((bag or {}).get("shop_money") or {}).get("amount")
+        if isinstance(bag, dict)
+        else None
+    )
+    try:
+        return not amount or Decimal(str(amount)) == 0
+    except ArithmeticError:
+        return True  # the parser reports the bad amount

@@ -185,6 +185,18 @@ def order_from_graphql(node):
         "total_shipping_price_set": _money(node.get("totalShippingPriceSet")),
         "total_tip_received_set": _money(node.get("totalTipReceivedSet")),
         "original_total_duties_set": _money(node.get("originalTotalDutiesSet")),
+        "original_total_additional_fees_set": _money(
+            node.get("originalTotalAdditionalFeesSet")
+        ),
+        "additional_fees": [
+            {
+                "id": fee.get("id"),
+                "name": fee.get("name"),
+                "price_set": _money(fee.get("price")),
+                "tax_lines": _tax_lines(fee.get("taxLines")),
+            }
+            for fee in node.get("additionalFees") or []
+        ],
         "customer": {
             "id": customer["id"],
             "email": customer.get("email"),

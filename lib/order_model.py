@@ -80,6 +80,17 @@ class Duty:
 
 
 @dataclass(frozen=True)
+class AdditionalFee:
+    """Order.additionalFees: "extra costs associated with an international package
+    that aren't duties or taxes" (Shopify changelog 2023-04), each with its taxes."""
+
+    gid: str | None
+    name: str | None
+    amount: Decimal
+    taxes: tuple[TaxLine, ...]
+
+
+@dataclass(frozen=True)
 class OrderLine:
     line_id: int | None
     gid: str | None
@@ -139,6 +150,8 @@ class Totals:
     total_shipping: Decimal  # shipping before discounts, as Shopify reports it
     total_tip: Decimal
     total_duties: Decimal = Decimal(0)  # originalTotalDutiesSet (0 when null)
+    # originalTotalAdditionalFeesSet (0 when null): the fees' prices, without taxes
+    total_additional_fees: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -236,6 +249,7 @@ class Order:
     totals: Totals
     refunds: tuple[Refund, ...] = field(default=())
     fulfillments: tuple[Fulfillment, ...] = field(default=())
+    additional_fees: tuple[AdditionalFee, ...] = field(default=())
 
     @property
     def is_cancelled(self):

@@ -71,6 +71,9 @@ class Transaction:
     processed_at: datetime | None = None
     test: bool = False
     fees: tuple[Fee, ...] = ()
+    # amountRoundingSet: "The rounding adjustment applied on the cash amount" (0 when
+    # null): the cash handed over is amount + rounding (lib/order_cash_rounding.py)
+    rounding: Decimal = Decimal("0")
 
     def fee_total(self):
         return sum((f.total for f in self.fees), Decimal("0"))
@@ -121,6 +124,9 @@ class OrderMoney:
     total: Decimal
     transactions: tuple[Transaction, ...]
     refunds: tuple[Refund, ...] = ()
+    # totalCashRoundingAdjustment paymentSet / refundSet (lib/order_cash_rounding.py)
+    cash_rounding_payment: Decimal = Decimal("0")
+    cash_rounding_refund: Decimal = Decimal("0")
 
     def refund_transactions(self, refund):
         """The SUCCESS REFUND transactions of `refund` (the money returned)."""
@@ -182,6 +188,9 @@ def parse_transaction(node):
     amount, currency = _amount(node.get("amountSet"), "transaction %s" % node["id"])
     parent = node.get("parentTransaction") or {}
     fees = tuple(_fee(f, node["id"]) for f in node.get("fees") or ())
+    rounding = Decimal("0")
+    if node.get("amountRoundingSet"):
+        rounding = _amount(node["amountRoundingSet"], "rounding of %s" % node["id"])[0]
     return Transaction(
         gid=node["id"],
         kind=kind,
@@ -193,6 +202,7 @@ def parse_transaction(node):
         processed_at=_time(node.get("processedAt") or node.get("createdAt")),
         test=bool(node.get("test")),
         fees=fees,
+        rounding=rounding,
     )
 
 
@@ -301,7 +311,16 @@ def parse(data):
                 "transaction %s is in %s, the order in %s"
                 % (txn.gid, txn.currency, currency)
             )
+    cash = order.get("totalCashRoundingAdjustment") or {}
+    cash_payment, cash_refund = (
+        _amount(cash[key], "cash rounding of %s" % order.get("id"))[0]
+        if cash.get(key)
+        else Decimal("0")
+        for key in ("paymentSet", "refundSet")
+    )
     return OrderMoney(
+        cash_rounding_payment=cash_payment,
+        cash_rounding_refund=cash_refund,
         order_gid=order.get("id") or "",
         currency=currency,
         total=total,

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from .order_discount import discount_percent
 from .order_model import (
+    AdditionalFee,
     Address,
     Customer,
     DiscountAllocation,
@@ -201,6 +202,23 @@ def parse_duties(raw_list, field, money):
             )
         )
     return tuple(d for d in duties if d.amount)
+
+
+def parse_additional_fees(raw_list, field, money):
+    """`additional_fees` (built from GraphQL `Order.additionalFees`: REST lists only
+    their totals, `original_total_additional_fees_set`)."""
+    fees = []
+    for i, raw in enumerate(_list(raw_list, field)):
+        gid, _legacy = identity(raw, "AdditionalFee", f"{field}[{i}].id")
+        fees.append(
+            AdditionalFee(
+                gid=gid,
+                name=to_text(raw.get("name")),
+                amount=money(raw, "price", f"{field}[{i}].price"),
+                taxes=parse_tax_lines(raw.get("tax_lines"), f"{field}[{i}]", money),
+            )
+        )
+    return tuple(f for f in fees if f.amount)
 
 
 def parse_line(raw, field, ctx):
@@ -465,6 +483,9 @@ def parse_order(payload, *, money="shop", discount_digits=2, currency_decimals=N
             _parse_fulfillment(raw, f"fulfillments[{i}]")
             for i, raw in enumerate(_list(payload.get("fulfillments"), "fulfillments"))
         ),
+        additional_fees=parse_additional_fees(
+            payload.get("additional_fees"), "additional_fees", money_reader
+        ),
     )
 
 
@@ -489,5 +510,10 @@ def _parse_totals(payload, money, lines, shipping_lines):
         total_tip=money(payload, "total_tip_received", "total_tip_received"),
         total_duties=money(
             payload, "original_total_duties", "original_total_duties_set"
+        ),
+        total_additional_fees=money(
+            payload,
+            "original_total_additional_fees",
+            "original_total_additional_fees_set",
         ),
     )

@@ -3,7 +3,7 @@
 Pure: no odoo. `execute(name, variables) -> data` is the client's `execute`.
 
 `OrderForImport` asks small first pages (8 line items, 2 shipping lines, 5 lines per
-refund and per fulfilment; requested cost 158 points with the emulator's calculator,
+refund and per fulfilment; requested cost 166 points with the emulator's calculator,
 which reproduces the 895 Shopify measured for the old all-in-one query). `refunds` and
 `fulfillments` are arrays ("Truncate the array result to this size" is their only
 argument), so without `first` they come whole. Every connection whose `pageInfo` says

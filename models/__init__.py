@@ -51,6 +51,7 @@ from . import sale_order_money
 from . import shopify_order_accounting
 from . import shopify_order_refund_accounting
 from . import shopify_order_fee_accounting
+from . import shopify_order_cash_rounding
 from . import shopify_order_importer_money
 from . import shopify_webhook_event_money
 from . import sale_order_risk

@@ -231,26 +231,10 @@ class ShopifyOrderAccounting(models.AbstractModel):
         if existing or not gateway.journal_id:
             return existing
         refund = txn.kind == "REFUND"  # money back to the customer
-        payment_type = "outbound" if refund else "inbound"
-        method = gateway._shopify_method_line(payment_type)
-        payment = Payment.create(
-            {
-                "payment_type": payment_type,
-                "partner_type": "customer",
-                "partner_id": so.partner_invoice_id.commercial_partner_id.id,
-                "amount": float(txn.amount),
-                "currency_id": so.currency_id.id,
-                "journal_id": gateway.journal_id.id,
-                "payment_method_line_id": method.id,
-                "date": (txn.processed_at.date() if txn.processed_at else False)
-                or so.date_order.date(),
-                "ref": "%s %s %s" % (so.shopify_order_name, txn.kind, txn.gid),
-                "shopify_transaction_gid": txn.gid,
-                "shopify_company_id": so.company_id.id,
-                "shopify_gateway_id": gateway.id,
-                "shopify_sale_order_id": so.id,
-            }
-        )
+        vals = self._shopify_payment_vals(so, store, gateway, txn)
+        if not vals:
+            return existing
+        payment = Payment.create(vals)
         self._shopify_journal_turn(payment.journal_id)
         payment.action_post()
         self._shopify_log(
@@ -276,6 +260,29 @@ class ShopifyOrderAccounting(models.AbstractModel):
             record=payment,
         )
         return payment
+
+    @api.model
+    def _shopify_payment_vals(self, so, store, gateway, txn):
+        """account.payment values of `txn` (None: register nothing; cash rounding
+        adds its write-off, shopify_order_cash_rounding.py)."""
+        payment_type = "outbound" if txn.kind == "REFUND" else "inbound"
+        method = gateway._shopify_method_line(payment_type)
+        return {
+            "payment_type": payment_type,
+            "partner_type": "customer",
+            "partner_id": so.partner_invoice_id.commercial_partner_id.id,
+            "amount": float(txn.amount),
+            "currency_id": so.currency_id.id,
+            "journal_id": gateway.journal_id.id,
+            "payment_method_line_id": method.id,
+            "date": (txn.processed_at.date() if txn.processed_at else False)
+            or so.date_order.date(),
+            "ref": "%s %s %s" % (so.shopify_order_name, txn.kind, txn.gid),
+            "shopify_transaction_gid": txn.gid,
+            "shopify_company_id": so.company_id.id,
+            "shopify_gateway_id": gateway.id,
+            "shopify_sale_order_id": so.id,
+        }
 
     @api.model
     def _shopify_reconcile(self, so, invoice):

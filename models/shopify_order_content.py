@@ -1,7 +1,8 @@
 """An imported order's content as sale-order lines (issue 17.1).
 
 `lib.order_content` decides the lines (products, gift cards sold, discounts Odoo
-cannot carry as a percentage, shipping and its discounts, duties, the tip); here
+cannot carry as a percentage, shipping and its discounts, duties, additional fees,
+the tip); here
 each gets its Odoo product and taxes. After the lines are written, the cents Odoo's
 per-line tax rounding leaves apart from Shopify's `total_price` — never more than one
 per (line, tax) — become one "rounding" line, so the sale order totals Shopify's to
@@ -19,6 +20,7 @@ from ..lib.order_values import quantum, round_money
 CONTENT_PRODUCTS = {
     "tip": ("tip_product_id", "SHOPIFY-TIP"),
     "duty": ("duty_product_id", "SHOPIFY-DUTY"),
+    "fee": ("fee_product_id", "SHOPIFY-FEE"),
     "gift_card": ("gift_card_product_id", "SHOPIFY-GIFT-CARD"),
     "discount": ("discount_product_id", "SHOPIFY-DISCOUNT"),
     "shipping_discount": ("shipping_discount_product_id", "SHOPIFY-SHIP-DISCOUNT"),
@@ -52,7 +54,8 @@ class ShopifyOrderImporter(models.AbstractModel):
 
     @api.model
     def _shopify_content_vals(self, store, order, line):
-        """Values of a non-catalogue line: gift card, discount, shipping, duty, tip."""
+        """Values of a non-catalogue line: gift card, discount, shipping, duty, fee,
+        tip."""
         taxes, missing = self._shopify_taxes(store, order, line)
         if line.kind == "shipping":
             product = self.env.ref("shopify_sync.product_shopify_shipping")
@@ -113,6 +116,7 @@ class ShopifyOrderImporter(models.AbstractModel):
         names = {
             "tip": _("Shopify tip"),
             "duty": _("Shopify duties"),
+            "fee": _("Shopify additional fee"),
             "gift_card": _("Shopify gift card"),
             "discount": _("Shopify discount"),
             "shipping_discount": _("Shopify shipping discount"),

@@ -1,10 +1,11 @@
 """The products (and the gift card account) an imported order's content lines use.
 
-Each kind of order content that is not a product of the catalogue — tips, duties, gift
-cards sold, discounts Odoo cannot carry as a percentage, shipping discounts, the
-rounding line — goes to the product the store names here. Left empty, the company's
-default product of that kind (found by its internal reference) is used, created on
-first use when "Create content products" is on; otherwise the order needs attention.
+Each kind of order content that is not a product of the catalogue — tips, duties,
+additional fees, gift cards sold, discounts Odoo cannot carry as a percentage, shipping
+discounts, the rounding line — goes to the product the store names here. Left empty, the
+company's default product of that kind (found by its internal reference) is used,
+created on first use when "Create content products" is on; otherwise the order needs
+attention.
 """
 
 from odoo import fields, models
@@ -28,6 +29,14 @@ class ShopifyStore(models.Model):
         "product.product",
         domain="[('type', '=', 'service')]",
         check_company=True,
+    )
+    fee_product_id = fields.Many2one(
+        "product.product",
+        string="Additional Fee Product",
+        domain="[('type', '=', 'service')]",
+        check_company=True,
+        help="Shopify's additional fees (import fees and other charges that are not "
+        "duties or taxes), one line each with their taxes.",
     )
     gift_card_product_id = fields.Many2one(
         "product.product",

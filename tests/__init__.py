@@ -10,6 +10,7 @@ from . import test_setup
 from . import test_order_import
 from . import test_order_totals
 from . import test_order_content
+from . import test_order_fees_cash
 from . import test_order_idempotency
 from . import test_inventory_push
 from . import test_store_edits

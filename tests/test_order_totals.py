@@ -2,10 +2,14 @@
 
 A realistic, seeded set of orders placed in the emulator — fixed and percentage
 discounts split across lines, shipping, one tax, two taxes on a line (GST + PST),
-taxes included, quantities and prices whose per-unit amounts do not round-trip —
-is imported as the orders/create webhooks carry them, with Product Price and
-Discount at 2 digits. Every sale order must total Shopify's `total_price` exactly;
-the test lists each order and its difference when one does not.
+taxes included, quantities and prices whose per-unit amounts do not round-trip,
+additional fees (taxed or not), cash payments the shop rounds to 0.05 — is imported
+as the orders/create webhooks carry them, with Product Price and Discount at 2 digits
+(an order with additional fees as the webhook handler imports it: read through
+GraphQL, REST listing only their total). Every sale order must total
+Shopify's `total_price` exactly; the test lists each order and its difference when
+one does not. Cash rounding never changes the total (it is on the payment, booked in
+tests/test_order_fees_cash.py).
 """
 
 import logging
@@ -14,6 +18,9 @@ from decimal import Decimal
 
 from odoo.tests import tagged
 
+from ..lib import order_content, order_read
+from ..lib.auth import StaticTokenAuth
+from ..lib.client import ShopifyClient
 from .order_common import SKUS, OrderCommon
 
 _logger = logging.getLogger(__name__)
@@ -59,6 +66,17 @@ TAXES = (
     ([{"title": "BTW", "rate": "0.21"}], True, "NL"),
 )
 SHIPPING = (None, {"price": "4.95"}, {"price": "9.99"}, {"price": "14.50"})
+# Order n % 4 == 1 pays such fees (not drawn from the seeded generator: the other
+# orders stay what they were).
+FEES = (
+    [{"name": "Import fee", "price": "6.35", "taxable": True}],
+    [{"name": "Handling", "price": "2.99"}],
+    [
+        {"name": "Import fee", "price": "13.10", "taxable": True},
+        {"name": "Handling", "price": "1.49"},
+    ],
+)
+TOKEN = "shpat_order_totals_0123456789"
 
 
 def realistic_orders(seed=17, count=57):
@@ -83,6 +101,8 @@ def realistic_orders(seed=17, count=57):
             "shipping_address": {"country_code": country},
             "financial_status": "paid",
             "email": "buyer%d@example.com" % (n % 5),
+            "additional_fees": FEES[n % len(FEES)] if n % 4 == 1 else None,
+            "gateway": "cash" if n % 3 == 2 else "shopify_payments",
         }
 
 
@@ -101,20 +121,32 @@ class TestOrderTotals(OrderCommon):
             client_id="cid-totals",
             client_secret="csecret-totals",
             currency="USD",
+            access_token=TOKEN,
         )
+        cls.shop.cash_rounding = "0.05"
         cls.shop.add_location("Main")
         for sku in SKUS:
             cls.shop.add_product("Product %s" % sku, [{"sku": sku}])
         cls.store.order_confirm_policy = "never"
 
+    def _as_the_webhook_imports(self, payload):
+        if order_content.fees_itemized(payload):
+            return payload
+        with ShopifyClient(
+            self.shop.domain, auth=StaticTokenAuth(TOKEN), base_url=self.shop.base_url
+        ) as client:
+            return order_read.read_order(
+                client.execute, payload["admin_graphql_api_id"]
+            )
+
     def test_realistic_orders_total_to_the_cent_with_default_precisions(self):
         self.assertEqual(self.env["decimal.precision"].precision_get("Discount"), 2)
         self.maxDiff = None
         rows, flagged = [], []
-        split = rounded = 0
+        split = rounded = with_fees = cash_rounded = 0
         for spec in realistic_orders():
             payload = self.shop.place_order(spec.pop("lines"), **spec)
-            so, _outcome = self._import(payload)
+            so, _outcome = self._import(self._as_the_webhook_imports(payload))
             shopify = Decimal(payload["total_price"])
             delta = Decimal(str(so.amount_total)).quantize(Decimal("0.01")) - shopify
             kinds = so.order_line.mapped("shopify_line_id")
@@ -130,6 +162,11 @@ class TestOrderTotals(OrderCommon):
                     sum(1 for k in kinds if k.startswith("discount:")),
                     rounding.price_unit if rounding else "-",
                 )
+            )
+            with_fees += any(k.startswith("fee:") for k in kinds)
+            cash_rounded += any(
+                t.get("rounding")
+                for t in self.shop.orders[payload["id"]]["transactions"]
             )
             split += any(k.startswith("discount:") for k in kinds)
             rounded += bool(rounding)
@@ -151,3 +188,6 @@ class TestOrderTotals(OrderCommon):
         self.assertGreater(split, 5)
         self.assertGreater(rounded, 0)
         self.assertLess(rounded, split)
+        # ... and the new kinds: fees as lines, cash payments rounded by the shop.
+        self.assertEqual(with_fees, 14)
+        self.assertGreater(cash_rounded, 5)

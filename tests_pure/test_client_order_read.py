@@ -13,7 +13,7 @@ from lib.errors import ShopifyError
 
 TOKEN = "shpat_order_read_token_0123456789"
 # Requested cost of each document, by the emulator's calculator (test_..._costs).
-FIRST, LINES_PAGE, REFUND_PAGE, FULFILMENT_PAGE = 158, 553, 153, 103
+FIRST, LINES_PAGE, REFUND_PAGE, FULFILMENT_PAGE = 166, 553, 153, 103
 
 
 @pytest.fixture

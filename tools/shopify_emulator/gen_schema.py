@@ -188,6 +188,11 @@ SPEC = {
         "totalTipReceivedSet",
         "originalTotalDutiesSet",
         "currentTotalDutiesSet",
+        # additional fees and cash rounding (order_extras.py, issue 17)
+        "additionalFees",
+        "originalTotalAdditionalFeesSet",
+        "currentTotalAdditionalFeesSet",
+        "totalCashRoundingAdjustment",
         "customer",
         "billingAddress",
         "shippingAddress",
@@ -336,6 +341,8 @@ SPEC = {
         "duties",
     ],
     "Duty": ["id", "price", "taxLines", "harmonizedSystemCode", "countryCodeOfOrigin"],
+    "AdditionalFee": ["id", "name", "price", "taxLines"],
+    "CashRoundingAdjustment": ["paymentSet", "refundSet"],
     "LineItemConnection": CONN,
     "LineItemEdge": EDGE,
     "OrderTransaction": [
@@ -347,6 +354,7 @@ SPEC = {
         "processedAt",
         "createdAt",
         "amountSet",
+        "amountRoundingSet",
         "parentTransaction",
         "fees",
     ],

@@ -232,10 +232,11 @@ def compute_totals(order):
     """Fill line / shipping / duty tax lines and order totals in place (Decimal math,
     string output).
 
-    total_price = Σ line net + Σ shipping discounted + duties + tip (+ taxes when not
-    included). Schema: `totalPriceSet` "The total price of the order, before returns
-    ... This includes taxes and discounts."; `totalTipReceivedSet` "The sum of all tip
-    amounts for the order"; `originalTotalDutiesSet` "The total amount of duties
+    total_price = Σ line net + Σ shipping discounted + duties + tip + additional fees
+    (+ taxes when not included; the fees: order_extras.py). Schema: `totalPriceSet`
+    "The total price of the order, before returns ... This includes taxes and
+    discounts."; `totalTipReceivedSet` "The sum of all tip amounts for the order";
+    `originalTotalDutiesSet` "The total amount of duties
     calculated when an order was created". That tips and duties are part of the total
     price (the buyer pays them at checkout) is **not documented** in the schema: the
     emulator adds them (a total without them would hide them from the check).
@@ -272,12 +273,17 @@ def compute_totals(order):
         total_tax += sum((Decimal(t["price"]) for t in ship["tax_lines"]), Decimal(0))
     ship_disc = sum((_allocated(ship) for ship in order["shipping_lines"]), Decimal(0))
     tip = money(order.get("tip") or 0)
+    from .order_extras import fee_totals  # order_extras imports this module
+
+    fees, fee_tax = fee_totals(order)
+    total_tax += fee_tax
     total = (
         subtotal
         + shipping
         - ship_disc
         + duties
         + tip
+        + fees
         + (Decimal("0") if included else total_tax)
     )
     order.update(
@@ -287,6 +293,7 @@ def compute_totals(order):
         total_shipping=shipping,
         total_duties=duties,
         total_tip=tip,
+        total_additional_fees=fees,
         total_price=total,
         total_line_items_price=subtotal + total_disc - ship_disc,
     )
@@ -355,6 +362,8 @@ def order_payload(shop, order):
         "total_tip_received": s(order.get("total_tip", 0)),
         "original_total_duties_set": _duties_set(order),
         "current_total_duties_set": _duties_set(order),
+        "original_total_additional_fees_set": _fees_set(order),
+        "current_total_additional_fees_set": _fees_set(order),
         "total_shipping_price_set": _money_set(order["total_shipping"], cur),
         "email": order["email"],
         "contact_email": order["email"],
@@ -393,6 +402,12 @@ def _duty_payload(duty, currency):
         "price_set": _money_set(duty["price"], currency),
         "tax_lines": [],
     }
+
+
+def _fees_set(order):
+    from .order_extras import fees_set
+
+    return fees_set(order)
 
 
 def _duties_set(order):

@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 
-from . import fulfillment, order_edits, transactions
+from . import fulfillment, order_edits, order_extras, transactions
 from . import hard as hm
 from . import orders as om
 from .ids import gid, next_id, now, parse_gid
@@ -448,6 +448,7 @@ class Shop:
         presentment_currency=None,
         presentment_rate="1",
         risk="LOW",
+        additional_fees=None,
     ):
         """A shopper checks out. Tracked units move available → committed at once
         (before any webhook), at `location` (default: first location). A variant
@@ -459,7 +460,8 @@ class Shop:
         `taxes`: [{"title", "rate"}] for several rates on every line (GST + PST);
         `tip`: the tip amount; a line spec's `gift_card: True` sells a gift card (no
         stock, no tax, no discount), its `duty` an import duty on that line; a discount
-        with `target: "shipping_line"` discounts the shipping lines.
+        with `target: "shipping_line"` discounts the shipping lines;
+        `additional_fees`: [{"name", "price", "taxable"}] (order_extras.py).
         """
         with self.lock:
             self._check_deny(lines, location)
@@ -567,6 +569,7 @@ class Shop:
                 "discount_codes": codes,
                 "line_items": items,
                 "shipping_lines": shipping_lines,
+                "additional_fees": order_extras.build_fees(self, additional_fees),
                 "refunds": [],
                 "fulfillments": [],
                 "location_id": lid,

@@ -35,6 +35,7 @@ Per Shopify's Admin GraphQL reference (2026-10):
 from decimal import Decimal
 
 from .ids import gid, iso, now
+from .order_extras import cash_rounding
 from .orders import money
 
 KINDS = ("AUTHORIZATION", "CAPTURE", "SALE", "REFUND", "VOID")
@@ -57,6 +58,7 @@ def _new(shop, order, kind, amount, gateway, status="SUCCESS", parent=None):
         "test": False,
     }
     txn["fees"] = _fees(shop, txn)
+    txn["rounding"] = cash_rounding(shop, txn)  # order_extras.py
     order.setdefault("transactions", []).append(txn)
     return txn
 
@@ -275,6 +277,12 @@ def view(order, txn):
         "processedAt": iso(txn["processed_at"]),
         "createdAt": iso(txn["processed_at"]),
         "amountSet": {"shopMoney": amount, "presentmentMoney": shown},
+        "amountRoundingSet": None
+        if txn.get("rounding") is None
+        else {
+            side: {"amount": str(txn["rounding"]), "currencyCode": cur}
+            for side in ("shopMoney", "presentmentMoney")
+        },
         "parentTransaction": view(order, parent) if parent else None,
         "fees": [
             {

@@ -380,6 +380,24 @@ class OrderView(View):
         modifications." Refunded duties are not emulated: the original total."""
         return self._duties_bag(self._rest()["current_total_duties_set"])
 
+    def additionalFees(self, info):
+        """order_extras.py (cited there)."""
+        from .order_extras import fee_views
+
+        return fee_views(self.rec, _money_bag, _tax_lines)
+
+    def originalTotalAdditionalFeesSet(self, info):
+        return self._duties_bag(self._rest()["original_total_additional_fees_set"])
+
+    def currentTotalAdditionalFeesSet(self, info):
+        return self._duties_bag(self._rest()["current_total_additional_fees_set"])
+
+    def totalCashRoundingAdjustment(self, info):
+        """order_extras.py (cited there): Σ of the transactions' roundings."""
+        from .order_extras import rounding_view
+
+        return rounding_view(self.rec, _money_bag)
+
     def _duties_bag(self, duties):
         if duties is None:
             return None

@@ -9,8 +9,8 @@ ShopifyLevelPending, whose `waits_on_own_work` says so.
 
 Nothing is wrong with the event and it has not failed: it waits, and its attempt is
 given back. It is made due the moment a push settles the store's writes
-(`_shopify_wake_waiting_on_writes`), else it looks again after 5 s, 10 s, 20 s ...
-(the time waited so far, at most 60 s: a look is one locked row, no API call).
+(`_shopify_wake_waiting_on_writes`), else it looks again after 5 s, 5 s, 10 s, 20 s
+... (lib.throttle.wait_delay: at most 60 s; a look is one locked row, no API call).
 Bounded by time, not attempts: after `shopify_sync.webhook_wait_seconds` (default
 one hour, longer than an uncertain batch takes to be resent until given up) it is
 failed, saying what it waited for, in the sync log; the reconcile reads the level.
@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ..lib.throttle import wait_delay
 from .shopify_store_health import side_cursor
 from .shopify_webhook_event import _error_text, _logger
 
@@ -61,7 +62,14 @@ class ShopifyWebhookEvent(models.Model):
         self.ensure_one()
         since = self.waiting_since or now
         waited = (now - since).total_seconds()
-        if waited > self._shopify_max_wait_seconds():
+        delay = wait_delay(
+            waited,
+            limit=self._shopify_max_wait_seconds(),
+            floor=WAIT_MIN_SECONDS,
+            cap=WAIT_RECHECK_MAX_SECONDS,
+            retry_after=getattr(exc, "retry_after", None),
+        )
+        if delay is None:
             error = (
                 "Waited %(minutes)d min for a write of ours to settle, longer than "
                 "allowed; the reconcile reads the level again. Last: %(error)s"
@@ -81,10 +89,6 @@ class ShopifyWebhookEvent(models.Model):
             )
             self._shopify_log_failure(error)
             return
-        delay = min(
-            max(getattr(exc, "retry_after", None) or WAIT_MIN_SECONDS, waited),
-            WAIT_RECHECK_MAX_SECONDS,
-        )
         at = now + timedelta(seconds=delay)
         self.write(
             {

@@ -43,6 +43,21 @@ def retry_delay(attempts, *, base, cap, retry_after=None):
     return delay
 
 
+def wait_delay(waited, *, limit, floor, cap, retry_after=None):
+    """Work that waits for OUR OWN in-flight work (a webhook event meeting a write of
+    ours still pending), not for the store: no attempt is spent, the wait is bounded
+    by time. After `waited` seconds of waiting: None once past `limit` (give up,
+    say so), else the seconds until the next look: the time waited so far (so the
+    looks double: floor, floor, 2 floor, 4 floor ...), at least `floor` or the
+    suggested `retry_after`, at most `cap`."""
+    if waited > limit:
+        return None
+    least = floor
+    if isinstance(retry_after, int | float) and retry_after > least:
+        least = retry_after
+    return min(max(least, waited), cap)
+
+
 def parse_retry_after(value, *, now=None):
     """`Retry-After` header (seconds or HTTP date) -> seconds, or None."""
     if value is None:

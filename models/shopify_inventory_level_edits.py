@@ -43,10 +43,12 @@ class ShopifyLevelBusy(ShopifyRetryableError):
 
 
 class ShopifyLevelPending(ShopifyRetryableError):
-    """A write of ours to the level is uncertain: it is read once the push settled
-    the write. Not contention with another worker: settling needs the store to
-    answer, so a webhook waiting on it uses its attempts (and, past them, the
-    reconcile covers the level)."""
+    """A write of ours to the level is in flight or uncertain: it is read once the
+    push settled the write. Nothing is wrong with the webhook that meets it, it
+    waits for our own work: no attempt used, woken when the push settles, failed
+    only after waiting too long (models/shopify_webhook_event_wait.py)."""
+
+    waits_on_own_work = True
 
 
 class ShopifyInventoryLevel(models.Model):

@@ -16,6 +16,7 @@ from odoo import _, api, fields, models
 from ..lib.circuit import CRON_CLIENT_OPTIONS
 from ..lib.errors import ShopifyError
 from ..lib.redact import redact
+from ..lib.txn import CONFLICTS
 from .odoo_platform import auto_commit_allowed
 
 _logger = logging.getLogger(__name__)
@@ -112,7 +113,9 @@ class ShopifyStore(models.Model):
                     result = chunk._shopify_refresh(
                         skip_unchanged=False, pending="skip"
                     )
-            except ShopifyError as exc:
+            except (ShopifyError, *CONFLICTS) as exc:
+                # A conflict: another worker moved one of these products (its
+                # stock turn, stock.move) or levels after our snapshot; next run.
                 stats["busy"] += len(chunk)
                 _logger.info("reconcile of store %s deferred: %s", self.id, exc)
                 continue

@@ -65,3 +65,48 @@ class ShopifySyncStamp(models.AbstractModel):
                 (store_id, object_key),
                 log_exceptions=False,
             )
+
+    @api.model
+    def _shopify_turns(self, object_keys):
+        """Take the turns `object_keys` (store 0: shared by every store and by
+        Odoo's own users) for this transaction: the stamp rows locked in a fixed
+        order without waiting, and stamped. Raises, without an ERROR log line,
+        LockNotAvailable when another transaction holds one (it would commit after
+        our snapshot: waiting could only end in the next error), or
+        SerializationFailure when one was stamped after our snapshot. Every
+        caller retries such conflicts in a fresh transaction (the inbox's busy
+        retry, the push's and reconcile's next run, Odoo's request retry)."""
+        keys = sorted(set(object_keys))
+        if not keys:
+            return
+        cr = self.env.cr
+        cr.execute(
+            """
+            WITH mine AS (
+                SELECT store_id, object_key FROM shopify_sync_stamp
+                 WHERE store_id = 0 AND object_key = ANY(%s)
+                 ORDER BY object_key
+                   FOR NO KEY UPDATE NOWAIT)
+            UPDATE shopify_sync_stamp s
+               SET stamped_at = now() AT TIME ZONE 'UTC'
+              FROM mine
+             WHERE s.store_id = mine.store_id AND s.object_key = mine.object_key
+            RETURNING s.object_key
+            """,
+            [keys],
+            log_exceptions=False,
+        )
+        missing = sorted(set(keys) - {row[0] for row in cr.fetchall()})
+        if missing:
+            # First turn of these objects ever (two first turns at once: the later
+            # one waits for the earlier one's commit, then fails like above).
+            cr.execute(
+                """
+                INSERT INTO shopify_sync_stamp (store_id, object_key, stamped_at)
+                SELECT 0, k, now() AT TIME ZONE 'UTC' FROM unnest(%s::varchar[]) k
+                ON CONFLICT (store_id, object_key)
+                DO UPDATE SET stamped_at = EXCLUDED.stamped_at
+                """,
+                [missing],
+                log_exceptions=False,
+            )

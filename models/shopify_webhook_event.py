@@ -224,6 +224,7 @@ class ShopifyWebhookEvent(models.Model):
                 {
                     "state": "pending",
                     "attempts": 0,
+                    "waiting_since": False,
                     "next_attempt_at": fields.Datetime.now(),
                     "last_error": False,
                     "note": False,

@@ -46,6 +46,7 @@ from .shopify_webhook_event import (
     _is_contention,
     _logger,  # one logger for the inbox (tests and operators filter on it)
 )
+from .shopify_webhook_event_wait import waits_on_own_work
 
 PER_LANE = BATCH_SIZE  # events per (store, topic) and claim; interleaved after
 LEASE_SECONDS = 180  # > limit_time_real_cron (120 s by default)
@@ -297,6 +298,10 @@ class ShopifyWebhookEvent(models.Model):
             if _is_contention(exc):
                 # Not the event's fault: the claim's attempt is given back.
                 self._shopify_retry_soon(exc, max(attempts - 1, 0), now)
+            elif waits_on_own_work(exc):
+                # Our own write is in flight: wait for it, attempt given back
+                # (shopify_webhook_event_wait.py: bounded by time).
+                self._shopify_wait_own_work(exc, max(attempts - 1, 0), now)
             else:
                 self._shopify_failed(exc, attempts, now)
             return False
@@ -308,6 +313,7 @@ class ShopifyWebhookEvent(models.Model):
                 "last_error": False,
                 "next_attempt_at": False,
                 "processed_at": now,
+                "waiting_since": False,
             }
         )
         return True
@@ -315,7 +321,7 @@ class ShopifyWebhookEvent(models.Model):
     def _shopify_failed(self, exc, attempts, now):
         error = _error_text(exc)
         max_attempts = self._shopify_max_attempts()
-        vals = {"attempts": attempts, "last_error": error}
+        vals = {"attempts": attempts, "last_error": error, "waiting_since": False}
         if attempts >= max_attempts:
             vals.update(state="failed", next_attempt_at=False, processed_at=now)
         else:
@@ -359,37 +365,6 @@ class ShopifyWebhookEvent(models.Model):
             _error_text(exc),
         )
         self._shopify_trigger_at(at)
-
-    @api.model
-    def _shopify_wake_waiting_on_writes(self, store):
-        """A push settled writes of `store`: its inventory_levels/update events that
-        were deferred because a write of ours to their level was still pending
-        (ShopifyLevelPending) are due now, not at their attempt's backoff (1, 2, 4
-        min): the store's edit reaches Odoo seconds after our write settles.
-
-        On a READ COMMITTED side cursor, rows being processed skipped: no conflict
-        with the inbox's workers. A leased event woken here is at worst leased
-        again; its first worker then finds the attempt is not its own and skips it.
-        """
-        with side_cursor(self.env) as cr:
-            cr.execute(
-                """
-                UPDATE shopify_webhook_event SET next_attempt_at = NULL
-                 WHERE id IN (
-                        SELECT id FROM shopify_webhook_event
-                         WHERE store_id = %s AND state = 'pending'
-                           AND topic = 'inventory_levels/update'
-                           AND next_attempt_at > (now() AT TIME ZONE 'UTC')
-                           AND last_error LIKE %s
-                           FOR UPDATE SKIP LOCKED)
-                """,
-                [store.id, "ShopifyLevelPending%"],
-            )
-            woken = cr.rowcount
-        if woken:
-            self.invalidate_model(["next_attempt_at"])
-            self._shopify_trigger_processing()
-        return woken
 
     @api.model
     def _shopify_trigger_at(self, at):

@@ -5,6 +5,15 @@ or changed in quantity changes what Odoo can still promise (the unreserved deman
 the published quantity) without touching any quant, so the stock.quant hooks never
 see it. Marked in the same transaction as the change, like those hooks.
 
+One turn per product (issue 20.3): a move done (a delivery, a receipt, a store
+edit's adjustment, a return) updates rows shared by every location of its product:
+the FIFO layers it consumes (`stock_valuation_layer.remaining_qty`, per product and
+company, not per quant) and the average cost. Two workers moving one product from
+two warehouses at once lock different quants, so the quant lock (stock_quant.py)
+does not order them, and the later one failed on Odoo's layer UPDATE with an ERROR
+line. `_action_done` first takes the turn of each product (`shopify.sync.stamp`,
+sorted, never waiting): the conflict surfaces there, silently, and is retried.
+
 Re-reservation: Odoo's receipt flow reserves waiting deliveries when stock arrives
 (stock.picking._action_done -> stock.move._trigger_assign); an inventory adjustment
 does not. An accepted store edit that adds stock (an adjustment) does the same as a
@@ -43,6 +52,18 @@ class StockMove(models.Model):
         res = super().write(vals)
         self._shopify_mark_demand_dirty(before)
         return res
+
+    def _action_done(self, cancel_backorder=False):
+        self._shopify_product_turns()
+        return super()._action_done(cancel_backorder=cancel_backorder)
+
+    def _shopify_product_turns(self):
+        """The turn of every stored product these moves move (see the module
+        docstring), before any of Odoo's statements for them."""
+        products = self.product_id.filtered(lambda p: p.type == "product")
+        self.env["shopify.sync.stamp"]._shopify_turns(
+            "stock:product:%s" % pid for pid in products.ids
+        )
 
     def _shopify_demand_sources(self):
         return {(m.product_id, m.location_id) for m in self}

@@ -9,8 +9,10 @@ processing. Before the fix the echo of our own write was classified as a store e
 `ValueError: write was not planned from this snapshot`, on every later run too.
 """
 
+from datetime import timedelta
 from unittest.mock import patch
 
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -137,6 +139,105 @@ class TestWriteOutcomes(StockEditsCommon):
         self._push()  # resend: replayed success
         self.assertFalse(level.pending_batch_key)
         self.assertNoPhantom(self.A, START + 2)
+
+    def _pending_write_and_its_webhooks(self, sku, edit=None):
+        """A write of ours to store 0 left uncertain (applied, answer lost), an
+        optional merchant edit to `edit` units after it, and their webhooks in the
+        inbox, processed once: they meet the pending write. Returns the level and
+        the events."""
+        shop = self.shops[0]
+        shop.inject("timeout", 6, apply="before")
+        self._receive(sku, 2)
+        self._push()
+        level = self._level(0, sku)
+        self.assertTrue(level.pending_batch_key, "the fault did not leave it pending")
+        shop.faults.clear()
+        if edit is not None:
+            shop.manual_edit(self.items[0][sku], self.locs[0], edit)
+        self._deliver()
+        events = self.Event.search(
+            [
+                ("store_id", "=", self.stores[0].id),
+                ("topic", "=", "inventory_levels/update"),
+                ("state", "=", "pending"),
+                ("last_error", "like", "ShopifyLevelPending%"),
+            ]
+        )
+        self.assertTrue(events, "no webhook met the pending write")
+        return level, events
+
+    @mute_logger(*MUTED)
+    def test_webhook_waits_for_our_pending_write_without_using_attempts(self):
+        """Hard e2e seed 4: an inventory_levels/update that meets a write of ours
+        still pending waits for OUR work, not the store's. It used to spend an inbox
+        attempt at every look and end Failed once they were used up, and the store
+        edit it announced reached Odoo only at the next reconcile. Now it waits
+        without using attempts, is woken when the push settles the write, and the
+        edit is applied."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            "shopify_sync.webhook_max_attempts", "2"
+        )
+        level, events = self._pending_write_and_its_webhooks(self.A, edit=START - 1)
+        for _look in range(4):  # more looks than the inbox allows attempts
+            events.write({"next_attempt_at": False})
+            self.Event._cron_process_webhook_events(limit=10000)
+            self.env.invalidate_all()
+            self.assertEqual(
+                events.mapped("state"),
+                ["pending"] * len(events),
+                events.mapped("last_error"),
+            )
+            self.assertEqual(events.mapped("attempts"), [0] * len(events))
+            self.assertTrue(all(events.mapped("waiting_since")))
+        self.assertFalse(self._adjustments(self.A), "classified while pending")
+        level.write({"next_attempt_at": False})  # the resend is due
+        self._push()  # replayed success: settled, the waiting events woken
+        self.env.invalidate_all()
+        self.assertFalse(level.pending_batch_key)
+        self.assertFalse(any(events.mapped("next_attempt_at")), "not woken")
+        self.Event._cron_process_webhook_events(limit=10000)
+        self.env.invalidate_all()
+        self.assertEqual(set(events.mapped("state")), {"done"})
+        self.assertFalse(any(events.mapped("waiting_since")))
+        self._settle_all()
+        self.env.invalidate_all()
+        # The merchant's edit (START + 2 -> START - 1) reached Odoo, once.
+        self.assertEqual(self._on_hand(self.A), START - 1, self._log_text())
+        self.assertEqual(len(self._adjustments(self.A)), 1)
+        self.assertEqual(
+            [self._available(n, self.A) for n in range(3)],
+            [self._published(n, self.A) for n in range(3)],
+        )
+
+    @mute_logger(*MUTED)
+    def test_webhook_waiting_too_long_for_our_write_fails_saying_so(self):
+        """The wait is bounded by time: past `shopify_sync.webhook_wait_seconds` the
+        event is failed with what it waited for, in the sync log."""
+        self.env["ir.config_parameter"].sudo().set_param(
+            "shopify_sync.webhook_wait_seconds", "600"
+        )
+        _level, events = self._pending_write_and_its_webhooks(self.B)
+        event = events[0]
+        event.write(
+            {
+                "next_attempt_at": False,
+                "waiting_since": fields.Datetime.now() - timedelta(minutes=11),
+            }
+        )
+        self.Event._cron_process_webhook_events(limit=10000)
+        self.env.invalidate_all()
+        self.assertEqual(event.state, "failed")
+        self.assertIn("Waited 11 min for a write of ours", event.last_error)
+        self.assertTrue(
+            self.Log.search_count(
+                [
+                    ("operation", "=", "webhook:inventory_levels/update"),
+                    ("state", "=", "error"),
+                    ("res_id", "=", event.id),
+                    ("message", "like", "Waited 11 min"),
+                ]
+            )
+        )
 
     @mute_logger(*MUTED)
     def test_reconcile_while_a_write_is_uncertain(self):

@@ -3,6 +3,8 @@
 import email.utils
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lib.throttle import (
     REFILL_MARGIN_SECONDS,
@@ -10,6 +12,7 @@ from lib.throttle import (
     backoff_delay,
     parse_retry_after,
     throttled_wait,
+    wait_delay,
 )
 
 
@@ -127,3 +130,33 @@ def test_retry_delay_honours_retry_after_within_the_cap(retry_after, expected):
     from lib.throttle import retry_delay
 
     assert retry_delay(2, base=60, cap=3600, retry_after=retry_after) == expected
+
+
+# -- waiting for our own in-flight work: bounded by time, never by attempts ---------
+WAIT = {"limit": 3600, "floor": 5, "cap": 60}
+
+
+def test_wait_delay_doubles_the_looks_up_to_the_cap_then_gives_up():
+    looks, waited = [], 0
+    while (delay := wait_delay(waited, **WAIT)) is not None:
+        looks.append(delay)
+        waited += delay
+    assert looks[:6] == [5, 5, 10, 20, 40, 60]
+    assert set(looks[6:]) == {60}
+    assert 3600 < waited <= 3600 + 60
+    assert wait_delay(3600, **WAIT) == 60 and wait_delay(3601, **WAIT) is None
+
+
+@given(
+    waited=st.floats(0, 10_000, allow_nan=False),
+    retry_after=st.one_of(st.none(), st.floats(0, 600, allow_nan=False)),
+)
+def test_wait_delay_is_bounded_and_gives_up_only_past_the_limit(waited, retry_after):
+    delay = wait_delay(waited, retry_after=retry_after, **WAIT)
+    if waited > WAIT["limit"]:
+        assert delay is None
+    else:
+        assert WAIT["floor"] <= delay <= WAIT["cap"]
+        assert delay >= min(waited, WAIT["cap"])
+        if retry_after is not None:
+            assert delay >= min(retry_after, WAIT["cap"])

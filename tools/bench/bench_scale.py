@@ -68,12 +68,14 @@ def _one_size(args, skus):
         # registry stays open, idle, for the check below).
         out = subprocess.run(
             child,
-            check=True,
+            check=False,
             capture_output=True,
             text=True,
             timeout=3600,
         )
         sys.stderr.write(out.stderr)
+        if out.returncode:
+            raise SystemExit("the push process failed (exit %d)" % out.returncode)
         run = json.loads(out.stdout.strip().splitlines()[-1])
         with h.env() as env:
             env.cr.execute(

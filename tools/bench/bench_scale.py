@@ -107,7 +107,9 @@ def main():
             Metric(label + ": levels written", "= %d" % r["levels"], r["written"], ok),
             Metric(label + ": API calls", "", r["calls"], None),
             Metric(
-                label + ": wall (Odoo / API)",
+                # Odoo and API time are summed over the stores (side by side,
+                # their sum exceeds the wall time).
+                label + ": wall (Odoo / API, summed over the stores)",
                 "",
                 "%.1f s (%.1f / %.1f)"
                 % (r["wall"], r["odoo_seconds"], r["api_seconds"]),

@@ -165,16 +165,19 @@ class TestPushParallel(ShopifyCommon):
         """Side by side, two stores' plans could each give the same free units:
         with allocation mode on, the passes take turns, and the shares of the low
         product are disjoint (Σ = what Odoo can sell)."""
+        self._push_in_a_worker()  # every level read: the shared pool, 7 everywhere
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             env["stock.warehouse"].browse(self.warehouse_id).write(
                 {"shopify_allocation_mode": True, "shopify_allocation_threshold": 10}
             )
-        threads = set()
+        threads, peaks = set(), []
         for _run in range(3):  # decreases confirmed first, increases in later runs
             _results, seen = self._push_in_a_worker(watch="_shopify_allocation")
-            self.assertEqual(seen["peak"], 1, "two stores planned shares at once")
+            peaks.append(seen["peak"])
             threads |= seen["threads"]
+        # The first run plans every store (the later ones only what is left to move).
+        self.assertEqual(max(peaks), 1, "two stores planned shares at once: %s" % peaks)
         self.assertGreaterEqual(len(threads), 2, "the stores' own threads planned")
         low = [self._shown(n, self.skus[0]) for n in range(STORES)]
         self.assertEqual(sum(low), 7, low)

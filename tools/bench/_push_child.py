@@ -33,7 +33,7 @@ def _profile_threads(h, prefix):
     """Profile each push thread of the stores side by side (a profiler per thread)."""
     Path(prefix).parent.mkdir(parents=True, exist_ok=True)
     profiles = {}
-    Model = type(h.registry["shopify.inventory.level"])
+    Model = h.registry["shopify.inventory.level"]  # the registry's class
     original = Model._shopify_push_store_apart
 
     def profiled(level, store_id, cache):

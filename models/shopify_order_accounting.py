@@ -122,7 +122,7 @@ class ShopifyOrderAccounting(models.AbstractModel):
         Stamp = self.env["shopify.sync.stamp"]
         key = "journal:%s" % journal.id
         # Journals are the company's, not one store's: stamped under store 0.
-        if Stamp._shopify_lock(0, key):
+        if Stamp._shopify_lock(0, key, wait=False):  # busy either way: no wait
             raise ShopifyOrderBusy(
                 "journal %s was being posted in concurrently; retry" % journal.name,
                 retry_after=5,

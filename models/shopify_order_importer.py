@@ -159,13 +159,15 @@ class ShopifyOrderImporter(models.AbstractModel):
     def _shopify_lock(self, store, order_gid):
         """Serialise imports of one order (released at commit / rollback).
 
-        Returns True ("busy, retry") when another transaction may have committed
-        rows of this order that our REPEATABLE READ snapshot cannot see: it held
-        the lock while we waited, or it committed after our snapshot was taken and
-        before we asked (`shopify.sync.stamp` tells).
+        Returns True ("busy, retry") when another transaction holds the lock, or
+        may have committed rows of this order that our REPEATABLE READ snapshot
+        cannot see: it committed after our snapshot was taken and before we asked
+        (`shopify.sync.stamp` tells).
         """
         Stamp = self.env["shopify.sync.stamp"]
-        if Stamp._shopify_lock(store.id, order_gid):
+        # Never waits: the answer would be "busy" anyway, and our caller may hold
+        # rows (levels, quants) the holder is about to need.
+        if Stamp._shopify_lock(store.id, order_gid, wait=False):
             return True
         try:
             Stamp._shopify_stamp(store.id, order_gid)

@@ -37,15 +37,22 @@ class ShopifySyncStamp(models.AbstractModel):
         )
 
     @api.model
-    def _shopify_lock(self, store_id, object_key):
+    def _shopify_lock(self, store_id, object_key, wait=True):
         """Take the transaction-scoped lock of (store, object); True when another
-        transaction held it (we waited for it to finish)."""
+        transaction held it (we waited for it to finish, or with `wait=False` did
+        not wait and do not hold the lock).
+
+        `wait=False` is for callers that answer "busy, retry" anyway: waiting while
+        our transaction holds row locks deadlocked with the holder waiting for one
+        of them (two prefork servers, e2e hard seed 8: the push's classification
+        importing an order the inbox was importing)."""
         key = zlib.crc32(("%s:%s" % (store_id, object_key)).encode()) - 2**31
         cr = self.env.cr
         cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (LOCK_CLASS, key))
         if cr.fetchone()[0]:
             return False
-        cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, key))
+        if wait:
+            cr.execute("SELECT pg_advisory_xact_lock(%s, %s)", (LOCK_CLASS, key))
         return True
 
     @api.model

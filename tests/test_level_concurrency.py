@@ -15,6 +15,7 @@ from odoo.tests import TransactionCase, tagged
 
 from ..lib.txn import in_fresh_transaction
 from ..models.shopify_inventory_level import _PushRun
+from ..models.shopify_order_importer import ShopifyOrderBusy
 
 LEVEL = "shopify.inventory.level"
 
@@ -211,6 +212,46 @@ class TestLevelConcurrency(TransactionCase):
                     [("product_id", "=", product.id), ("location_id", "=", stock.id)]
                 ),
                 1,
+            )
+
+    def test_order_and_journal_turns_never_wait_for_their_holder(self):
+        """An order being imported (or a journal being posted in) by another worker
+        is "busy" at once: waiting for that worker while holding rows it needs next
+        (the push's classification imports orders under its level locks) was a
+        deadlock logged at ERROR (two prefork servers, e2e hard seed 8)."""
+        order_gid = "gid://shopify/Order/%s" % uuid.uuid4().int
+        tag = uuid.uuid4().hex[:5].upper()
+        with self.registry.cursor() as cr:
+            journal = self._env(cr)["account.journal"].create(
+                {"name": "Wait " + tag, "code": tag, "type": "general"}
+            )
+        self.addCleanup(self._drop_journal, journal.id)
+        with self.registry.cursor() as holder, self.registry.cursor() as other:
+            hold = self._env(holder)
+            store = hold["shopify.store"].browse(self.store_id)
+            self.assertFalse(
+                hold["shopify.order.importer"]._shopify_lock(store, order_gid)
+            )
+            hold["shopify.sync.stamp"]._shopify_lock(0, "journal:%s" % journal.id)
+            other.execute("SET LOCAL lock_timeout = '2s'")
+            env = self._env(other)
+            started = time.monotonic()
+            with self.assertNoLogs("odoo.sql_db", level="ERROR"):
+                self.assertTrue(
+                    env["shopify.order.importer"]._shopify_lock(
+                        env["shopify.store"].browse(self.store_id), order_gid
+                    )
+                )
+                with self.assertRaises(ShopifyOrderBusy):
+                    env["shopify.order.accounting"]._shopify_journal_turn(
+                        env["account.journal"].browse(journal.id)
+                    )
+            self.assertLess(time.monotonic() - started, 1.0)
+            other.rollback()
+            holder.rollback()
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "DELETE FROM shopify_sync_stamp WHERE object_key = %s", [order_gid]
             )
 
     def test_webhook_bookkeeping_after_the_merchants_commit_is_silent(self):

@@ -74,6 +74,10 @@ class MoneyCommon(ShopifyCommon):
         return gateway
 
     def _deliver(self, payload, topic):
+        # A delivery meets the shop's full bucket, as the inbox's retry would after
+        # a pause: a test's earlier reads (a reconcile reads every order the shared
+        # shop has) must not decide whether this one is throttled.
+        self.shop.bucket.configure(available=self.shop.bucket.maximum)
         event = self.env["shopify.webhook.event"]._shopify_store_delivery(
             self.store, topic, str(uuid.uuid4()), json.dumps(payload), payload
         )

@@ -5,10 +5,10 @@ from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from lib import order_content, order_edit_content as ec, payloads
-
 from test_emulator_order_edits import client, shop, stock  # noqa: F401
+
+from lib import order_content, payloads
+from lib import order_edit_content as ec
 
 D = Decimal
 
@@ -25,7 +25,11 @@ def oc(key, price, quantity=1, discount="0"):
 
 def test_add_update_zero_and_products_left_alone():
     odoo = [oc("shipping:1", "5"), oc("shipping:2", "4"), oc("7", "10", 2)]
-    content = [cl("shipping:1", "7.5"), cl("shipping:3", "3"), cl("7", "99", kind="product")]
+    content = [
+        cl("shipping:1", "7.5"),
+        cl("shipping:3", "3"),
+        cl("7", "99", kind="product"),
+    ]
     actions = ec.plan(content, odoo)
     assert [(a.kind, a.key) for a in actions] == [
         ("update", "shipping:1"),
@@ -44,7 +48,10 @@ def test_unchanged_and_already_zeroed_plan_nothing():
 
 def test_shipping_discount_line_follows():
     odoo = [oc("shipping:1", "10"), oc("shipping_discount:1", "-3")]
-    content = [cl("shipping:1", "10"), cl("shipping_discount:1", "-4", kind="shipping_discount")]
+    content = [
+        cl("shipping:1", "10"),
+        cl("shipping_discount:1", "-4", kind="shipping_discount"),
+    ]
     assert [(a.kind, a.key) for a in ec.plan(content, odoo)] == [
         ("update", "shipping_discount:1")
     ]

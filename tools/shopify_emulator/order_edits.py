@@ -262,6 +262,7 @@ def _edit_shipping(shop, order, spec):
     price below the discount already allocated to the line is refused (**not
     documented**: stricter). Validates everything before changing anything."""
     from . import orders as om  # orders imports this module
+
     ships = {ship["id"]: ship for ship in order["shipping_lines"]}
     updates = {}
     for ship_id, change in (spec.get("update") or {}).items():

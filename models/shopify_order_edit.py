@@ -9,12 +9,19 @@ or lower the delivery's demand, a new line adds a move to it. A line cannot shri
 below what Odoo already delivered: it shrinks to that and the order needs attention.
 Older versions never reach here (the importer ignores them), and a version applied
 twice plans nothing, so each edit changes the order once, in order.
+
+Shipping changes (`lib.order_edit_content`): the order's shipping and shipping
+discount lines are aligned with the lines the import would make from Shopify's current
+version; a removed one goes to quantity 0. When an edit changed anything and Shopify
+reports no refund, the total must then equal Shopify's again, else needs attention.
 """
+
+from decimal import Decimal
 
 from odoo import _, api, models
 from odoo.tools import float_compare
 
-from ..lib import order_edit_plan
+from ..lib import order_edit_content, order_edit_plan
 
 
 class ShopifyOrderImporter(models.AbstractModel):
@@ -43,14 +50,15 @@ class ShopifyOrderImporter(models.AbstractModel):
         so = so.sudo()
         lines, odoo = self._shopify_edit_lines(so)
         actions = order_edit_plan.plan(order_edit_plan.shopify_lines(order), odoo)
-        if not actions:
+        content = self._shopify_content(order)
+        changes, reasons = self._shopify_apply_content_edits(so, store, order, content)
+        if not actions and not changes:
             return
         by_key = {sol.shopify_line_id: sol for sol in lines}
         # Added lines as the import makes them (lib.order_content, product kind);
-        # an edit's price or discount changes are not applied (README).
-        parsed = {c.key: c for c in self._shopify_content(order) if c.kind == "product"}
+        # a product line's price or discount changes are not applied (README).
+        parsed = {c.key: c for c in content if c.kind == "product"}
         products = self.env["product.product"]
-        reasons, changes = [], []
         for action in actions:
             if action.kind == "add":
                 if action.key not in parsed:
@@ -99,6 +107,8 @@ class ShopifyOrderImporter(models.AbstractModel):
                     "delivered: return them or correct the order."
                     % (action.short, line.name)
                 )
+        if not reasons and not order.refunds:
+            reasons += self._shopify_check_totals(so, order)
         for reason in dict.fromkeys(reasons):
             self._shopify_flag(so, reason)
         self._shopify_mark_dirty(products)
@@ -129,3 +139,56 @@ class ShopifyOrderImporter(models.AbstractModel):
             },
             with_work=True,
         )
+
+    @api.model
+    def _shopify_apply_content_edits(self, so, store, order, content):
+        """Shipping lines to Shopify's current version: ([changes], [reasons])."""
+        lines = so.order_line.filtered(
+            lambda sol: order_edit_content.aligned(sol.shopify_line_id)
+        )
+        odoo = [
+            order_edit_content.OdooContent(
+                key=sol.shopify_line_id,
+                quantity=Decimal(str(sol.product_uom_qty)),
+                price_unit=Decimal(str(sol.price_unit)),
+                discount=Decimal(str(sol.discount)),
+            )
+            for sol in lines
+        ]
+        by_key = {sol.shopify_line_id: sol for sol in lines}
+        changes, reasons = [], []
+        for action in order_edit_content.plan(content, odoo):
+            if action.kind == "zero":
+                line = by_key[action.key]
+                line.write({"product_uom_qty": 0})
+                changes.append("%s removed" % line.name)
+                continue
+            vals, reason = self._shopify_content_vals(store, order, action.line)
+            if reason:
+                reasons.append(reason)
+            if not vals:
+                continue
+            if action.kind == "add":
+                new = (
+                    self.env["sale.order.line"]
+                    .sudo()
+                    .create(dict(vals, order_id=so.id))
+                )
+                changes.append("+%s %s" % (new.price_unit, new.name))
+                continue
+            line = by_key[action.key]
+            before = line.price_unit
+            line.write(
+                {
+                    k: vals[k]
+                    for k in (
+                        "name",
+                        "product_uom_qty",
+                        "price_unit",
+                        "discount",
+                        "tax_id",
+                    )
+                }
+            )
+            changes.append("%s: %s → %s" % (line.name, before, line.price_unit))
+        return changes, reasons

@@ -43,9 +43,10 @@ class TestOrderEdits(InventoryCommon):
             with shop.lock:
                 shop.orders.clear()
 
-    def _order(self, lines, risk="LOW", financial_status="paid"):
+    def _order(self, lines, risk="LOW", financial_status="paid", **kw):
         payload = self.shops[0].place_order(
             lines,
+            **kw,
             location=self.loc1[0],
             customer={"email": "edit@example.com", "first_name": "Edit"},
             financial_status=financial_status,
@@ -132,6 +133,54 @@ class TestOrderEdits(InventoryCommon):
         self.assertEqual(self._demand(so), {}, "the unshipped unit is not sent")
         self.assertTrue(so.shopify_needs_attention)
         self.assertIn("already delivered", so.shopify_attention_reason)
+
+    def test_shipping_edits_end_in_shopifys_total(self):
+        payload, so = self._order(
+            [{"sku": "INV-1", "quantity": 2}],
+            shipping={"title": "Standard", "price": "5.00"},
+        )
+        self.assertEqual(so.state, "sale")
+        shop = self.shops[0]
+        ship_id = payload["shipping_lines"][0]["id"]
+
+        def shopify_total():
+            return float(shop.order_payload(payload["id"])["total_price"])
+
+        def shipping():
+            return sorted(
+                (ln.name, ln.product_uom_qty, ln.price_unit)
+                for ln in so.order_line
+                if (ln.shopify_line_id or "").startswith("shipping")
+            )
+
+        before = so.amount_total
+        body = shop.edit_order(
+            payload["id"],
+            shipping={
+                "update": {ship_id: {"price": "7.50"}},
+                "add": [{"title": "Express", "price": "3.25"}],
+            },
+        )
+        self._deliver("orders/edited", body)
+        self.assertAlmostEqual(so.amount_total, shopify_total(), places=2)
+        self.assertNotAlmostEqual(so.amount_total, before, places=2)
+        self.assertEqual([qty for _n, qty, _p in shipping()], [1, 1])
+        self.assertEqual(sorted(p for _n, _q, p in shipping()), [3.25, 7.5])
+
+        # Removing a shipping line: Odoo keeps the confirmed line at quantity 0.
+        removed = shop.edit_order(payload["id"], shipping={"remove": [ship_id]})
+        self._deliver("orders/edited", removed)
+        self.assertAlmostEqual(so.amount_total, shopify_total(), places=2)
+        self.assertEqual(sorted(q for _n, q, _p in shipping()), [0, 1])
+
+        # Exactly once: redelivered edits change nothing.
+        lines_before = len(so.order_line)
+        self._deliver("orders/edited", body)
+        self._deliver("orders/edited", removed)
+        self.assertEqual(len(so.order_line), lines_before)
+        self.assertAlmostEqual(so.amount_total, shopify_total(), places=2)
+        self.assertFalse(so.shopify_needs_attention, so.shopify_attention_reason)
+        self.assertEqual(self._demand(so), {"INV-1": 2}, "shipping moves no stock")
 
     # ------------------------------------------------------------------ risk
     def test_high_risk_order_is_held_then_a_low_verdict_confirms_it(self):

@@ -650,11 +650,18 @@ class Shop:
     def _touch(self, order):
         order["updated_at"] = now()
 
-    def edit_order(self, order_id, set_quantities=None, add=None, restock=True):
+    def edit_order(
+        self, order_id, set_quantities=None, add=None, restock=True, shipping=None
+    ):
         """A merchant edits the order (orderEditBegin / SetQuantity / AddVariant /
         Commit): see `order_edits.edit_order`. Emits orders/edited, orders/updated."""
         return order_edits.edit_order(
-            self, order_id, set_quantities=set_quantities, add=add, restock=restock
+            self,
+            order_id,
+            set_quantities=set_quantities,
+            add=add,
+            restock=restock,
+            shipping=shipping,
         )
 
     def assess_risk(self, order_id, level, provider=None, facts=()):

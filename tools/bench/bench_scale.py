@@ -14,8 +14,11 @@ The stores are pushed side by side (one thread and cursor each; the addon's defa
 `shopify_sync.push_parallel_stores`); `--push-threads 1` measures them one after the
 other. `--profile DIR` writes the push's cProfile (per thread) there.
 
+Each size runs in a process of its own; the setup writes mappings and levels with SQL
+(`--check-setup N` compares its rows with Match Productsx27; `--orm-setup` uses that).
+
 usage: python tools/bench/bench_scale.py [--sizes 1000,10000,100000] [--template T]
-       [--push-threads N] [--profile DIR] [--json]
+       [--push-threads N] [--profile DIR] [--orm-setup] [--check-setup N] [--json]
 """
 
 import argparse
@@ -156,6 +159,21 @@ def _check_setup(args, skus):
     raise SystemExit(1 if bad else 0)
 
 
+def _size_in_child(skus):
+    argv = [a for a in sys.argv[1:] if not a.startswith("--sizes")]
+    if "--sizes" in sys.argv:  # "--sizes X" form: drop its value too
+        i = sys.argv.index("--sizes")
+        argv = sys.argv[1:i] + sys.argv[i + 2 :]
+    argv = [a for a in argv if a != "--json"]
+    out = subprocess.run(
+        [sys.executable, __file__, *argv, "--one-size", str(skus)],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main():
     parser = base_arguments(__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -166,6 +184,7 @@ def main():
         help="set up through the addon's Match Products (slow at 100,000)",
     )
     parser.add_argument("--dump-setup", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--one-size", type=int, help=argparse.SUPPRESS)
     parser.add_argument(
         "--check-setup",
         type=int,
@@ -180,8 +199,12 @@ def main():
         return None
     if args.check_setup:
         return _check_setup(args, args.check_setup)
+    if args.one_size:
+        print(json.dumps(_one_size(args, args.one_size)))
+        return None
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    runs = [_one_size(args, skus) for skus in sizes]
+    # One process per size: Odoo's configuration opens once per process.
+    runs = [_size_in_child(skus) for skus in sizes]
     metrics, notes = [], []
     for r in runs:
         label = "%s SKUs x %d (%s levels)" % (

@@ -15,7 +15,7 @@ The stores are pushed side by side (one thread and cursor each; the addon's defa
 other. `--profile DIR` writes the push's cProfile (per thread) there.
 
 Each size runs in a process of its own; the setup writes mappings and levels with SQL
-(`--check-setup N` compares its rows with Match Productsx27; `--orm-setup` uses that).
+(`--check-setup N` compares its rows with Match Products'; `--orm-setup` uses that).
 
 usage: python tools/bench/bench_scale.py [--sizes 1000,10000,100000] [--template T]
        [--push-threads N] [--profile DIR] [--orm-setup] [--check-setup N] [--json]

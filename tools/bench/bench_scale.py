@@ -14,10 +14,14 @@ The stores are pushed side by side (one thread and cursor each; the addon's defa
 `shopify_sync.push_parallel_stores`); `--push-threads 1` measures them one after the
 other. `--profile DIR` writes the push's cProfile (per thread) there.
 
+Each size runs in a process of its own; the setup writes mappings and levels with SQL
+(`--check-setup N` compares its rows with Match Products'; `--orm-setup` uses that).
+
 usage: python tools/bench/bench_scale.py [--sizes 1000,10000,100000] [--template T]
-       [--push-threads N] [--profile DIR] [--json]
+       [--push-threads N] [--profile DIR] [--orm-setup] [--check-setup N] [--json]
 """
 
+import argparse
 import json
 import os
 import subprocess
@@ -28,6 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import Harness, Metric, base_arguments, report  # noqa: E402
+from _scale_setup import fast_catalogue  # noqa: E402
 from bench_inventory import STORES, setup_catalogue  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -42,7 +47,8 @@ def _one_size(args, skus):
         stores = h.create_stores(STORES)
         started = time.monotonic()
         with h.env() as env:
-            products, _location = setup_catalogue(h, env, stores, skus)
+            make = setup_catalogue if args.orm_setup else fast_catalogue
+            products, _location = make(h, env, stores, skus)
         for _sid, shop in stores:
             shop.bucket.configure(maximum=1e9, restore_rate=1e9, available=1e9)
         with h.env() as env:
@@ -87,14 +93,118 @@ def _one_size(args, skus):
         return run
 
 
+MAPPING_COLS = (
+    "store_id, company_id, product_id, sku, title, product_gid, variant_gid,"
+    " inventory_item_gid, tracked, state, conflict_reason"
+)
+LEVEL_COLS = (
+    "store_id, company_id, product_id, stock_location_id, shopify_location_id,"
+    " inventory_item_gid, location_gid, active, active_in_shopify, dirty, dirty_seq,"
+    " classification_needed, attempts, seen_at IS NOT NULL, last_published_qty,"
+    " published_key"
+)
+
+
+def _setup_rows(args, skus, make):
+    """Every column the setup writes, after the setup and after the first push, for
+    one setup function (both databases are clones of one template: same ids)."""
+    out = {}
+    with Harness(template=args.template, odoo_log_level=args.log_level) as h:
+        stores = h.create_stores(STORES)
+        with h.env() as env:
+            make(h, env, stores, skus)
+        for stage in ("setup", "first push"):
+            if stage == "first push":
+                for _sid, shop in stores:
+                    shop.bucket.configure(maximum=1e9, restore_rate=1e9, available=1e9)
+                with h.env() as env:
+                    env[LEVEL]._cron_push_inventory()
+            with h.env() as env:
+                rows = []
+                for table, cols in (
+                    ("shopify_product_mapping", MAPPING_COLS),
+                    ("shopify_inventory_level", LEVEL_COLS),
+                ):
+                    env.cr.execute(
+                        "SELECT %s FROM %s ORDER BY %s" % (cols, table, cols)
+                    )
+                    rows.append([tuple(map(str, r)) for r in env.cr.fetchall()])
+                out[stage] = rows
+    return out
+
+
+def _check_setup(args, skus):
+    """The SQL setup makes the rows Match Products makes (before and after the first
+    push): each in a process of its own (one Odoo registry per process); fails loudly
+    otherwise."""
+    dumps = {}
+    for name in ("sql", "orm"):
+        cmd = [sys.executable, __file__, "--dump-setup", str(skus)]
+        cmd += ["--orm-setup"] if name == "orm" else []
+        cmd += ["--template", args.template] if args.template else []
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        dumps[name] = json.loads(out.stdout.strip().splitlines()[-1])
+    bad = 0
+    for stage in ("setup", "first push"):
+        for i, name in enumerate(("mappings", "levels")):
+            a, b = dumps["sql"][stage][i], dumps["orm"][stage][i]
+            bad += a != b
+            print(
+                "%s, %s: %d rows SQL, %d rows ORM, %s"
+                % (stage, name, len(a), len(b), "identical" if a == b else "DIFFERENT")
+            )
+            if a != b:
+                diff = [(x, y) for x, y in zip(a, b, strict=False) if x != y][:3]
+                print("  first differences (SQL, ORM):", diff)
+    raise SystemExit(1 if bad else 0)
+
+
+def _size_in_child(skus):
+    argv = [a for a in sys.argv[1:] if not a.startswith("--sizes")]
+    if "--sizes" in sys.argv:  # "--sizes X" form: drop its value too
+        i = sys.argv.index("--sizes")
+        argv = sys.argv[1:i] + sys.argv[i + 2 :]
+    argv = [a for a in argv if a != "--json"]
+    out = subprocess.run(
+        [sys.executable, __file__, *argv, "--one-size", str(skus)],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main():
     parser = base_arguments(__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--push-threads", type=int, help="stores pushed at once")
+    parser.add_argument(
+        "--orm-setup",
+        action="store_true",
+        help="set up through the addon's Match Products (slow at 100,000)",
+    )
+    parser.add_argument("--dump-setup", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--one-size", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--check-setup",
+        type=int,
+        metavar="N",
+        help="only compare the SQL setup's rows with Match Products' at N SKUs",
+    )
     parser.add_argument("--profile", help="directory for the push's cProfile files")
     args = parser.parse_args()
+    if args.dump_setup:
+        make = setup_catalogue if args.orm_setup else fast_catalogue
+        print(json.dumps(_setup_rows(args, args.dump_setup, make)))
+        return None
+    if args.check_setup:
+        return _check_setup(args, args.check_setup)
+    if args.one_size:
+        print(json.dumps(_one_size(args, args.one_size)))
+        return None
     sizes = sorted(int(s) for s in args.sizes.split(","))
-    runs = [_one_size(args, skus) for skus in sizes]
+    # One process per size: Odoo's configuration opens once per process.
+    runs = [_size_in_child(skus) for skus in sizes]
     metrics, notes = [], []
     for r in runs:
         label = "%s SKUs x %d (%s levels)" % (

@@ -119,6 +119,15 @@ class TestLevelConcurrency(TransactionCase):
         env["stock.quant"]._update_available_quantity(product, stock, qty)
         return product, stock
 
+    def _retry_move_in_fresh_transaction(self, old, product, stock):
+        """What the caller's retry does after the conflict: the same move again in
+        a fresh transaction, committed."""
+        Quant = product.env["stock.quant"]
+        in_fresh_transaction(
+            old, lambda: Quant._update_available_quantity(product, stock, -1)
+        )
+        old.commit()
+
     def test_stock_move_after_another_workers_commit_is_silent(self):
         """Two workers move one product (an order's reservation, a store edit, a
         receipt): the one whose snapshot predates the other's commit on the quant
@@ -141,10 +150,7 @@ class TestLevelConcurrency(TransactionCase):
             ):
                 Quant._update_available_quantity(product, stock, -1)
             old.rollback()
-            in_fresh_transaction(
-                old, lambda: Quant._update_available_quantity(product, stock, -1)
-            )
-            old.commit()
+            self._retry_move_in_fresh_transaction(old, product, stock)
         with self.registry.cursor() as cr:
             env = self._env(cr)
             product = env["product.product"].browse(self.product_id)
@@ -196,10 +202,7 @@ class TestLevelConcurrency(TransactionCase):
             ):
                 Quant._update_available_quantity(product, stock, -1)
             old.rollback()
-            in_fresh_transaction(
-                old, lambda: Quant._update_available_quantity(product, stock, -1)
-            )
-            old.commit()
+            self._retry_move_in_fresh_transaction(old, product, stock)
         with self.registry.cursor() as cr:
             env = self._env(cr)
             product = env["product.product"].browse(self.product_id)

@@ -71,6 +71,26 @@ def in_fresh_transaction(
             sleep(base_delay * 2 ** (attempt - 1) * (0.5 + rng()))
 
 
+def lock_rows_within(cr, timeout, query, params):
+    """Run the row-locking `query`, waiting at most `timeout` (a PostgreSQL
+    interval, "2s") for a lock another transaction holds; returns its rows.
+
+    For rows that are ours by a committed claim: a holder there is only another
+    worker's brief claim statement (it locks rows it then rejects) or a worker
+    that took over after our lease ran out. SKIP LOCKED would drop our own row
+    for a whole lease on the first; an unbounded wait could hang on the second.
+    A longer hold raises LockNotAvailable, unlogged (one of CONFLICTS). The
+    previous lock_timeout is restored; SET LOCAL is undone with the savepoint or
+    transaction if the statement fails."""
+    cr.execute("SHOW lock_timeout")
+    previous = cr.fetchone()[0]
+    cr.execute("SET LOCAL lock_timeout = %s", [timeout])
+    cr.execute(query, params, log_exceptions=False)
+    rows = cr.fetchall()
+    cr.execute("SET LOCAL lock_timeout = %s", [previous])
+    return rows
+
+
 # ------------------------------------------------------------------ session locks
 def lock_key(text):
     """A stable int4 for an advisory lock on `text` (a collision only makes two

@@ -33,7 +33,7 @@ from odoo import api, fields, models
 
 from ..lib.circuit import HANDLER_CLIENT_OPTIONS
 from ..lib.errors import ShopifyCircuitOpen
-from ..lib.txn import CONFLICTS
+from ..lib.txn import CONFLICTS, lock_rows_within
 from .odoo_platform import auto_commit_allowed
 from .shopify_store_circuit import REPLAY_KEY
 from .shopify_store_health import side_cursor
@@ -53,6 +53,7 @@ LEASE_SECONDS = 180  # > limit_time_real_cron (120 s by default)
 DEFAULT_RUN_SECONDS = 40
 TRIGGER_GRANULARITY = 10  # seconds: deferred events share trigger rows
 GROUP_COMMIT_SECONDS = 0.2  # one store's quick events share a commit this long
+TAKE_LOCK_TIMEOUT = "2s"  # another worker's claim holds a row for milliseconds
 
 
 class ShopifyWebhookEvent(models.Model):
@@ -154,18 +155,26 @@ class ShopifyWebhookEvent(models.Model):
         return self.browse([r[0] for r in self._shopify_lease_due(limit)])
 
     def _shopify_take(self, attempts):
-        """Lock the leased event in this transaction; False if it is not ours now."""
+        """Lock the leased event in this transaction; False if it is not ours now.
+
+        The row is ours by the committed lease, yet another worker's claim may be
+        holding its lock for a moment (a locking scan keeps rows it then rejects as
+        not due): SKIP LOCKED would leave our event unprocessed for a whole lease.
+        So wait a little (TAKE_LOCK_TIMEOUT); a longer holder is a worker that took
+        over after our lease ran out: LockNotAvailable, for _shopify_take_fresh."""
         self.ensure_one()
-        self.env.cr.execute(
-            """
-            SELECT id FROM shopify_webhook_event
-             WHERE id = %s AND state = 'pending' AND attempts = %s
-               FOR UPDATE SKIP LOCKED
-            """,
-            [self.id, attempts],
-            log_exceptions=False,  # a conflict is expected: _shopify_take_fresh
+        return bool(
+            lock_rows_within(
+                self.env.cr,
+                TAKE_LOCK_TIMEOUT,
+                """
+                SELECT id FROM shopify_webhook_event
+                 WHERE id = %s AND state = 'pending' AND attempts = %s
+                   FOR UPDATE
+                """,
+                [self.id, attempts],
+            )
         )
-        return bool(self.env.cr.fetchone())
 
     def _shopify_take_fresh(self, attempts, auto_commit):
         """`_shopify_take`, safe against a concurrent update of the row.

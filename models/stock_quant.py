@@ -29,6 +29,8 @@ addon's callers count both as contention and Odoo's request loop retries both.
 
 from odoo import api, models
 
+from ..lib.txn import lock_rows_within
+
 QUANT_LOCK_TIMEOUT = "10s"  # a quant's holder commits within a unit of work
 
 
@@ -103,17 +105,13 @@ class StockQuant(models.Model):
         )
         if not quants:
             return
-        cr = self.env.cr
-        cr.execute("SHOW lock_timeout")
-        previous = cr.fetchone()[0]
-        # SET LOCAL: undone with the transaction (or the savepoint) if this fails.
-        cr.execute("SET LOCAL lock_timeout = %s", [QUANT_LOCK_TIMEOUT])
-        cr.execute(
+        # A conflict past the timeout is expected (unlogged): the caller retries.
+        lock_rows_within(
+            self.env.cr,
+            QUANT_LOCK_TIMEOUT,
             "SELECT id FROM stock_quant WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
             [tuple(quants.ids)],
-            log_exceptions=False,  # an expected conflict: the caller retries
         )
-        cr.execute("SET LOCAL lock_timeout = %s", [previous])
 
     @api.model
     def _shopify_mark_dirty(self, product, location):

@@ -23,6 +23,8 @@ from odoo.addons.shopify_sync.models.shopify_webhook_event import (
 
 from .test_webhook_controller import make_webhook_store, order_payload
 
+QUEUE = "odoo.addons.shopify_sync.models.shopify_webhook_event_queue"
+
 
 class _Crash(BaseException):
     """Stands for the worker process dying: not an Exception, nothing catches it."""
@@ -461,6 +463,50 @@ class TestWebhookConcurrency(WebhookHandlerCase):
             cr_b.rollback()
             cr_a.close()
             cr_b.close()
+
+    def _take_while_locked(self, hold_seconds):
+        """Lease one event (committed), let another cursor hold its row lock as a
+        second worker's claim statement does for a moment, and take it meanwhile.
+        Returns what `_shopify_take_fresh` answered."""
+        (event_id,) = self._store_events(1, "test/take")
+
+        def lease(env):
+            leased = env["shopify.webhook.event"]._shopify_lease_due(1000)
+            env["shopify.webhook.event"]._shopify_release(
+                [row for row in leased if row[0] != event_id]
+            )
+            return [row[1] for row in leased if row[0] == event_id][0]
+
+        attempts = self._with_env(lease)
+        holder = self.registry.cursor()
+        worker = self.registry.cursor()
+        try:
+            holder.execute(
+                "SELECT id FROM shopify_webhook_event WHERE id = %s FOR UPDATE",
+                [event_id],
+            )
+            release = threading.Timer(hold_seconds, holder.commit)
+            release.start()
+            env = api.Environment(worker, SUPERUSER_ID, {})
+            taken = env["shopify.webhook.event"].browse(event_id)
+            answer = taken._shopify_take_fresh(attempts, auto_commit=True)
+            release.join()
+        finally:
+            worker.rollback()
+            worker.close()
+            holder.close()
+        return answer
+
+    def test_own_leased_event_is_taken_after_a_claims_brief_lock(self):
+        """CI once saw 2 of 50 events left unprocessed by two parallel runs: a
+        claim's locking scan briefly held rows the other worker had leased, and
+        SKIP LOCKED made that worker drop its own events for a whole lease."""
+        with patch(f"{QUEUE}.TAKE_LOCK_TIMEOUT", "60s"):  # never the test's clock
+            self.assertTrue(self._take_while_locked(0.3))
+
+    def test_event_held_longer_than_the_wait_is_left_to_its_holder(self):
+        with patch(f"{QUEUE}.TAKE_LOCK_TIMEOUT", "50ms"):
+            self.assertFalse(self._take_while_locked(1.0))
 
     def test_concurrent_identical_deliveries_store_one_event(self):
         """Two requests carrying the same webhook id race past the duplicate check:

@@ -84,3 +84,45 @@ def test_is_conflict():
     assert txn.is_conflict(pg_errors.LockNotAvailable())
     assert not txn.is_conflict(pg_errors.UniqueViolation())
     assert not txn.is_conflict(ValueError())
+
+
+class LockingCursor:
+    """Records statements; SHOW answers the session's lock_timeout."""
+
+    def __init__(self, previous="0", fail=None):
+        self.statements, self.previous, self.fail, self._rows = [], previous, fail, []
+
+    def execute(self, query, params=None, log_exceptions=True):
+        self.statements.append((query.split()[0], params, log_exceptions))
+        if query.startswith("SHOW"):
+            self._rows = [(self.previous,)]
+        elif "FOR UPDATE" in query:
+            if self.fail:
+                raise self.fail("canceling statement due to lock timeout")
+            self._rows = [(7,)]
+
+    def fetchone(self):
+        return self._rows[0]
+
+    def fetchall(self):
+        return self._rows
+
+
+def test_lock_rows_within_bounds_the_wait_and_restores_the_timeout():
+    cr = LockingCursor(previous="30s")
+    rows = txn.lock_rows_within(cr, "2s", "SELECT id FROM t FOR UPDATE", [7])
+    assert rows == [(7,)]
+    assert [s[:2] for s in cr.statements] == [
+        ("SHOW", None),
+        ("SET", ["2s"]),
+        ("SELECT", [7]),
+        ("SET", ["30s"]),
+    ]
+    assert cr.statements[2][2] is False, "an expected conflict is never logged"
+
+
+def test_lock_rows_within_raises_the_conflict_for_the_caller():
+    cr = LockingCursor(fail=pg_errors.LockNotAvailable)
+    with pytest.raises(pg_errors.LockNotAvailable) as raised:
+        txn.lock_rows_within(cr, "2s", "SELECT id FROM t FOR UPDATE", [7])
+    assert txn.is_conflict(raised.value)

@@ -13,7 +13,7 @@ from . import hard, search
 from .ids import decode_cursor, encode_cursor, gid, gid_kind, iso, now, parse_gid
 from .order_edits import current_quantity, risk_view
 from .orders import order_currency
-from .shop import level_quantities
+from .stock_levels import level_quantities
 
 MAX_PAGE = 250
 # `first` of a bulk query's top-level connection (graphql_api._BulkRoot): every record.

@@ -14,7 +14,7 @@ import secrets
 import threading
 import time
 
-from . import fulfillment, order_edits, refunds, transactions
+from . import fulfillment, fulfillment_actions, order_edits, refunds, transactions
 from . import hard as hm
 from . import orders as om
 from .catalog import Catalog
@@ -245,7 +245,7 @@ class Shop(Catalog, StockLevels, Checkout):
     def fulfill_order(self, order_id, lines=None):
         """Staff fulfil in the admin (every open fulfilment order, or `lines`):
         committed units leave on_hand (available unchanged). See fulfillment.py."""
-        return fulfillment.staff_fulfil(self, order_id, lines)
+        return fulfillment_actions.staff_fulfil(self, order_id, lines)
 
     def hold_fulfillment(self, order_id, reason="OTHER", notes=None):
         """The merchant puts the order's open fulfilment orders on hold."""

@@ -107,9 +107,7 @@ class Checkout:
                     "phone": customer.get("phone"),
                     "state": "enabled",
                     "currency": currency or self.currency,
-                    "default_address": om.build_address(
-                        customer.get("address"), customer
-                    ),
+                    "default_address": build_address(customer.get("address"), customer),
                 }
                 customer_rec["admin_graphql_api_id"] = gid(
                     "Customer", customer_rec["id"]
@@ -149,8 +147,8 @@ class Checkout:
                 "financial_status": financial_status,
                 "email": email or (customer or {}).get("email"),
                 "customer": customer_rec,
-                "billing_address": om.build_address(billing_address, customer),
-                "shipping_address": om.build_address(shipping_address, customer),
+                "billing_address": build_address(billing_address, customer),
+                "shipping_address": build_address(shipping_address, customer),
                 "discount_applications": apps,
                 "discount_codes": codes,
                 "line_items": items,
@@ -230,3 +228,28 @@ class Checkout:
                     sku=self.variants[self.items[key[0]]["variant_id"]]["sku"],
                     available=available,
                 )
+
+
+def build_address(data, customer):
+    if data is None and customer is None:
+        return None
+    data = dict(data or {})
+    base = {
+        "first_name": (customer or {}).get("first_name"),
+        "last_name": (customer or {}).get("last_name"),
+        "address1": "1 Main Street",
+        "address2": None,
+        "city": "Brussels",
+        "zip": "1000",
+        "province": None,
+        "province_code": None,
+        "country": "Belgium",
+        "country_code": "BE",
+        "phone": None,
+        "company": None,
+    }
+    base.update(data)
+    base["name"] = " ".join(
+        x for x in (base.get("first_name"), base.get("last_name")) if x
+    )
+    return base

@@ -80,7 +80,7 @@ class OrderView(View):
     # -- the full order (OrderForImport), read from the webhook-shaped payload
     def _rest(self):
         if not hasattr(self, "_rest_cache"):
-            from .orders import order_payload
+            from .order_rest import order_payload
 
             self._rest_cache = order_payload(self.shop, self.rec)
         return self._rest_cache

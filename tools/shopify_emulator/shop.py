@@ -14,9 +14,15 @@ import secrets
 import threading
 import time
 
-from . import fulfillment, fulfillment_actions, order_edits, refunds, transactions
+from . import (
+    fulfillment,
+    fulfillment_actions,
+    order_edits,
+    order_rest,
+    refunds,
+    transactions,
+)
 from . import hard as hm
-from . import orders as om
 from .catalog import Catalog
 from .checkout import Checkout
 from .ids import next_id, now, parse_gid
@@ -178,7 +184,7 @@ class Shop(Catalog, StockLevels, Checkout):
     # -- catalog
     # --------------------------------------------------------------------------
     def order_payload(self, oid):
-        return om.order_payload(self, self.orders[oid])
+        return order_rest.order_payload(self, self.orders[oid])
 
     def _order(self, order_id):
         oid = parse_gid(order_id, "Order") if isinstance(order_id, str) else order_id

@@ -40,26 +40,24 @@ class MutationRoot:
     def webhookSubscriptionCreate(self, info, topic, webhookSubscription):
         shop = self._shop
         rec, errors = webhook_subscriptions.create(shop, topic, webhookSubscription)
-        shop.log_mutation(
+        return _subscription_answer(
+            shop,
             "webhookSubscriptionCreate",
             {"topic": topic, "webhookSubscription": webhookSubscription},
-            None,
-            {"userErrors": errors},
+            rec,
+            errors,
         )
-        view = views.WebhookView(shop, rec) if rec else None
-        return {"webhookSubscription": view, "userErrors": errors}
 
     def webhookSubscriptionUpdate(self, info, id, webhookSubscription):
         shop = self._shop
         rec, errors = webhook_subscriptions.update(shop, id, webhookSubscription)
-        shop.log_mutation(
+        return _subscription_answer(
+            shop,
             "webhookSubscriptionUpdate",
             {"id": id, "webhookSubscription": webhookSubscription},
-            None,
-            {"userErrors": errors},
+            rec,
+            errors,
         )
-        view = views.WebhookView(shop, rec) if rec else None
-        return {"webhookSubscription": view, "userErrors": errors}
 
     def webhookSubscriptionDelete(self, info, id):
         shop = self._shop
@@ -146,3 +144,10 @@ class MutationRoot:
 
     def fulfillmentCancel(self, info, id):
         return fulfillment_actions.cancel_mutation(self._shop, id)
+
+
+def _subscription_answer(shop, name, variables, rec, errors):
+    """Log a subscription create / update, answer its view and userErrors."""
+    shop.log_mutation(name, variables, None, {"userErrors": errors})
+    view = views.WebhookView(shop, rec) if rec else None
+    return {"webhookSubscription": view, "userErrors": errors}

@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 GID_PREFIX = "gid://shopify/"
+MONEY_SIDES = ("shop", "presentment")
+ZERO = Decimal(0)
 
 # ISO 4217 minor units that differ from 2 (Shopify stores in these currencies exist).
 # The Odoo side should pass its own `currency.decimal_places`; this is the fallback.
@@ -198,3 +200,53 @@ def id_to_gid(value, kind, field):
     if legacy is None or legacy <= 0:
         return None, None
     return make_gid(kind, legacy), legacy
+
+
+def to_object(value, field):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise PayloadError(f"{field}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def to_objects(value, field):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise PayloadError(f"{field}: expected a list, got {type(value).__name__}")
+    return [to_object(item, f"{field}[{i}]") for i, item in enumerate(value)]
+
+
+def to_status(value):
+    """`PARTIALLY_PAID` (GraphQL) and `partially_paid` (REST) -> `partially_paid`."""
+    text = to_text(value)
+    return text.lower() if text else None
+
+
+class MoneyReader:
+    """Reads amounts in shop or presentment money.
+
+    REST payloads carry `price` (shop money) next to `price_set` with both sides.
+    """
+
+    def __init__(self, side, same_currency):
+        if side not in MONEY_SIDES:
+            raise ValueError(f"money must be one of {MONEY_SIDES}, not {side!r}")
+        self.side = side
+        self.same_currency = same_currency
+
+    def __call__(self, obj, key, field, default=ZERO):
+        money_set = obj.get(f"{key}_set")
+        amount = None
+        if isinstance(money_set, dict):
+            side = money_set.get(f"{self.side}_money")
+            if isinstance(side, dict):
+                amount = side.get("amount")
+        if amount is not None:
+            return to_decimal(amount, field, default)
+        value = to_decimal(obj.get(key), field, default)
+        if self.side == "presentment" and not self.same_currency and value:
+            # A shop-money amount read as presentment money would be silently wrong.
+            raise PayloadError(f"{field}: no presentment amount in {key}_set")
+        return value

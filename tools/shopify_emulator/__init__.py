@@ -5,7 +5,8 @@ Never imports `lib/` (it must not share the client's bugs) nor odoo.
 """
 
 from .emulator import Emulator
-from .shop import CheckoutRefused, Shop
+from .checkout import CheckoutRefused
+from .shop import Shop
 from .webhooks import sign as sign_webhook
 
 __all__ = ["CheckoutRefused", "Emulator", "Shop", "sign_webhook"]

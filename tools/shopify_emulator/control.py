@@ -17,8 +17,9 @@ POST /_control/config                        {"token_ttl", "retry_delays",
 
 import json
 
+from .checkout import CheckoutRefused
 from .ids import gid
-from .shop import CheckoutRefused, level_quantities
+from .stock_levels import level_quantities
 
 ACTIONS = {
     "add_location",

@@ -8,7 +8,7 @@ result, and the same key with other parameters is refused."""
 import json
 
 from .ids import gid, now, parse_gid
-from .shop import level_quantities
+from .stock_levels import level_quantities
 
 MAX_QUANTITIES = 250
 MAX_QUANTITY = 1_000_000_000

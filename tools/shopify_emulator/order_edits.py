@@ -195,7 +195,7 @@ def edit_order(
                 "discount_allocations": [],
             }
             order["line_items"].append(item)
-            fulfillment._new_fo(
+            fulfillment.new_fo(
                 shop, order, item["location_id"], [(item["id"], quantity)]
             )
             if shop.items[var["item_id"]]["tracked"]:
@@ -249,7 +249,7 @@ def _grow_open(shop, order, item, delta):
                 fol["remaining"] += delta
                 fol["total"] += delta
                 return
-    fulfillment._new_fo(shop, order, item["location_id"], [(item["id"], delta)])
+    fulfillment.new_fo(shop, order, item["location_id"], [(item["id"], delta)])
 
 
 def _edit_shipping(shop, order, spec):

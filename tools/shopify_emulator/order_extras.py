@@ -38,7 +38,7 @@ Cash rounding (`Order.totalCashRoundingAdjustment`,
 from decimal import ROUND_HALF_UP, Decimal
 
 from .ids import gid
-from .orders import _money_set, _tax_lines, money, order_currency, order_taxes
+from .orders import _tax_lines, money, money_set, order_currency, order_taxes
 
 ZERO = Decimal("0")
 CASH_GATEWAYS = ("cash",)
@@ -79,7 +79,7 @@ def fees_set(order):
     """REST `original_total_additional_fees_set`: null without fees."""
     if not order.get("additional_fees"):
         return None
-    return _money_set(order.get("total_additional_fees", 0), order_currency(order))
+    return money_set(order.get("total_additional_fees", 0), order_currency(order))
 
 
 def fee_views(order, money_bag, tax_lines):

@@ -9,7 +9,12 @@ One helper per platform concern, used by every model:
 - `auto_commit_allowed(env)`: the commit policy: may a cron commit its own work (per
   batch, per row)? Never inside the test runner's transaction.
 - `side_cursor(env)`: a short transaction of its own for what must survive the
-  caller's rollback (in tests: the caller's cursor, flushed).
+  caller's rollback (in tests: the caller's cursor, flushed); `read_committed_cursor`
+  its production half.
+- `after_commit(env, key, ops, now=..., later=...)`: work queued for after this
+  transaction commits (in tests: done at once, the test transaction never commits).
+- `side_memo` / `side_replay`: in tests, what a side transaction wrote is written
+  again after the caller's savepoint rolled it back (production: nothing to do).
 - `wake_cron(env, xmlid, at=None)`: run a cron soon (after this transaction commits)
   or at a precise time.
 - `raw_request_stream(httprequest)`: the werkzeug input stream behind Odoo's request
@@ -66,9 +71,53 @@ def side_cursor(env):
         env.flush_all()
         yield env.cr
         return
-    with env.registry.cursor() as cr:
+    with read_committed_cursor(env.registry) as cr:
+        yield cr
+
+
+@contextmanager
+def read_committed_cursor(registry):
+    """A new transaction under READ COMMITTED, committed at exit. Set before its
+    first query: an upsert on a row another transaction just committed updates the
+    newest version instead of failing as REPEATABLE READ (Odoo's default) would."""
+    with registry.cursor() as cr:
         cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
         yield cr
+
+
+def after_commit(env, key, ops, *, now, later, merge=list.append):
+    """Queue `ops` for `later(registry, queue)`, run once after this transaction
+    commits (never if it rolls back): one queue per transaction and `key`, each op
+    added by `merge(queue, op)`. The test runner's one transaction never commits,
+    so there `now(env.cr, ops)` applies them at once on its cursor."""
+    if in_test_transaction(env):
+        now(env.cr, ops)
+        return
+    postcommit = env.cr.postcommit
+    queue = postcommit.data.get(key)
+    if queue is None:
+        queue = postcommit.data[key] = []
+        registry = env.registry
+        postcommit.add(lambda: later(registry, queue))
+    for op in ops:
+        merge(queue, op)
+
+
+def side_memo(env, key, row, vals):
+    """Remember what a side transaction wrote (`vals` for `row`) for `side_replay`.
+
+    In the test runner's transaction a side cursor is the caller's own, so the
+    caller's savepoint, rolled back after a failure, takes with it what in
+    production is committed in a transaction of its own. A no-op in production."""
+    if env.cr is not None and in_test_transaction(env):
+        env.cr.cache.setdefault(key, {}).setdefault(row, {}).update(vals)
+
+
+def side_replay(env, key):
+    """{row: vals} remembered by `side_memo` since the last call (and forgotten
+    now), to be written again after such a rollback; always {} in production."""
+    memo = env.cr.cache.pop(key, None)
+    return memo if memo and in_test_transaction(env) else {}
 
 
 def wake_cron(env, xmlid, at=None):

@@ -35,7 +35,7 @@ from ..lib.errors import (
     ShopifyError,
     ShopifyRetryableError,
 )
-from .odoo_platform import in_test_transaction, side_cursor
+from .odoo_platform import side_cursor, side_memo, side_replay
 
 _logger = logging.getLogger(__name__)
 
@@ -200,13 +200,8 @@ class StoreCircuit:
             self.env[model].invalidate_model(["next_attempt_at"])
 
     def _remember(self, vals):
-        """Tests only: the side cursor is the test cursor there, and a handler's
-        savepoint rolled back after its failure would erase the state that in
-        production lives in its own transaction; `_shopify_circuit_replay()`
-        writes it again after such a rollback."""
-        if self.env.cr is not None and in_test_transaction(self.env):
-            memo = self.env.cr.cache.setdefault(REPLAY_KEY, {})
-            memo.setdefault(self.store.id, {}).update(vals)
+        """What the side cursor wrote, for `_shopify_circuit_replay()`."""
+        side_memo(self.env, REPLAY_KEY, self.store.id, vals)
 
     def _log_transition(self, old, new, reason):
         if old.closed == new.closed and not (old.openings < new.openings):
@@ -279,23 +274,14 @@ class ShopifyStore(models.Model):
 
     @api.model
     def _shopify_circuit_replay(self):
-        """Tests only (see `StoreCircuit._remember`); a no-op in production."""
-        memo = self.env.cr.cache.pop(REPLAY_KEY, None)
-        if not memo or not in_test_transaction(self.env):
+        """The breaker state a rolled-back savepoint took from the side cursor,
+        written again: only ever something in tests (`odoo_platform.side_memo`)."""
+        memo = side_replay(self.env, REPLAY_KEY)
+        if not memo:
             return
-        for store_id, vals in memo.items():
-            self.env.cr.execute(
-                "INSERT INTO shopify_store_health AS h (store_id, %s, create_uid, "
-                "write_uid, create_date, write_date) VALUES (%%s, %s, 1, 1, "
-                "now() at time zone 'UTC', now() at time zone 'UTC') "
-                "ON CONFLICT (store_id) DO UPDATE SET %s"
-                % (
-                    ", ".join(vals),
-                    ", ".join(["%s"] * len(vals)),
-                    ", ".join("%s = EXCLUDED.%s" % (k, k) for k in vals),
-                ),
-                [store_id, *vals.values()],
-            )
+        self.env["shopify.store.health"]._shopify_apply(
+            self.env.cr, [(store_id, "set", vals) for store_id, vals in memo.items()]
+        )
         self.env["shopify.store.health"].invalidate_model()
         self.invalidate_model()
 

@@ -15,8 +15,8 @@ Values merge so that order does not matter where it should not: timestamps keep
 the newest (`GREATEST`), counters add, the rest is last-writer-wins. A rolled
 back transaction records nothing, like its business work.
 
-Tests run in one transaction whose commit hooks never run: while tests run the
-change is applied at once on the current cursor.
+Tests run in one transaction whose commit hooks never run: there the platform's
+`after_commit` (models/odoo_platform.py) applies the change at once.
 """
 
 import logging
@@ -27,7 +27,8 @@ from psycopg2 import sql
 from odoo import api, fields, models
 
 from .odoo_platform import (
-    in_test_transaction,
+    after_commit,
+    read_committed_cursor,
     side_cursor,  # noqa: F401 - still imported from here
 )
 
@@ -87,31 +88,21 @@ class ShopifyStoreHealth(models.Model):
         ops = [(sid, mode, dict(vals)) for sid in store_ids if sid]
         if not ops or not vals:
             return
-        if in_test_transaction(self.env):
-            # Tests run in one transaction whose commit hooks never run (HttpCase
-            # too, in test mode): apply now, on the test's cursor.
-            self._shopify_apply(self.env.cr, ops)
-            # Also the fields computed from these (health state and message).
-            self.env["shopify.store"].browse(store_ids).invalidate_recordset()
-            self.invalidate_model(list(vals))
-            return
-        postcommit = self.env.cr.postcommit
-        queue = postcommit.data.get(_QUEUE_KEY)
-        if queue is None:
-            queue = postcommit.data[_QUEUE_KEY] = []
-            registry = self.env.registry
-            postcommit.add(lambda: self._shopify_flush(registry, queue))
-        for op in ops:
-            last = queue[-1] if queue else None
-            if (
-                last
-                and op[1] == "set" == last[1]
-                and op[0] == last[0]
-                and op[2].keys() == last[2].keys()
-            ):
-                queue[-1] = op  # the same values again (API bucket per call)
-            else:
-                queue.append(op)
+        after_commit(
+            self.env,
+            _QUEUE_KEY,
+            ops,
+            now=self._shopify_apply_here,
+            later=self._shopify_flush,
+            merge=_merge,
+        )
+
+    def _shopify_apply_here(self, cr, ops):
+        """Applied on the caller's own cursor (the test transaction): also drop
+        the cached fields computed from these (health state and message)."""
+        self._shopify_apply(cr, ops)
+        self.env["shopify.store"].browse({op[0] for op in ops}).invalidate_recordset()
+        self.invalidate_model(sorted({col for op in ops for col in op[2]}))
 
     @api.model
     def _shopify_columns(self):
@@ -125,11 +116,7 @@ class ShopifyStoreHealth(models.Model):
     @classmethod
     def _shopify_write(cls, registry, ops):
         """Apply `ops` in a short READ COMMITTED transaction of their own."""
-        with registry.cursor() as cr:
-            # Before any query of the transaction: upserts on a row another touch
-            # just committed then update the newest version instead of failing
-            # with a serialization error (REPEATABLE READ would).
-            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        with read_committed_cursor(registry) as cr:
             cls._shopify_apply(cr, ops)
 
     @classmethod
@@ -163,3 +150,14 @@ class ShopifyStoreHealth(models.Model):
                 ),
             )
             cr.execute(query, [store_id, *(vals[c] for c in cols)])
+
+
+def _merge(queue, op):
+    """The same 'set' of the same columns again (the API bucket after every call)
+    replaces the last one queued instead of growing the queue."""
+    last = queue[-1] if queue else None
+    same = last and (op[0], op[1], op[2].keys()) == (last[0], last[1], last[2].keys())
+    if same and op[1] == "set":
+        queue[-1] = op
+    else:
+        queue.append(op)

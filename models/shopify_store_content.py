@@ -11,6 +11,16 @@ attention.
 from odoo import fields, models
 
 
+def service_product(**options):
+    """A store setting naming the service product one kind of content goes to."""
+    return fields.Many2one(
+        "product.product",
+        domain="[('type', '=', 'service')]",
+        check_company=True,
+        **options,
+    )
+
+
 class ShopifyStore(models.Model):
     _inherit = "shopify.store"
 
@@ -20,28 +30,14 @@ class ShopifyStore(models.Model):
         help="Create the tip, duty, gift card, discount and rounding products on "
         "first use when none is chosen here.",
     )
-    tip_product_id = fields.Many2one(
-        "product.product",
-        domain="[('type', '=', 'service')]",
-        check_company=True,
-    )
-    duty_product_id = fields.Many2one(
-        "product.product",
-        domain="[('type', '=', 'service')]",
-        check_company=True,
-    )
-    fee_product_id = fields.Many2one(
-        "product.product",
+    tip_product_id = service_product()
+    duty_product_id = service_product()
+    fee_product_id = service_product(
         string="Additional Fee Product",
-        domain="[('type', '=', 'service')]",
-        check_company=True,
         help="Shopify's additional fees (import fees and other charges that are not "
         "duties or taxes), one line each with their taxes.",
     )
-    gift_card_product_id = fields.Many2one(
-        "product.product",
-        domain="[('type', '=', 'service')]",
-        check_company=True,
+    gift_card_product_id = service_product(
         help="Gift cards sold: a service whose income account is a liability (the "
         "card is owed until redeemed). Never a stocked product.",
     )
@@ -53,20 +49,10 @@ class ShopifyStore(models.Model):
         check_company=True,
         help="Income account of the gift card product created on first use.",
     )
-    discount_product_id = fields.Many2one(
-        "product.product",
-        domain="[('type', '=', 'service')]",
-        check_company=True,
+    discount_product_id = service_product(
         help="Discounts Odoo cannot express as a line's percentage to the cent.",
     )
-    shipping_discount_product_id = fields.Many2one(
-        "product.product",
-        domain="[('type', '=', 'service')]",
-        check_company=True,
-    )
-    rounding_product_id = fields.Many2one(
-        "product.product",
-        domain="[('type', '=', 'service')]",
-        check_company=True,
+    shipping_discount_product_id = service_product()
+    rounding_product_id = service_product(
         help="The cents Odoo's per-line tax rounding leaves apart from Shopify's.",
     )

@@ -16,6 +16,8 @@ from . import shopify_customer_binding
 from . import sale_order
 from . import sale_order_line
 from . import shopify_order_importer
+from . import shopify_order_lookup
+from . import shopify_order_stock
 from . import shopify_order_partners
 from . import shopify_order_content
 from . import shopify_webhook_event_orders

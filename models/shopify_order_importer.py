@@ -307,7 +307,7 @@ class ShopifyOrderImporter(models.AbstractModel):
         else:
             self._shopify_apply_refunds(so, order.refunds)
             if not reasons and self._shopify_should_confirm(so, store, order):
-                so.action_confirm()
+                self._shopify_confirm(so)
         self._shopify_mark_dirty(held_before | so.order_line.product_id)
         if reasons:
             self.env["shopify.sync.log"]._log(
@@ -320,6 +320,16 @@ class ShopifyOrderImporter(models.AbstractModel):
                 res_id=so.id,
                 facts={"order": order.name, "sale_order": so.name},
             )
+
+    @api.model
+    def _shopify_confirm(self, so):
+        """Confirm now, or with the other orders of an inbox batch at its end
+        (`shopify_confirm_later`, shopify_webhook_event_batch.py)."""
+        later = self.env.context.get("shopify_confirm_later")
+        if later is not None:
+            later.add(so)
+        else:
+            so.action_confirm()
 
     @api.model
     def _shopify_should_confirm(self, so, store, order):

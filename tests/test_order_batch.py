@@ -6,7 +6,6 @@ one by one."""
 import copy
 from unittest.mock import patch
 
-from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -107,7 +106,7 @@ class TestOrderBatch(OrderCommon):
 
         def refusing(records):
             if "#B2" in records.mapped("shopify_order_name"):
-                raise UserError("cannot confirm #B2")
+                raise RuntimeError("cannot confirm #B2")
             return counting(records)
 
         with (

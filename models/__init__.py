@@ -16,9 +16,13 @@ from . import shopify_customer_binding
 from . import sale_order
 from . import sale_order_line
 from . import shopify_order_importer
+from . import shopify_order_lookup
+from . import shopify_order_stock
 from . import shopify_order_partners
 from . import shopify_order_content
 from . import shopify_webhook_event_orders
+from . import shopify_webhook_event_batch
+from . import shopify_webhook_event_outcome
 from . import shopify_store_orders
 from . import shopify_store_content
 from . import shopify_inventory_level

@@ -26,13 +26,11 @@ from datetime import timezone
 from markupsafe import Markup, escape
 from psycopg2 import errors as pg_errors
 
-from odoo import Command, _, api, models
+from odoo import _, api, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare, float_is_zero
 
-from ..lib import order_edit_plan, payloads
+from ..lib import payloads
 from ..lib.errors import ShopifyRetryableError
-from .shopify_store_health import side_cursor
 
 _logger = logging.getLogger(__name__)
 
@@ -309,7 +307,7 @@ class ShopifyOrderImporter(models.AbstractModel):
         else:
             self._shopify_apply_refunds(so, order.refunds)
             if not reasons and self._shopify_should_confirm(so, store, order):
-                so.action_confirm()
+                self._shopify_confirm(so)
         self._shopify_mark_dirty(held_before | so.order_line.product_id)
         if reasons:
             self.env["shopify.sync.log"]._log(
@@ -322,6 +320,16 @@ class ShopifyOrderImporter(models.AbstractModel):
                 res_id=so.id,
                 facts={"order": order.name, "sale_order": so.name},
             )
+
+    @api.model
+    def _shopify_confirm(self, so):
+        """Confirm now, or with the other orders of an inbox batch at its end
+        (`shopify_confirm_later`, shopify_webhook_event_batch.py)."""
+        later = self.env.context.get("shopify_confirm_later")
+        if later is not None:
+            later.add(so)
+        else:
+            so.action_confirm()
 
     @api.model
     def _shopify_should_confirm(self, so, store, order):
@@ -342,355 +350,3 @@ class ShopifyOrderImporter(models.AbstractModel):
                 % (so.amount_total, so.currency_id.name, expected)
             ]
         return []
-
-    # ------------------------------------------------------------------ lines
-    @api.model
-    def _shopify_line_vals(self, store, order, content_line):
-        """(sale.order.line values or None, attention reason or None) of a catalogue
-        line (`lib.order_content.ContentLine` of kind "product")."""
-        line = content_line.source
-        taxes, missing = self._shopify_taxes(store, order, line)
-        product = self._shopify_product(store, line)
-        reason = None
-        if not product:
-            label = line.sku or line.title or line.variant_gid
-            if line.sku and store.unknown_line_policy == "create":
-                product = self._shopify_create_product(store, line)
-            elif line.sku:
-                reason = "Unknown SKU %s (%s)." % (line.sku, line.title or "")
-            else:
-                reason = "Line %r has no SKU and maps to no product." % label
-        if missing:
-            reason = ((reason + " ") if reason else "") + missing
-        if not product:
-            return None, reason
-        name = line.title or product.display_name
-        if line.variant_title:
-            name = "%s - %s" % (name, line.variant_title)
-        # What Shopify's order edits left of the line (its refunds are applied
-        # after, by _shopify_apply_refunds); the baseline of later edits.
-        edited = order_edit_plan.edited_quantity(
-            line, order.refunded_quantities().get(line.line_id, 0)
-        )
-        return {
-            "product_id": product.id,
-            "name": name,
-            "product_uom_qty": edited,
-            "shopify_edit_qty": edited,
-            "shopify_edit_known": True,
-            "product_uom": product.uom_id.id,
-            "price_unit": float(content_line.price_unit),
-            "discount": float(content_line.discount),
-            "tax_id": [Command.set(taxes.ids)],
-            "shopify_line_id": content_line.key,
-            "shopify_quantity": edited,
-        }, reason
-
-    @api.model
-    def _shopify_product(self, store, line):
-        """Mapped product by variant GID, then SKU in this store, then default_code."""
-        Mapping = self.env["shopify.product.mapping"].sudo()
-        # search_fetch: the mapping's product in the same query as the search.
-        if line.variant_gid:
-            mapping = Mapping.search_fetch(
-                [
-                    ("store_id", "=", store.id),
-                    ("variant_gid", "=", line.variant_gid),
-                    ("product_id", "!=", False),
-                ],
-                ["product_id"],
-                limit=1,
-            )
-            if mapping:
-                return mapping.product_id
-        if not line.sku:
-            return self.env["product.product"]
-        mapping = Mapping.search_fetch(
-            [
-                ("store_id", "=", store.id),
-                ("sku", "=", line.sku),
-                ("product_id", "!=", False),
-            ],
-            ["product_id"],
-            limit=1,
-        )
-        if mapping:
-            return mapping.product_id
-        return (
-            self.env["product.product"]
-            .sudo()
-            .search(
-                [
-                    ("default_code", "=", line.sku),
-                    ("company_id", "in", (store.company_id.id, False)),
-                ],
-                limit=1,
-            )
-        )
-
-    @api.model
-    def _shopify_create_product(self, store, line):
-        return (
-            self.env["product.product"]
-            .sudo()
-            .create(
-                {
-                    "name": line.title or line.sku,
-                    "default_code": line.sku,
-                    "detailed_type": "product",
-                    "list_price": float(line.unit_price),
-                    "taxes_id": [Command.clear()],
-                }
-            )
-        )
-
-    # ------------------------------------------------------------------ taxes
-    @api.model
-    def _shopify_taxes(self, store, order, line):
-        """(account.tax, reason or None) for a line's Shopify tax lines."""
-        taxes = self.env["account.tax"]
-        missing = []
-        for key in payloads.line_tax_keys(order, line):
-            tax = self._shopify_find_tax(store, key)
-            if not tax and store.allow_tax_creation:
-                tax = self._shopify_create_tax(store, key)
-            if tax:
-                taxes |= tax
-            else:
-                missing.append(key.describe())
-        reason = None
-        if missing:
-            reason = "Missing tax: %s." % ", ".join(missing)
-        return taxes, reason
-
-    @api.model
-    def _shopify_find_tax(self, store, key):
-        company = store.company_id
-        country = self.env["res.country"].search(
-            [("code", "=", key.country_code or "")], limit=1
-        )
-        countries = country | company.account_fiscal_country_id
-        candidates = (
-            self.env["account.tax"]
-            .sudo()
-            .with_context(active_test=True)
-            .search(
-                [
-                    ("company_id", "=", company.id),
-                    ("type_tax_use", "=", "sale"),
-                    ("amount_type", "=", "percent"),
-                    ("price_include", "=", key.price_include),
-                    ("country_id", "in", countries.ids),
-                ]
-            )
-        )
-        matching = candidates.filtered(
-            lambda t: (
-                float_compare(t.amount, float(key.percent), precision_digits=4) == 0
-            )
-        )
-        # The order's own tax country first, then the company's fiscal country.
-        return matching.sorted(lambda t: (t.country_id != country, t.sequence, t.id))[
-            :1
-        ]
-
-    @api.model
-    def _shopify_create_tax(self, store, key):
-        incl = _("incl.") if key.price_include else _("excl.")
-        return (
-            self.env["account.tax"]
-            .sudo()
-            .create(
-                {
-                    "name": "Shopify %s%% %s %s"
-                    % (key.percent, incl, key.country_code or ""),
-                    "company_id": store.company_id.id,
-                    "type_tax_use": "sale",
-                    "amount_type": "percent",
-                    "amount": float(key.percent),
-                    "price_include": key.price_include,
-                }
-            )
-        )
-
-    # ------------------------------------------------------------------ currency
-    @api.model
-    def _shopify_currency(self, code, activate=False):
-        """The Odoo currency of a code, activated if needed in a short READ
-        COMMITTED transaction of its own: two imports of orders in a new currency
-        activating it in theirs would fail each other on a serialization error."""
-        currency = (
-            self.env["res.currency"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("name", "=", code)], limit=1)
-        )
-        if not currency:
-            raise UserError(_("Currency %(code)s does not exist in Odoo.", code=code))
-        if activate and not currency.active:
-            with side_cursor(self.env) as cr:
-                cr.execute(
-                    "UPDATE res_currency SET active = TRUE "
-                    "WHERE id = %s AND NOT active",
-                    [currency.id],
-                )
-            currency.invalidate_recordset(["active"])
-        return currency
-
-    @api.model
-    def _shopify_pricelist(self, company, code):
-        currency = self._shopify_currency(code, activate=True)
-        Pricelist = self.env["product.pricelist"].sudo()
-        pricelist = Pricelist.search(
-            [
-                ("currency_id", "=", currency.id),
-                ("company_id", "in", (company.id, False)),
-            ],
-            order="company_id, sequence, id",
-            limit=1,
-        )
-        return pricelist or Pricelist.create(
-            {
-                "name": "Shopify %s" % currency.name,
-                "currency_id": currency.id,
-                "company_id": company.id,
-            }
-        )
-
-    # ------------------------------------------------------------------ cancel / refund
-    @api.model
-    def _shopify_cancel(self, so, store):
-        delivered = any(
-            not float_is_zero(q, precision_digits=4)
-            for q in so.order_line.mapped("qty_delivered")
-        )
-        products = so.order_line.product_id
-        if not delivered:
-            so._action_cancel()
-        elif store.cancel_delivered_policy == "return":
-            for line in so.order_line.filtered("qty_delivered"):
-                self._shopify_return(so, line, line.qty_delivered)
-            so._action_cancel()
-        else:
-            self._shopify_flag(
-                so,
-                "Cancelled in Shopify after delivery: return the goods and cancel "
-                "by hand.",
-            )
-        self._shopify_mark_dirty(products)
-
-    @api.model
-    def _shopify_flag(self, so, reason):
-        reasons = [r for r in (so.shopify_attention_reason or "").split("\n") if r]
-        if reason not in reasons:
-            reasons.append(reason)
-        so.write(
-            {
-                "shopify_needs_attention": True,
-                "shopify_attention_reason": "\n".join(reasons),
-            }
-        )
-
-    @api.model
-    def _shopify_apply_refunds(self, so, refunds):
-        """Restocked units come back: lower the quantity not shipped yet, return
-        (validated) what was shipped. Not-restocked refunds change no stock."""
-        so = so.sudo()
-        applied = so._shopify_applied_refunds()
-        new = [
-            r for r in refunds if (r.gid or "refund:%s" % r.refund_id) not in applied
-        ]
-        if not new or so.state == "cancel":
-            return
-        products = self.env["product.product"]
-        for refund in new:
-            for line_id, qty in refund.restocked_quantities().items():
-                line = so.order_line.filtered(
-                    lambda sol, lid=line_id: sol.shopify_line_id == str(lid)
-                )[:1]
-                if not line or qty <= 0:
-                    continue
-                products |= line.product_id
-                open_qty = max(line.product_uom_qty - line.qty_delivered, 0)
-                from_open = min(qty, open_qty)
-                if from_open:
-                    line.write(
-                        {
-                            "product_uom_qty": line.product_uom_qty - from_open,
-                            "price_unit": line.price_unit,
-                            "discount": line.discount,
-                        }
-                    )
-                if qty - from_open > 0 and so.state == "sale":
-                    self._shopify_return(so, line, qty - from_open)
-            applied.add(refund.gid or "refund:%s" % refund.refund_id)
-        so.shopify_refund_gids = "\n".join(sorted(applied))
-        self._shopify_mark_dirty(products)
-
-    @api.model
-    def _shopify_return(self, so, line, qty):
-        """Return `qty` delivered units of `line` and validate the return."""
-        pickings = so.picking_ids.filtered(
-            lambda p: p.state == "done" and p.picking_type_code == "outgoing"
-        ).sorted("id", reverse=True)
-        for picking in pickings:
-            moves = picking.move_ids.filtered(
-                lambda m, ln=line: m.sale_line_id == ln and m.state == "done"
-            )
-            if not moves or qty <= 0:
-                continue
-            wizard = (
-                self.env["stock.return.picking"]
-                .sudo()
-                .create({"picking_id": picking.id})
-            )
-            for ret in wizard.product_return_moves:
-                if ret.move_id in moves:
-                    take = min(qty, ret.quantity)
-                    ret.write({"quantity": take, "to_refund": True})
-                    qty -= take
-                else:
-                    ret.quantity = 0
-            if not any(wizard.product_return_moves.mapped("quantity")):
-                continue
-            picking_id, _type = wizard._create_returns()
-            returned = self.env["stock.picking"].browse(picking_id)
-            for move in returned.move_ids:
-                move.quantity = move.product_uom_qty
-                move.picked = True
-            returned._action_done()
-        if qty > 0:
-            self._shopify_flag(
-                so, "Refund restocks %s more %s than were delivered." % (qty, line.name)
-            )
-
-    # ------------------------------------------------------------------ fulfilment
-    @api.model
-    def _shopify_apply_fulfillments(self, so, order):
-        """Store policy "Shopify fulfils": ship in Odoo what Shopify fulfilled."""
-        fulfilled = order.fulfilled_quantities()
-        for line in so.order_line:
-            if not line.shopify_line_id or not line.shopify_line_id.isdigit():
-                continue
-            todo = fulfilled.get(int(line.shopify_line_id), 0) - line.qty_delivered
-            if todo <= 0:
-                continue
-            for picking in so.picking_ids.filtered(
-                lambda p: (
-                    p.state not in ("done", "cancel")
-                    and p.picking_type_code == "outgoing"
-                )
-            ):
-                for move in picking.move_ids.filtered(
-                    lambda m, ln=line: (
-                        m.sale_line_id == ln and m.state not in ("done", "cancel")
-                    )
-                ):
-                    take = min(todo, move.product_uom_qty)
-                    move.quantity = take
-                    move.picked = True
-                    todo -= take
-                if any(picking.move_ids.mapped("picked")):
-                    picking.with_context(cancel_backorder=False)._action_done()
-                if todo <= 0:
-                    break

@@ -40,11 +40,8 @@ from .shopify_store_health import side_cursor
 from .shopify_webhook_event import (
     BACKOFF_MAX_SECONDS,
     BATCH_SIZE,
-    CONTENTION_RETRY_MAX_SECONDS,
-    CONTENTION_RETRY_SECONDS,
     _error_text,
     _is_contention,
-    _logger,  # one logger for the inbox (tests and operators filter on it)
 )
 from .shopify_webhook_event_wait import waits_on_own_work
 
@@ -176,6 +173,12 @@ class ShopifyWebhookEvent(models.Model):
             )
         )
 
+    @api.model
+    def _shopify_take_one(self, event_id, attempts):
+        return self.browse(event_id)._shopify_take_fresh(
+            attempts, auto_commit_allowed(self.env)
+        )
+
     def _shopify_take_fresh(self, attempts, auto_commit):
         """`_shopify_take`, safe against a concurrent update of the row.
 
@@ -247,17 +250,23 @@ class ShopifyWebhookEvent(models.Model):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             if not leased:
                 break
-            last_commit = time.monotonic()
-            for index, (event_id, attempts, store_id) in enumerate(leased):
+            last_commit, index = time.monotonic(), 0
+            while index < len(leased):
                 if time.monotonic() - started > budget:
                     self._shopify_release(leased[index:])
                     out_of_time = True
                     break
-                event = self.browse(event_id)
-                if event._shopify_take_fresh(attempts, auto_commit):
-                    event._shopify_process_one(claimed=True)
-                    processed += 1
-                following = leased[index + 1][2] if index + 1 < len(leased) else None
+                # Consecutive orders/create of one store share a transaction
+                # (shopify_webhook_event_batch.py); any other event runs alone.
+                span = leased[index : index + self._shopify_batch_span(leased, index)]
+                index += len(span)
+                taken = self.browse(
+                    [e for e, tries, _s in span if self._shopify_take_one(e, tries)]
+                )
+                taken._shopify_process_batch()
+                processed += len(taken)
+                store_id = span[-1][2]
+                following = leased[index][2] if index < len(leased) else None
                 if auto_commit and (
                     following != store_id
                     or time.monotonic() - last_commit > GROUP_COMMIT_SECONDS
@@ -285,7 +294,15 @@ class ShopifyWebhookEvent(models.Model):
                 state, note = self.with_context(
                     shopify_client_defaults=HANDLER_CLIENT_OPTIONS
                 )._shopify_dispatch()
-        except ShopifyCircuitOpen as exc:
+        except Exception as exc:  # noqa: BLE001 - any handler failure is retried
+            return self._shopify_settle_failure(exc, attempts, now)
+        self._shopify_settle_done(state, note, attempts, now)
+        return True
+
+    def _shopify_settle_failure(self, exc, attempts, now):
+        """The handler raised `exc` (its savepoint rolled back): defer, retry or
+        fail the event. Returns False."""
+        if isinstance(exc, ShopifyCircuitOpen):
             # Nothing was sent: the store is paused. Wait for the probe, give the
             # attempt back.
             self.env["shopify.store"]._shopify_circuit_replay()
@@ -302,18 +319,19 @@ class ShopifyWebhookEvent(models.Model):
             )
             self._shopify_trigger_at(at)
             return False
-        except Exception as exc:  # noqa: BLE001 - any handler failure is retried
-            self.env["shopify.store"]._shopify_circuit_replay()
-            if _is_contention(exc):
-                # Not the event's fault: the claim's attempt is given back.
-                self._shopify_retry_soon(exc, max(attempts - 1, 0), now)
-            elif waits_on_own_work(exc):
-                # Our own write is in flight: wait for it, attempt given back
-                # (shopify_webhook_event_wait.py: bounded by time).
-                self._shopify_wait_own_work(exc, max(attempts - 1, 0), now)
-            else:
-                self._shopify_failed(exc, attempts, now)
-            return False
+        self.env["shopify.store"]._shopify_circuit_replay()
+        if _is_contention(exc):
+            # Not the event's fault: the claim's attempt is given back.
+            self._shopify_retry_soon(exc, max(attempts - 1, 0), now)
+        elif waits_on_own_work(exc):
+            # Our own write is in flight: wait for it, attempt given back
+            # (shopify_webhook_event_wait.py: bounded by time).
+            self._shopify_wait_own_work(exc, max(attempts - 1, 0), now)
+        else:
+            self._shopify_failed(exc, attempts, now)
+        return False
+
+    def _shopify_settle_done(self, state, note, attempts, now):
         self.write(
             {
                 "state": state,
@@ -325,55 +343,6 @@ class ShopifyWebhookEvent(models.Model):
                 "waiting_since": False,
             }
         )
-        return True
-
-    def _shopify_failed(self, exc, attempts, now):
-        error = _error_text(exc)
-        max_attempts = self._shopify_max_attempts()
-        vals = {"attempts": attempts, "last_error": error, "waiting_since": False}
-        if attempts >= max_attempts:
-            vals.update(state="failed", next_attempt_at=False, processed_at=now)
-        else:
-            delay = self._shopify_backoff(
-                attempts, retry_after=getattr(exc, "retry_after", None)
-            )
-            vals["next_attempt_at"] = now + timedelta(seconds=delay)
-        self.write(vals)
-        _logger.warning(
-            "Shopify webhook event %s (%s) attempt %s failed: %s",
-            self.id,
-            self.topic,
-            attempts,
-            error,
-        )
-        if vals.get("state") == "failed":
-            self._shopify_log_failure(error)
-        else:
-            self._shopify_trigger_at(vals["next_attempt_at"])
-
-    def _shopify_retry_soon(self, exc, attempts, now):
-        """Another worker held what the handler needed (an order or level busy, a
-        serialization failure): try again in seconds, not a failed attempt."""
-        conflicts = self.conflicts + 1
-        base = getattr(exc, "retry_after", None) or CONTENTION_RETRY_SECONDS
-        delay = min(base * 2 ** (conflicts - 1), CONTENTION_RETRY_MAX_SECONDS)
-        at = now + timedelta(seconds=delay)
-        self.write(
-            {
-                "attempts": attempts,
-                "conflicts": conflicts,
-                "last_error": _error_text(exc),
-                "next_attempt_at": at,
-            }
-        )
-        _logger.info(
-            "Shopify webhook event %s (%s) met a busy worker, retried in %ss: %s",
-            self.id,
-            self.topic,
-            delay,
-            _error_text(exc),
-        )
-        self._shopify_trigger_at(at)
 
     @api.model
     def _shopify_trigger_at(self, at):

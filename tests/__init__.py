@@ -8,6 +8,7 @@ from . import test_security
 from . import test_webhook_subscriptions
 from . import test_setup
 from . import test_order_import
+from . import test_order_batch
 from . import test_order_totals
 from . import test_order_content
 from . import test_order_fees_cash

@@ -5,15 +5,16 @@ every dirty, due level of the store with compare-and-swap writes planned by
 `lib.stock_push`. The cron (`shopify.inventory.level._cron_push_inventory`) runs one
 per store and round. Each pass:
 
-1. resend  — the store's uncertain batches first, exactly as they were sent;
-2. claim   — dirty, due, unlocked levels (FOR NO KEY UPDATE SKIP LOCKED) and the
-             `dirty_seq` each had;
-3. read    — follow the store's new orders, read uncertain and unread levels;
-4. plan    — published (or allocated) quantity vs snapshot: in sync, or writes;
-5. send    — each batch persisted as pending and committed, sent without holding
-             any lock, its answer applied (models/shopify_inventory_push_answers.py);
-6. finalize — store the new snapshots, clear `dirty` only where `dirty_seq` is still
-             the claimed one: a stock change committed meanwhile keeps it dirty.
+1. `resend`       — the store's uncertain batches first, exactly as they were sent;
+2. `claim`        — dirty, due, unlocked levels (FOR NO KEY UPDATE SKIP LOCKED) and
+                    the `dirty_seq` each had;
+3. `read_claimed` — follow the store's new orders, read uncertain and unread levels;
+4. `plan`         — published (or allocated) quantity vs snapshot: in sync or writes;
+5. `send`         — each batch persisted as pending and committed, sent without
+                    holding any lock, its answer applied (_push_answers.py);
+6. `finalize`     — store the new snapshots, clear `dirty` only where `dirty_seq` is
+                    still the claimed one: a stock change committed meanwhile keeps
+                    it dirty.
 """
 
 import logging
@@ -105,7 +106,7 @@ class InventoryPush(PushAnswers, PushRun):
             if not claimed:
                 return progressed
             self.counts["claimed"] += len(claimed)
-            ready = self.read(self.Level.browse(list(claimed)))
+            ready = self.read_claimed(self.Level.browse(list(claimed)))
             if not ready:
                 return True
             plan, by_key, desired, snapshots = self.plan(ready)
@@ -227,7 +228,7 @@ class InventoryPush(PushAnswers, PushRun):
         return dict(self.env.cr.fetchall())
 
     # ------------------------------------------------------------------ 3. read
-    def read(self, levels):
+    def read_claimed(self, levels):
         """Bring the claimed levels' snapshots up to what Shopify shows; returns the
         levels a write may be planned for."""
         # New orders of this store moved these levels: their snapshots follow them

@@ -26,13 +26,13 @@ from . import shopify_webhook_event_outcome
 from . import shopify_store_orders
 from . import shopify_store_content
 from . import shopify_inventory_level
+from . import shopify_inventory_level_marks
 from . import shopify_inventory_level_publish
 from . import stock_quant
 from . import stock_move
 from . import shopify_store_inventory
 from . import shopify_webhook_event_products
 from . import shopify_inventory_level_edits
-from . import shopify_inventory_level_settle
 from . import shopify_inventory_level_order_effect
 from . import shopify_webhook_event_inventory
 from . import shopify_store_reconcile

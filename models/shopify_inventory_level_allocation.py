@@ -21,6 +21,7 @@ for go out in the next round, after it is confirmed.
 
 import datetime
 from collections import defaultdict
+from contextlib import contextmanager, nullcontext
 
 from odoo import api, fields, models
 
@@ -49,16 +50,14 @@ class ShopifyInventoryLevel(models.Model):
             if loc.warehouse_id.shopify_allocation_mode
         }
 
-    def _shopify_push_pass(self, run):
-        """A pass while allocation mode is on anywhere: under the planning lock."""
+    @api.model
+    def _shopify_allocation_planning(self):
+        """Context manager around a push pass: while allocation mode is on anywhere,
+        the planning lock is held."""
         warehouses = self.env["stock.warehouse"].sudo()
         if not warehouses.search_count([("shopify_allocation_mode", "=", True)]):
-            return super()._shopify_push_pass(run)
-        session_lock(self.env.cr, ALLOCATION_LOCK_CLASS, ALLOCATION_LOCK)
-        try:
-            return super()._shopify_push_pass(run)
-        finally:
-            release_session_lock(self.env.cr, ALLOCATION_LOCK_CLASS, ALLOCATION_LOCK)
+            return nullcontext()
+        return _planning_lock(self.env.cr)
 
     @api.model
     def _shopify_allocation_members(self, product_ids, location_ids):
@@ -176,13 +175,11 @@ class ShopifyInventoryLevel(models.Model):
                 result[lid] = (share[lid], send)
         return result
 
-    def _shopify_settle_accepted(self, run, batch, by_key):
-        """After an accepted decrease at an allocated location, the other stores
-        sharing it are pushed again: the increases held back for it may go now."""
-        outcome = super()._shopify_settle_accepted(run, batch, by_key)
-        decreased = self.browse(
-            [by_key[i.level].id for i in batch.intents if i.quantity < i.change_from]
-        )
+    def _shopify_allocation_decreased(self):
+        """These levels' decreases were accepted: at an allocated location, the
+        other stores sharing it are pushed again (the increases held back for it
+        may go now)."""
+        decreased = self
         if decreased:
             allocated = self._shopify_allocation_warehouses(
                 set(decreased.mapped("stock_location_id").ids)
@@ -195,7 +192,6 @@ class ShopifyInventoryLevel(models.Model):
                     lambda lv, loc=location: lv.stock_location_id == loc
                 )
                 self._shopify_mark_dirty(at.product_id, location)
-        return outcome
 
     def _compute_shopify_breakdown(self):
         """The product panel shows the share an allocated level publishes."""
@@ -205,3 +201,12 @@ class ShopifyInventoryLevel(models.Model):
             for lid, (target, _send) in self._shopify_allocation(store, levels).items():
                 self.browse(lid).shopify_publish_qty = target
         return res
+
+
+@contextmanager
+def _planning_lock(cr):
+    session_lock(cr, ALLOCATION_LOCK_CLASS, ALLOCATION_LOCK)
+    try:
+        yield
+    finally:
+        release_session_lock(cr, ALLOCATION_LOCK_CLASS, ALLOCATION_LOCK)

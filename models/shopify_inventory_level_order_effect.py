@@ -21,7 +21,7 @@ the variant is tracked. A store with several commits an order where Shopify's ro
 decides, which the order does not say: each of the item's levels there gets an
 uncertain effect. Uncertain effects (that one, or an order created within the margin
 of the last read) are never dropped: the push reads those levels before planning
-(`_shopify_check_uncertain_effects`), and a read explained by the orders alone becomes
+(`InventoryPush._check_uncertain`), and a read explained by the orders alone becomes
 the snapshot (lib.order_effect.explained_by_orders); any other is classified.
 """
 
@@ -40,6 +40,9 @@ from ..lib.order_effect import (
     snapshot_from_explained_read,
 )
 from ..lib.order_reads import OrderReadCache
+from . import shopify_inventory_level_columns as columns
+from .shopify_inventory_classifier import activity_overlap
+from .shopify_inventory_level_columns import ORDER_PARTS
 
 _logger = logging.getLogger(__name__)
 
@@ -162,7 +165,7 @@ class ShopifyInventoryLevel(models.Model):
         was planned from). Returns {level id: units of each order the snapshot may
         already contain} (lib.order_effect.absorb_orders): the store sold them, so
         the level is read before a write is planned from it
-        (`_shopify_check_uncertain_effects`)."""
+        (`InventoryPush._check_uncertain`)."""
         levels = self.filtered(lambda lv: not lv.pending_batch_key)
         if not levels:
             return {}
@@ -191,7 +194,7 @@ class ShopifyInventoryLevel(models.Model):
         margin = self._shopify_order_effect_margin()
         rows, uncertain = [], {}
         for level in levels.browse(list(by_level)):
-            snapshot = level._shopify_snapshot()
+            snapshot = columns.snapshot_of(level)
             got = absorb_orders(
                 snapshot,
                 [(q, at) for _id, q, at in sorted(by_level[level.id])],
@@ -202,53 +205,12 @@ class ShopifyInventoryLevel(models.Model):
                 uncertain[level.id] = got.uncertain
             if got.snapshot is not snapshot:
                 rows.append(
-                    (
-                        level.id,
-                        got.snapshot.available,
-                        got.snapshot.committed,
-                        got.snapshot.version,
-                    )
+                    (level.id, columns.snapshot_columns(got.snapshot, ORDER_PARTS))
                 )
         if rows:
-            self._shopify_bulk_update(
-                "seen_available = v.a, seen_committed = v.c, snapshot_version = v.ver",
-                "(id, a, c, ver)",
-                "(%s::int, %s::int, %s::int, %s::int)",
-                rows,
-            )
+            columns.update_levels(self.env, rows)
             _logger.debug("Shopify: %d level(s) advanced by their orders", len(rows))
         return uncertain
-
-    def _shopify_check_uncertain_effects(self, run, uncertain):
-        """The push, for levels whose snapshot may or may not contain some of their
-        new orders ({level id: units}, from `_shopify_absorb_order_effects`): one
-        read. A read that is the snapshot moved by some of those orders only becomes
-        the snapshot; any other is classified like a stale answer. Never planned
-        from the old count: it may be above what the store shows, and a target equal
-        to it would be taken as "in sync" (units nobody offers). Returns the levels
-        checked."""
-        levels = self.browse(list(uncertain)).filtered("seen_at")
-        if not levels:
-            return levels
-        found = run.api(
-            run.client.inventory_levels,
-            levels.mapped("inventory_item_gid"),
-            sorted(set(levels.mapped("location_gid"))),
-        )
-        as_of = fields.Datetime.now()  # after the answer: the read is not later
-        run.counts["read"] += len(levels)
-        reads = {}
-        for level in levels:
-            values = found.get((level.inventory_item_gid, level.location_gid))
-            if values:
-                reads[level.id] = self._shopify_read_from_api(values, as_of)
-        # Claimed by this push, which plans them next: not marked dirty again.
-        taken = levels._shopify_take_explained(reads, uncertain, mark_dirty=False)
-        unexplained = levels - taken
-        if unexplained:
-            run.counts["stale"] += len(unexplained)
-            self._shopify_fresh_read(run, unexplained)
-        return levels
 
     def _shopify_take_explained(self, reads, uncertain, mark_dirty=True):
         """Levels (locked by the caller) whose read ({level id: LevelRead}) is their
@@ -257,7 +219,7 @@ class ShopifyInventoryLevel(models.Model):
         level is pushed again (`mark_dirty`). Returns them."""
         rows = []
         for level in self:
-            read, snapshot = reads.get(level.id), level._shopify_snapshot()
+            read, snapshot = reads.get(level.id), columns.snapshot_of(level)
             if (
                 read is not None
                 and snapshot is not None
@@ -265,25 +227,19 @@ class ShopifyInventoryLevel(models.Model):
                 and explained_by_orders(snapshot, read, uncertain[level.id])
             ):
                 taken = snapshot_from_explained_read(snapshot, read)
+                parts = (*ORDER_PARTS, "on_hand")
                 rows.append(
                     (
                         level.id,
-                        taken.available,
-                        taken.committed,
-                        taken.on_hand,
-                        read.as_of,
-                        taken.version,
+                        dict(
+                            columns.snapshot_columns(taken, parts),
+                            orders_read_at=read.as_of,
+                        ),
                     )
                 )
         if not rows:
             return self.browse()
-        self._shopify_bulk_update(
-            "seen_available = v.a, seen_committed = v.c, seen_on_hand = v.o, "
-            "orders_read_at = v.at, snapshot_version = v.ver",
-            "(id, a, c, o, at, ver)",
-            "(%s::int, %s::int, %s::int, %s::int, %s::timestamp, %s::int)",
-            rows,
-        )
+        columns.update_levels(self.env, rows)
         taken = self.browse([row[0] for row in rows])
         if mark_dirty:
             taken._shopify_mark_levels_dirty()
@@ -293,7 +249,9 @@ class ShopifyInventoryLevel(models.Model):
     def _shopify_fetch_orders(self, client):
         """Full payloads of the store's orders updated since the oldest snapshot."""
         seen = [lv.seen_at for lv in self if lv.seen_at]
-        since = (min(seen) if seen else fields.Datetime.now()) - self._shopify_overlap()
+        since = (min(seen) if seen else fields.Datetime.now()) - activity_overlap(
+            self.env
+        )
         fetched = []
         for summary in client.iter_orders_updated_since(since, overlap=None):
             data = self._shopify_read_order(client, self.store_id, summary)

@@ -2,7 +2,7 @@
 pushes every store in a thread of its own, with its own cursor (so its own
 transactions, claims and commits), its own client and so its own Shopify bucket.
 
-Nothing of a store's push changes: each thread runs `_shopify_push_store` exactly as
+Nothing of a store's push changes: each thread runs `InventoryPush.run` exactly as
 the sequential loop did, so the claims (FOR NO KEY UPDATE SKIP LOCKED), the
 compare-and-swap writes, the persisted batches and their send locks, and the
 idempotency keys are the same; they were already made for concurrent workers (two
@@ -20,6 +20,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from odoo import api, models
+
+from .shopify_inventory_push import InventoryPush
 
 PARALLEL_PARAM = "shopify_sync.push_parallel_stores"
 PARALLEL_DEFAULT = 4
@@ -50,7 +52,7 @@ class ShopifyInventoryLevel(models.Model):
         threads = self._shopify_push_threads(stores, auto_commit)
         if threads == 1:
             return {
-                store.id: self._shopify_push_store(store, auto_commit, cache)
+                store.id: InventoryPush(self.env, store, auto_commit, cache).run()
                 for store in stores
             }
         # The threads' transactions must see what this one did (new levels, marks).
@@ -68,7 +70,7 @@ class ShopifyInventoryLevel(models.Model):
 
     @api.model
     def _shopify_push_store_apart(self, store_id, cache):
-        """`_shopify_push_store` of one store on a cursor of its own (a thread of
+        """The push of one store on a cursor of its own (a thread of
         `_shopify_push_round`); committed when it ends."""
         current = threading.current_thread()
         # Odoo's log lines and crons read these from the thread.
@@ -76,6 +78,6 @@ class ShopifyInventoryLevel(models.Model):
         current.uid = self.env.uid
         with self.env.registry.cursor() as cr:
             env = api.Environment(cr, self.env.uid, self.env.context)
-            Level = env[self._name].sudo()
-            store = env["shopify.store"].sudo().browse(store_id)
-            return Level._shopify_push_store(store, True, cache)
+            env = env(su=True)
+            store = env["shopify.store"].browse(store_id)
+            return InventoryPush(env, store, True, cache).run()

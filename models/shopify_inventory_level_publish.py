@@ -30,11 +30,6 @@ OPEN_MOVE_STATES = ("waiting", "confirmed", "partially_available")
 class ShopifyInventoryLevel(models.Model):
     _inherit = "shopify.inventory.level"
 
-    def _shopify_published_quantities(self, run, pairs):
-        """{(product id, location id): published int} for the store of `run`."""
-        breakdown = self._shopify_published_breakdown(run.store, pairs, run.cache)
-        return {pair: parts.published for pair, parts in breakdown.items()}
-
     @api.model
     def _shopify_published_breakdown(self, store, pairs, cache=None):
         """{(product id, location id): Breakdown} for `store`: the push's inputs and

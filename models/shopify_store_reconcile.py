@@ -3,7 +3,7 @@
 Webhooks get lost and Odoo may be down while merchants edit stock: the reconcile is the
 safety net. Per store it imports the orders updated since its last run (the order
 import's own reconcile), reads every managed level together with the order activity
-(`shopify.inventory.level._shopify_refresh`: the same classification as a webhook, so
+(`LevelClassifier.refresh`: the same classification as a webhook, so
 an edit found here is applied once, like any other), then pushes: every level whose
 `available` differs from what Odoo publishes is written, the others cost nothing.
 What it corrected is counted on the store and in the sync log.
@@ -18,6 +18,7 @@ from ..lib.errors import ShopifyError
 from ..lib.redact import redact
 from ..lib.txn import CONFLICTS
 from .odoo_platform import auto_commit_allowed
+from .shopify_inventory_classifier import LevelClassifier
 
 _logger = logging.getLogger(__name__)
 
@@ -110,8 +111,8 @@ class ShopifyStore(models.Model):
             chunk._shopify_settle_pending()
             try:
                 with self.env.cr.savepoint():
-                    result = chunk._shopify_refresh(
-                        skip_unchanged=False, pending="skip"
+                    result = LevelClassifier(self.env, self).refresh(
+                        chunk, skip_unchanged=False, pending="skip"
                     )
             except (ShopifyError, *CONFLICTS) as exc:
                 # A conflict: another worker moved one of these products (its

@@ -46,7 +46,7 @@ MAX_ERROR_LENGTH = 2000
 def _is_contention(exc):
     """A collision with another transaction of ours, not a fault of the event."""
     # Imported here: model files are imported in registry order.
-    from .shopify_inventory_level_edits import ShopifyLevelBusy
+    from .shopify_inventory_classifier import ShopifyLevelBusy
     from .shopify_order_importer import ShopifyOrderBusy
 
     return isinstance(

@@ -2,13 +2,14 @@
 
 The payload's `available` is never used: it may be late, duplicated or out of order,
 and it cannot tell an order from a manual edit. The webhook only names the level to
-read again (`shopify.inventory.level._shopify_refresh`); a level we do not manage is
+read again (`LevelClassifier.refresh`); a level we do not manage is
 ignored. Raising (API errors, a level busy in another transaction) retries the event.
 """
 
 from odoo import models
 
 from ..lib.payloads import PayloadError
+from .shopify_inventory_classifier import LevelClassifier
 
 
 class ShopifyWebhookEvent(models.Model):
@@ -38,5 +39,5 @@ class ShopifyWebhookEvent(models.Model):
         )
         if not level:
             return "ignored"
-        level._shopify_refresh()
+        LevelClassifier(self.env, level.store_id).refresh(level)
         return None

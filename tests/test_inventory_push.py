@@ -5,7 +5,7 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..models.shopify_inventory_level import ShopifyInventoryLevel as BaseLevel
+from ..models.shopify_inventory_push import InventoryPush
 from .inventory_common import CLIENT_OPTIONS, InventoryCommon
 
 CLIENT_LOGGER = "odoo.addons.shopify_sync.lib.client"
@@ -218,17 +218,16 @@ class TestInventoryPush(InventoryCommon):
         """The batch went out, the process died before recording it: the next run
         resends it with the same key; Shopify replays, nothing is applied twice."""
         self.Quant._update_available_quantity(self.p1, self.stock, -1)
-        Level = type(self.Level)
-        finalize = Level._shopify_finalize
+        finalize = InventoryPush.finalize
 
-        def crash_after_send(self, run, rows, pending_key=None):
+        def crash_after_send(self, rows, pending_key=None):
             if pending_key:
                 raise ProcessKilled("crash")
-            return finalize(self, run, rows, pending_key=pending_key)
+            return finalize(self, rows, pending_key=pending_key)
 
         # (not assertRaises: Odoo's rolls its savepoint back, a crash does not)
         crashed = False
-        with patch.object(Level, "_shopify_finalize", crash_after_send):
+        with patch.object(InventoryPush, "finalize", crash_after_send):
             try:
                 self._push()
             except ProcessKilled:
@@ -323,42 +322,6 @@ class TestInventoryPush(InventoryCommon):
         self.assertEqual(len(stale), 1, "the blind write was refused, not forced")
         self.assertEqual(self._shown_everywhere("INV-1"), [40, 40, 40])
         self.assertEqual(self.p1.with_context(location=self.stock.id).qty_available, 40)
-
-    def test_placeholder_rule_keeps_unexplained_change(self):
-        """The safe rule of this module (before the store-edit classifier replaces
-        it): an unexplained change is flagged and never overwritten."""
-        level = self._levels(self.p1, self.stores[0])
-        read = self.Level._shopify_read_from_api(
-            {"available": 42, "on_hand": 42, "committed": 0}, fields.Datetime.now()
-        )
-        outcome = BaseLevel._shopify_apply_fresh_read(level, read)
-        self.assertEqual(outcome, "needs_classification")
-        self.assertTrue(level.classification_needed)
-        self.assertTrue(level.dirty)
-        self.assertEqual(level.state, "needs_classification")
-        self.assertEqual(level.seen_available, 10, "snapshot not overwritten")
-        log = self.env["shopify.sync.log"].search(
-            [
-                ("store_id", "=", self.stores[0].id),
-                ("operation", "=", "inventory:stale"),
-            ]
-        )
-        self.assertEqual(log.state, "warning")
-        before = self._write_counts()
-        self.Quant._update_available_quantity(self.p1, self.stock, -2)
-        self._push()
-        after = self._write_counts()
-        self.assertEqual(after[0], before[0], "never written while unclassified")
-        self.assertEqual(after[1:], [before[1] + 1, before[2] + 1])
-        # An order-only change (available -> committed) is explained: the snapshot
-        # advances and the level is pushed again.
-        other = self._levels(self.p2, self.stores[1])
-        read = self.Level._shopify_read_from_api(
-            {"available": 3, "on_hand": 4, "committed": 1}, fields.Datetime.now()
-        )
-        self.assertEqual(BaseLevel._shopify_apply_fresh_read(other, read), "advanced")
-        self.assertEqual((other.seen_available, other.seen_committed), (3, 1))
-        self.assertTrue(other.dirty)
 
     def test_order_in_store_is_not_a_manual_edit(self):
         """A Shopify order moves available -> committed (on_hand unchanged): the

@@ -14,7 +14,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
 
 from ..lib.txn import in_fresh_transaction
-from ..models.shopify_inventory_level import _PushRun
+from ..models.shopify_inventory_push import InventoryPush
 from ..models.shopify_order_importer import ShopifyOrderBusy
 
 LEVEL = "shopify.inventory.level"
@@ -101,13 +101,13 @@ class TestLevelConcurrency(TransactionCase):
                 self.assertNoLogs("odoo.sql_db", level="ERROR"),
                 self.assertRaises(pg_errors.SerializationFailure),
             ):
-                env[LEVEL]._shopify_claim(store)
+                InventoryPush(env, store, False).claim()
             old.rollback()
             old.execute("SELECT 1")
             self._changed_by_another_worker()
             with self.assertNoLogs("odoo.sql_db", level="ERROR"):
                 claimed = in_fresh_transaction(
-                    old, lambda: env[LEVEL]._shopify_claim(store)
+                    old, InventoryPush(env, store, False).claim
                 )
             self.assertEqual(list(claimed), [self.level_id])
             old.rollback()
@@ -416,20 +416,24 @@ class TestLevelConcurrency(TransactionCase):
             )
         with self.registry.cursor() as first, self.registry.cursor() as second:
             env1, env2 = self._env(first), self._env(second)
-            run1 = _PushRun(env1["shopify.store"].browse(self.store_id), None, True)
-            run2 = _PushRun(env2["shopify.store"].browse(self.store_id), None, True)
-            taken = env1[LEVEL]._shopify_claim_batch(run1, "b1")
+            run1 = InventoryPush(
+                env1, env1["shopify.store"].browse(self.store_id), True
+            )
+            run2 = InventoryPush(
+                env2, env2["shopify.store"].browse(self.store_id), True
+            )
+            taken = run1.claim_batch("b1")
             self.assertEqual(taken, [self.level_id])
-            claim = env2[LEVEL]._shopify_claim_batch
-            self.assertEqual(claim(run2, "b1"), [], "rows held: skipped, not awaited")
+            claim = run2.claim_batch
+            self.assertEqual(claim("b1"), [], "rows held: skipped, not awaited")
             first.commit()  # the pending batch is committed before it is sent
             second.rollback()
-            self.assertEqual(claim(run2, "b1"), [], "being sent: left to its sender")
+            self.assertEqual(claim("b1"), [], "being sent: left to its sender")
             second.rollback()
-            env1[LEVEL]._shopify_release_sends(run1)  # the answer is committed
+            run1.release_sends()  # the answer is committed
             first.commit()
-            self.assertEqual(claim(run2, "b1"), [self.level_id])
-            env2[LEVEL]._shopify_release_sends(run2)
+            self.assertEqual(claim("b1"), [self.level_id])
+            run2.release_sends()
             second.rollback()
 
     def test_a_push_never_writes_the_mapping_row(self):

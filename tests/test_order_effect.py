@@ -10,6 +10,7 @@ from unittest.mock import patch
 from odoo.tests import tagged
 
 from ..lib.client import ShopifyClient
+from ..models.shopify_inventory_classifier import LevelClassifier
 from .stock_edits_common import START, StockEditsCommon
 
 
@@ -121,7 +122,7 @@ class TestOrderEffect(StockEditsCommon):
             [{"sku": self.A, "quantity": 2}], location=self.locs[0]
         )
         # Shopify's inventory_levels/update arrives first: read and classified.
-        self.level._shopify_refresh()
+        LevelClassifier(self.env, self.level.store_id).refresh(self.level)
         self.assertEqual(len(self._orders(self.A)), 1, self._log_text())
         calls = self._calls(0)
         self.Level._cron_push_inventory()

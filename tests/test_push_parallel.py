@@ -11,6 +11,7 @@ from unittest.mock import patch
 from odoo import SUPERUSER_ID, api
 from odoo.tests import tagged
 
+from ..models.shopify_inventory_push import InventoryPush
 from .common import ShopifyCommon
 from .inventory_common import CLIENT_OPTIONS
 
@@ -91,12 +92,12 @@ class TestPushParallel(ShopifyCommon):
             )
             env["product.product"].browse(self.product_ids).unlink()
 
-    def _push_in_a_worker(self, watch="_shopify_push_pass"):
+    def _push_in_a_worker(self, watch=(InventoryPush, "push_pass")):
         """The cron as a worker runs it: its own thread and committed cursor (the
         test thread's transaction may not commit: the push would go one by one).
-        Counts how many calls of the method `watch` run at once."""
-        Model = type(self.env[LEVEL])
-        original = getattr(Model, watch)
+        Counts how many calls of the method `watch` (class, name) run at once."""
+        owner, name = watch
+        original = getattr(owner, name)
         seen = {"active": 0, "peak": 0, "threads": set()}
         lock = threading.Lock()
 
@@ -126,7 +127,7 @@ class TestPushParallel(ShopifyCommon):
             except Exception as exc:  # noqa: BLE001 - reported by the test
                 errors.append(exc)
 
-        with patch.object(Model, watch, watched):
+        with patch.object(owner, name, watched):
             worker = threading.Thread(target=work)
             worker.start()
             worker.join(120)
@@ -173,7 +174,9 @@ class TestPushParallel(ShopifyCommon):
             )
         threads, peaks = set(), []
         for _run in range(3):  # decreases confirmed first, increases in later runs
-            _results, seen = self._push_in_a_worker(watch="_shopify_allocation")
+            _results, seen = self._push_in_a_worker(
+                watch=(type(self.env[LEVEL]), "_shopify_allocation")
+            )
             peaks.append(seen["peak"])
             threads |= seen["threads"]
         # The first run plans every store (the later ones only what is left to move).

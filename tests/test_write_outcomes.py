@@ -16,13 +16,15 @@ from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..models.shopify_inventory_push import InventoryPush
 from .inventory_common import CLIENT_OPTIONS
 from .stock_edits_common import START, StockEditsCommon
 
 LEVEL_MODULE = "odoo.addons.shopify_sync.models.shopify_inventory_level"
 MUTED = (
     LEVEL_MODULE,
-    LEVEL_MODULE + "_settle",
+    "odoo.addons.shopify_sync.models.shopify_inventory_push_answers",
+    "odoo.addons.shopify_sync.models.shopify_inventory_push_run",
     "odoo.addons.shopify_sync.models.shopify_webhook_event",
     "odoo.addons.shopify_sync.lib.client",
 )
@@ -97,11 +99,11 @@ class TestWriteOutcomes(StockEditsCommon):
         """Shopify applies the write and its inventory_levels/update is processed
         before the push has the answer (webhooks are asynchronous): the level then
         still shows a0 in Odoo and X in Shopify."""
-        real = type(self.Level)._shopify_push_client
+        real = InventoryPush.open_client
         test = self
 
-        def client_with_early_echo(model, store, run):
-            client = real(model, store, run)
+        def client_with_early_echo(push):
+            client = real(push)
             send = client.set_inventory
 
             def set_inventory(*args, **kwargs):
@@ -113,9 +115,7 @@ class TestWriteOutcomes(StockEditsCommon):
             return client
 
         self._receive(self.A, 3)
-        with patch.object(
-            type(self.Level), "_shopify_push_client", client_with_early_echo
-        ):
+        with patch.object(InventoryPush, "open_client", client_with_early_echo):
             self._push()
         self.assertNoPhantom(self.A, START + 3)
 
@@ -303,11 +303,11 @@ class TestWriteOutcomes(StockEditsCommon):
         self.assertTrue(level.pending_batch_key)
         shop.faults.clear()
         level.write({"next_attempt_at": False})
-        real = type(self.Level)._shopify_push_client
+        real = InventoryPush.open_client
         other_run = []
 
-        def client_with_concurrent_run(model, store, run):
-            client = real(model, store, run)
+        def client_with_concurrent_run(push):
+            client = real(push)
             send = client.set_inventory
 
             def set_inventory(*args, **kwargs):
@@ -320,9 +320,7 @@ class TestWriteOutcomes(StockEditsCommon):
             client.set_inventory = set_inventory
             return client
 
-        with patch.object(
-            type(self.Level), "_shopify_push_client", client_with_concurrent_run
-        ):
+        with patch.object(InventoryPush, "open_client", client_with_concurrent_run):
             self._push()
         self.assertTrue(other_run)
         self.assertFalse(level.pending_batch_key)
@@ -334,18 +332,17 @@ class TestWriteOutcomes(StockEditsCommon):
         """A batch whose handling raises (here: a bug in the answer's handling for
         one SKU) does not stop the store, nor the other stores: its levels are
         quarantined with backoff and logged, the rest is pushed in the same run."""
-        Level = type(self.Level)
-        real = Level._shopify_finalize
+        real = InventoryPush.finalize
         poison = self.products[self.A]
 
-        def finalize(model, run, rows, pending_key=None):
+        def finalize(push, rows, pending_key=None):
             if any(lv.product_id == poison for lv, *_rest in rows):
                 raise ValueError("poison")
-            return real(model, run, rows, pending_key=pending_key)
+            return real(push, rows, pending_key=pending_key)
 
         self._receive(self.A, 1)
         self._receive(self.B, 1)
-        with patch.object(Level, "_shopify_finalize", finalize):
+        with patch.object(InventoryPush, "finalize", finalize):
             results = self._push()
         self.assertEqual(set(results), {s.id for s in self.stores})
         for n in (0, 1):

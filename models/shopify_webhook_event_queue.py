@@ -173,12 +173,6 @@ class ShopifyWebhookEvent(models.Model):
             )
         )
 
-    @api.model
-    def _shopify_take_one(self, event_id, attempts):
-        return self.browse(event_id)._shopify_take_fresh(
-            attempts, auto_commit_allowed(self.env)
-        )
-
     def _shopify_take_fresh(self, attempts, auto_commit):
         """`_shopify_take`, safe against a concurrent update of the row.
 
@@ -261,7 +255,11 @@ class ShopifyWebhookEvent(models.Model):
                 span = leased[index : index + self._shopify_batch_span(leased, index)]
                 index += len(span)
                 taken = self.browse(
-                    [e for e, tries, _s in span if self._shopify_take_one(e, tries)]
+                    [
+                        e
+                        for e, tries, _s in span
+                        if self.browse(e)._shopify_take_fresh(tries, auto_commit)
+                    ]
                 )
                 taken._shopify_process_batch()
                 processed += len(taken)

@@ -28,9 +28,8 @@ from psycopg2 import errors as pg_errors
 from odoo import fields
 
 from ..lib.errors import ShopifyRetryableError
-from ..lib.stock import classify_level_change, snapshot_from_read
+from ..lib.stock import classify_level_change
 from ..lib.stock_ledger import stock_events, unaccounted_activity
-from ..lib.stock_outcome import next_version
 from . import shopify_inventory_level_columns as columns
 
 # Events older than the snapshot by more than this are inside it (absorbs clock skew
@@ -38,6 +37,9 @@ from . import shopify_inventory_level_columns as columns
 # `shopify_sync.stock_activity_overlap_seconds` overrides it.
 ACTIVITY_OVERLAP = timedelta(minutes=2)
 BRACKET_ATTEMPTS = 3
+# Another transaction holds or changed the level: the classification is retried.
+_BUSY = (pg_errors.LockNotAvailable, pg_errors.SerializationFailure)
+_BUSY_MESSAGE = "inventory level busy in another transaction"
 STATS = (
     "read",
     "unchanged",
@@ -138,10 +140,8 @@ class LevelClassifier:
         # showing just them is unchanged and needs no order fetch.
         try:
             uncertain = levels._shopify_absorb_order_effects()
-        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
-            raise ShopifyLevelBusy(
-                "inventory level busy in another transaction", retry_after=5
-            ) from None
+        except _BUSY:
+            raise ShopifyLevelBusy(_BUSY_MESSAGE, retry_after=5) from None
         with store._shopify_client() as client:
             todo = levels
             before = {}
@@ -236,14 +236,8 @@ class LevelClassifier:
                 [tuple(levels.ids)],
                 log_exceptions=False,
             )
-        except Exception as exc:  # noqa: BLE001 - lock or serialization conflict
-            if isinstance(
-                exc, (pg_errors.LockNotAvailable, pg_errors.SerializationFailure)
-            ):
-                raise ShopifyLevelBusy(
-                    "inventory level busy in another transaction", retry_after=5
-                ) from None
-            raise
+        except _BUSY:
+            raise ShopifyLevelBusy(_BUSY_MESSAGE, retry_after=5) from None
 
     def read_now(self, levels, client):
         """{level id: LevelRead} for these levels (this store), read now."""
@@ -273,25 +267,28 @@ class LevelClassifier:
         events = stock_events(parsed, lambda line: items.get(line.variant_gid))
         return [replace(e, at=_naive(e.at)) for e in events]
 
+    def first_ledger(self, level, read, events):
+        """`seen_activity` of a first read: the fetched events it already contains
+        (JSON), so the next classification counts none of them again."""
+        _activity, contained = unaccounted_activity(
+            events,
+            level.inventory_item_gid,
+            level.location_gid,
+            horizon=read.as_of - self.overlap,
+            accounted=(),
+        )
+        return json.dumps(sorted(contained))
+
     # ------------------------------------------------------------------ deciding
     def _classify(self, level, read, events):
         """Classify one consistent read; apply and advance. Returns (outcome, change):
         outcome first_read / unchanged / changed."""
         snapshot = columns.snapshot_of(level)
         if snapshot is None:
-            _act, contained = unaccounted_activity(
-                events,
-                level.inventory_item_gid,
-                level.location_gid,
-                horizon=read.as_of - self.overlap,
-                accounted=(),
-            )
-            first = snapshot_from_read(read)
-            first = replace(first, version=next_version(level.snapshot_version))
             level.write(
                 dict(
-                    columns.snapshot_vals(first),
-                    seen_activity=json.dumps(sorted(contained)),
+                    columns.snapshot_vals(columns.first_snapshot(level, read)),
+                    seen_activity=self.first_ledger(level, read, events),
                     active_in_shopify=True,
                     classification_needed=False,
                 )

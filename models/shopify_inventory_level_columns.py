@@ -7,9 +7,12 @@ in pages: ORM writes of 30,000 levels with different values would be 30,000
 statements). Plain functions of an environment: no model state.
 """
 
+from dataclasses import replace
+
 from odoo.tools import SQL
 
-from ..lib.stock import LevelKey, LevelRead, LevelSnapshot
+from ..lib.stock import LevelKey, LevelRead, LevelSnapshot, snapshot_from_read
+from ..lib.stock_outcome import next_version
 from ..lib.stock_push import WriteBatch, WriteIntent
 
 # The product:location a published quantity is computed for, from the level's own
@@ -71,6 +74,14 @@ def snapshot_of(level):
         version=level.snapshot_version,
         written=level.written_qty,
         intent_key=level.intent_key or None,
+    )
+
+
+def first_snapshot(level, read):
+    """The snapshot a first read (a LevelRead) gives `level`: with a version the
+    level never had, so no intent key of an earlier snapshot is reused."""
+    return replace(
+        snapshot_from_read(read), version=next_version(level.snapshot_version)
     )
 
 

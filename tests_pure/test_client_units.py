@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from lib import API_VERSION, documents, inventory
 from lib.auth import ClientCredentialsAuth, StaticTokenAuth
-from lib.client import ShopifyClient, _quote_search_value, _utc_z
+from lib.client import ShopifyClient, _utc_z
 from lib.errors import (
     ShopifyError,
     ShopifyRetryableError,
@@ -118,14 +118,6 @@ def test_urls_for_real_shop_and_emulator():
         ShopifyClient("alpha", auth=StaticTokenAuth("t"), api_version="latest")
     with pytest.raises(ValueError):
         ShopifyClient("alpha", auth=StaticTokenAuth("t"), base_url="http://evil.com")
-
-
-def test_search_values_quoted_when_needed():
-    assert _quote_search_value("A-1") == "A-1"
-    assert _quote_search_value("A 1") == '"A 1"'
-    assert _quote_search_value("A:1") == '"A:1"'
-    assert _quote_search_value('say "hi"') == '"say \\"hi\\""'
-    assert _quote_search_value("-neg") == '"-neg"'
 
 
 def test_utc_z_timestamps():

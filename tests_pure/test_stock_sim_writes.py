@@ -25,7 +25,6 @@ from lib.stock_outcome import (
     ADVANCE,
     REREAD,
     SETTLED,
-    may_classify,
     next_version,
     settle_accepted_write,
 )
@@ -110,10 +109,7 @@ def test_settle_rule():
     assert other_run.action == SETTLED
 
 
-def test_classify_rule_and_versions():
-    assert may_classify(snap(5, 1), write_pending=False)
-    assert not may_classify(snap(5, 1), write_pending=True)
-    assert not may_classify(None, write_pending=False)
+def test_versions_never_repeat():
     assert next_version(None) == 0 and next_version(7) == 8
 
 

@@ -76,14 +76,6 @@ def shares(sellable: int, members: Sequence[Member]) -> dict:
     return result
 
 
-def targets(sellable: int, members: Sequence[Member], threshold: int | None) -> dict:
-    """What each member should show: S for everyone above the threshold (the
-    shared pool, unchanged behaviour), else its share. `threshold` None: off."""
-    if threshold is None or sellable > threshold:
-        return {m.key: max(0, int(sellable)) for m in members}
-    return shares(sellable, members)
-
-
 @dataclass(frozen=True)
 class Rebalance:
     """The writes allowed now. `send`: {key: quantity} (every decrease in full,

@@ -43,9 +43,7 @@ from .client_reads import (  # noqa: F401  (importable from lib.client as before
     BULK_VARIANTS,
     LEVELS_PER_QUERY,
     PAGE_SIZE,
-    SKUS_PER_QUERY,
     ShopifyReads,
-    _quote_search_value,
     _utc_z,
 )
 from .client_writes import ShopifyWrites
@@ -57,7 +55,13 @@ from .errors import (
     ShopifyRetryableError,
     redirect_error,
 )
-from .throttle import CostBucket, backoff_delay, parse_retry_after, throttled_wait
+from .throttle import (
+    FULL_JITTER,
+    Backoff,
+    CostBucket,
+    parse_retry_after,
+    throttled_wait,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -121,8 +125,7 @@ class ShopifyClient(ShopifyReads, ShopifyWrites):
         self._sleep = sleep
         self._clock = clock
         self._rng = rng
-        self._backoff_base = backoff_base
-        self._backoff_cap = backoff_cap
+        self._backoff = Backoff(backoff_base, backoff_cap, FULL_JITTER)
         self.bucket = CostBucket(clock=clock)
         self._own_session = session is None
         if session is None:
@@ -213,12 +216,7 @@ class ShopifyClient(ShopifyReads, ShopifyWrites):
                 continue
             _, message, delay, status = outcome
             if delay is None:
-                delay = backoff_delay(
-                    attempt,
-                    base=self._backoff_base,
-                    cap=self._backoff_cap,
-                    rng=self._rng,
-                )
+                delay = self._backoff.delay(attempt + 1, rng=self._rng)
             elapsed = self._clock() - started
             if self._clock() + delay > deadline:
                 raise ShopifyRetryableError(

@@ -19,7 +19,6 @@ _logger = logging.getLogger(__package__ + ".client")
 PAGE_SIZE = 250  # Shopify's maximum `first`
 # InventoryItems per levels query: ~3 points each keeps a query far below the 1000 cap.
 LEVELS_PER_QUERY = 100
-SKUS_PER_QUERY = 50
 # Above this many variants one bulk operation beats ~100+ paged calls (issue 5).
 BULK_THRESHOLD = 25000
 BULK_DONE = {"COMPLETED", "FAILED", "CANCELED", "EXPIRED"}
@@ -37,15 +36,6 @@ BULK_VARIANTS = """{
     }
   }
 }"""
-_SKU_SPECIAL = set(" :\"'\\()")
-
-
-def _quote_search_value(value):
-    """A value for Shopify's search syntax: quoted (with escapes) when it needs it."""
-    value = str(value)
-    if value and not (_SKU_SPECIAL & set(value)) and not value.startswith("-"):
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _utc_z(dt):
@@ -206,18 +196,6 @@ class ShopifyReads:
                 error_code=operation.get("errorCode"),
             )
         return operation
-
-    def variants_by_sku(self, skus):
-        """{sku: [variant dicts]} of exact SKU matches (Shopify's search is fuzzier)."""
-        wanted = [s for s in dict.fromkeys(skus) if s]
-        found = {s: [] for s in wanted}
-        for i in range(0, len(wanted), SKUS_PER_QUERY):
-            chunk = wanted[i : i + SKUS_PER_QUERY]
-            query = " OR ".join(f"sku:{_quote_search_value(s)}" for s in chunk)
-            for variant in self.iter_variants(query=query):
-                if variant["sku"] in found:
-                    found[variant["sku"]].append(variant)
-        return found
 
     def inventory_levels(self, item_gids, location_gids):
         """{(item_gid, location_gid): {"available", "on_hand", "committed"}}.

@@ -1,6 +1,7 @@
 """The writes of `ShopifyClient` (lib/client.py): webhook subscriptions and inventory
 (activation, compare-and-swap quantities), each with the idempotency key Shopify
-requires derived from the intent (`inventory.py`), so a retry sends the same key.
+requires derived from the intent (`inventory.activation_key`, the `WriteBatch`'s own
+key), so a retry sends the same key.
 
 A mixin with no HTTP of its own: every call goes through the client's `execute()`.
 """
@@ -12,7 +13,7 @@ from .errors import (
     ShopifyUserError,
     raise_user_errors,
 )
-from .throttle import backoff_delay
+from .stock_push import WriteAnswer
 from .webhook_topics import topic_to_enum
 
 
@@ -89,9 +90,7 @@ class ShopifyWrites:
             codes = {e.get("code") for e in payload.get("userErrors") or []}
             if inventory.CONCURRENT_CODE not in codes:
                 return payload
-            delay = backoff_delay(
-                attempt, base=self._backoff_base, cap=self._backoff_cap, rng=self._rng
-            )
+            delay = self._backoff.delay(attempt + 1, rng=self._rng)
             if self._clock() + delay > deadline:
                 raise ShopifyRetryableError(
                     "InventorySetQuantities: an earlier attempt with the same "
@@ -102,67 +101,41 @@ class ShopifyWrites:
             self._sleep(delay)
             attempt += 1
 
-    def set_inventory(
-        self,
-        quantities,
-        *,
-        name="available",
-        reason="correction",
-        reference_document_uri=None,
-        idempotency_key=None,
-        intent_salt=None,
-    ):
-        """Set absolute quantities with compare-and-swap, ≤ 250 per call, idempotently.
+    def set_inventory(self, batch):
+        """Send one `lib.stock_push.WriteBatch` as one inventorySetQuantities call.
 
-        `quantities`: dicts {inventory_item_id, location_id, quantity, change_from}
-        (change_from None = explicit null, no compare). Each batch carries an
-        idempotency key derived from the intent (`inventory.idempotency_key`), or from
-        `idempotency_key` when given. Returns one result per batch. Stale levels raise
-        `ShopifyStaleQuantityError` (after every batch was tried) with `.stale` and
-        `.applied` (the batches written); other user errors raise `ShopifyUserError`.
+        Compare-and-swap on `available` (each quantity's `changeFromQuantity` is the
+        value it was planned from), carrying the batch's own idempotency key,
+        unchanged on every retry, so Shopify replays its first answer instead of
+        writing twice. Returns a `WriteAnswer`. Stale levels raise
+        `ShopifyStaleQuantityError` (`.stale`: the batch's LevelKeys; the call is
+        atomic: nothing of it was written); other user errors `ShopifyUserError`.
         """
-        results = []
-        stale, stale_errors = [], []
-        groups = inventory.batches(quantities)
-        for index, batch in enumerate(groups):
-            if idempotency_key:
-                key = (
-                    idempotency_key
-                    if len(groups) == 1
-                    else f"{idempotency_key}-{index}"
-                )
-            else:
-                key = inventory.idempotency_key(
-                    self.shop_domain, batch, name=name, reason=reason, salt=intent_salt
-                )
-            variables = {
-                "idempotencyKey": key,
+        payload = self._set_quantities_once(
+            {
+                "idempotencyKey": batch.key,
                 "input": {
-                    "name": name,
-                    "reason": reason,
-                    "referenceDocumentUri": reference_document_uri,
-                    "quantities": inventory.to_input(batch),
+                    "name": "available",
+                    "reason": "correction",
+                    "referenceDocumentUri": None,
+                    "quantities": batch.inputs(),
                 },
             }
-            payload = self._set_quantities_once(variables)
-            errs = payload.get("userErrors") or []
-            if errs and all(e.get("code") == inventory.STALE_CODE for e in errs):
-                # Nothing of this batch was written; try the others, report at the end.
-                stale.extend(inventory.stale_pairs(errs, batch))
-                stale_errors.extend(errs)
-                continue
-            if errs:
-                raise ShopifyUserError.from_user_errors(errs, applied=results)
-            group = payload.get("inventoryAdjustmentGroup") or {}
-            results.append(
-                {
-                    "idempotency_key": key,
-                    "count": len(batch),
-                    "adjustment_group_gid": group.get("id"),
-                    "changes": group.get("changes") or [],
-                    "quantities": batch,
-                }
+        )
+        errs = payload.get("userErrors") or []
+        if errs and all(e.get("code") == inventory.STALE_CODE for e in errs):
+            raise ShopifyStaleQuantityError(
+                inventory.stale_levels(errs, batch), errors=errs
             )
-        if stale:
-            raise ShopifyStaleQuantityError(stale, errors=stale_errors, applied=results)
-        return results
+        if errs:
+            raise ShopifyUserError.from_user_errors(errs)
+        group = payload.get("inventoryAdjustmentGroup") or {}
+        levels = {(i.level.item, i.level.location): i.level for i in batch.intents}
+        after = {"available": {}, "on_hand": {}}
+        for change in group.get("changes") or []:
+            item = (change.get("item") or {}).get("id")
+            level = levels.get((item, (change.get("location") or {}).get("id")))
+            quantity = change.get("quantityAfterChange")
+            if level and quantity is not None and change.get("name") in after:
+                after[change["name"]][level] = quantity
+        return WriteAnswer(batch.key, group.get("id"), **after)

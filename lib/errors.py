@@ -67,10 +67,9 @@ class ShopifyGraphQLError(ShopifyError):
 class ShopifyUserError(ShopifyError):
     """A mutation answered with `userErrors`. `.code`, `.field`, `.message` describe the
     first one; `.errors` holds all of them as dicts {code, field, message}.
-    `.applied` lists the results of batches that did go through before this one failed.
     """
 
-    def __init__(self, code, field, message, *, errors=None, applied=None):
+    def __init__(self, code, field, message, *, errors=None):
         text = f"{code or 'USER_ERROR'}: {message}"
         if field:
             text += f" (field: {'.'.join(str(f) for f in field)})"
@@ -81,7 +80,6 @@ class ShopifyUserError(ShopifyError):
         self.errors = list(
             errors or [{"code": code, "field": field, "message": message}]
         )
-        self.applied = list(applied or [])
 
     @classmethod
     def from_user_errors(cls, user_errors, **kwargs):
@@ -105,20 +103,18 @@ def raise_user_errors(payload):
 class ShopifyStaleQuantityError(ShopifyUserError):
     """`CHANGE_FROM_QUANTITY_STALE`: the level changed since we last read it.
 
-    `.stale`: list of (inventory_item_gid, location_gid) pairs Shopify refused;
-    nothing was written for the batches they were in, `.applied` lists the batches
-    that were written.
+    `.stale`: the `lib.stock.LevelKey`s of the batch Shopify refused as stale; the
+    call is atomic: nothing of the batch was written.
     """
 
-    def __init__(self, stale, *, errors=None, applied=None):
-        pairs = ", ".join(f"{item} @ {loc}" for item, loc in stale[:5])
+    def __init__(self, stale, *, errors=None):
+        pairs = ", ".join(f"{lv.item} @ {lv.location}" for lv in stale[:5])
         more = f" and {len(stale) - 5} more" if len(stale) > 5 else ""
         super().__init__(
             "CHANGE_FROM_QUANTITY_STALE",
             None,
             f"inventory changed since it was read: {pairs}{more}",
             errors=errors,
-            applied=applied,
         )
         self.stale = list(stale)
 

@@ -1,100 +1,21 @@
-"""Inventory writes: batches for `inventorySetQuantities`, idempotency keys, stale.
+"""Shopify's rules for the inventory writes of `ShopifyClient` (`client_writes.py`).
 
-Pure helpers used by `ShopifyClient.set_inventory`:
-- `batches()` cuts the quantities into groups of at most 250 (Shopify's limit per call);
-- `idempotency_key()` derives the `@idempotent(key:)` value from the *intent* (shop,
-  quantity name, reason, and each item/location/target/changeFrom), so retrying the same
-  intent -- after a timeout, a lost answer, a crash -- sends the same key and Shopify
-  replays its first answer instead of writing twice;
-- `activation_key()` does the same for `inventoryActivate` (its key is required too,
-  as of 2026-04) from (shop, item, location);
-- `stale_pairs()` maps the `field` paths of CHANGE_FROM_QUANTITY_STALE user errors back
-  to the (inventory item, location) pairs that were sent.
+The quantities themselves are a `lib.stock_push.WriteBatch`: one call, its own
+idempotency key (derived from its intents, so resending the batch sends the same key).
+Here:
+- `activation_key()` derives the `@idempotent` key of `inventoryActivate` (required as
+  of 2026-04) from (shop, item, location), so a retry sends the same key;
+- `quantity_index()` reads which quantity of the call a user error's `field` names;
+- `stale_levels()` maps the CHANGE_FROM_QUANTITY_STALE user errors of one call back to
+  the levels of the batch sent.
 """
 
 import hashlib
 import json
 import uuid
 
-MAX_QUANTITIES_PER_CALL = 250
 STALE_CODE = "CHANGE_FROM_QUANTITY_STALE"
 CONCURRENT_CODE = "IDEMPOTENCY_CONCURRENT_REQUEST"
-_KEYS = ("inventory_item_id", "location_id", "quantity", "change_from")
-
-
-def normalize_quantity(q):
-    """Validate one quantity; `change_from` must be present (None = explicit null)."""
-    missing = [k for k in _KEYS if k not in q]
-    if missing:
-        raise ValueError(f"quantity is missing {', '.join(missing)}")
-    change_from = q["change_from"]
-    return {
-        "inventory_item_id": str(q["inventory_item_id"]),
-        "location_id": str(q["location_id"]),
-        "quantity": int(q["quantity"]),
-        "change_from": None if change_from is None else int(change_from),
-    }
-
-
-def batches(quantities, size=MAX_QUANTITIES_PER_CALL):
-    """Normalised quantities in groups of at most `size`, in the order given.
-
-    The same (item, location) twice is refused: Shopify rejects it inside one call and
-    across calls the later write would silently win.
-    """
-    if not 0 < size <= MAX_QUANTITIES_PER_CALL:
-        raise ValueError(f"batch size must be 1..{MAX_QUANTITIES_PER_CALL}")
-    rows = [normalize_quantity(q) for q in quantities]
-    seen = set()
-    for row in rows:
-        pair = (row["inventory_item_id"], row["location_id"])
-        if pair in seen:
-            raise ValueError(f"duplicate quantity for {pair[0]} @ {pair[1]}")
-        seen.add(pair)
-    return [rows[i : i + size] for i in range(0, len(rows), size)]
-
-
-def to_input(batch):
-    """Batch rows -> `[InventoryQuantityInput!]` (changeFromQuantity always sent)."""
-    return [
-        {
-            "inventoryItemId": r["inventory_item_id"],
-            "locationId": r["location_id"],
-            "quantity": r["quantity"],
-            "changeFromQuantity": r["change_from"],
-        }
-        for r in batch
-    ]
-
-
-def idempotency_key(shop, batch, *, name="available", reason="correction", salt=None):
-    """A UUID derived from the intent: same intent -> same key, any change -> new key.
-
-    Order inside the batch does not matter. `salt` separates two *different* intents
-    that happen to look identical (A->B, B->A, A->B again within Shopify's key
-    retention): pass something that identifies the intent, e.g. a change sequence.
-    """
-    canonical = json.dumps(
-        {
-            "shop": str(shop).lower(),
-            "name": name,
-            "reason": reason,
-            "salt": salt,
-            "quantities": sorted(
-                [
-                    r["inventory_item_id"],
-                    r["location_id"],
-                    r["quantity"],
-                    r["change_from"],
-                ]
-                for r in batch
-            ),
-        },
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    digest = hashlib.sha256(canonical.encode("utf-8")).digest()
-    return str(uuid.UUID(bytes=digest[:16], version=5))
 
 
 def activation_key(shop, inventory_item_id, location_id, *, salt=None):
@@ -120,31 +41,32 @@ def activation_key(shop, inventory_item_id, location_id, *, salt=None):
     return str(uuid.UUID(bytes=digest[:16], version=5))
 
 
-def _index_from_field(field):
-    """["input", "quantities", "3", "changeFromQuantity"] -> 3 (None if absent)."""
-    if not field:
-        return None
-    field = [str(f) for f in field]
+def quantity_index(field, size):
+    """["input", "quantities", "3", "changeFromQuantity"] -> 3: the quantity a user
+    error names, or None when it names none of the `size` quantities sent."""
+    field = [str(f) for f in field or ()]
     for i, part in enumerate(field[:-1]):
         if part == "quantities" and field[i + 1].isdigit():
-            return int(field[i + 1])
+            index = int(field[i + 1])
+            return index if index < size else None
     return None
 
 
-def stale_pairs(user_errors, batch):
-    """(item, location) pairs named by the stale user errors of one batch.
+def stale_levels(user_errors, batch):
+    """The levels of `batch` (a WriteBatch) named by the call's stale user errors,
+    in the order Shopify names them.
 
-    When Shopify names no index we cannot tell which rows were stale: every pair of
-    the batch is reported (the caller re-reads them; nothing in the batch was written).
+    When a stale error names no quantity we cannot tell which rows were stale: every
+    level of the batch is reported (the caller re-reads them; nothing was written).
     """
-    pairs = []
+    levels = []
     for err in user_errors:
         if err.get("code") != STALE_CODE:
             continue
-        idx = _index_from_field(err.get("field"))
-        if idx is None or idx >= len(batch):
-            return [(r["inventory_item_id"], r["location_id"]) for r in batch]
-        pair = (batch[idx]["inventory_item_id"], batch[idx]["location_id"])
-        if pair not in pairs:
-            pairs.append(pair)
-    return pairs
+        index = quantity_index(err.get("field"), len(batch.intents))
+        if index is None:
+            return [intent.level for intent in batch.intents]
+        level = batch.intents[index].level
+        if level not in levels:
+            levels.append(level)
+    return levels

@@ -196,10 +196,6 @@ def content_lines(order, *, discount_digits=2):
     return tuple(lines)
 
 
-def untaxed_total(lines, currency_digits):
-    return sum((ln.amount(currency_digits) for ln in lines), ZERO)
-
-
 def rounding_tolerance(lines, quantum):
     """The largest residue per-line tax rounding may leave: one currency step per
     (line, tax) pair. Lines without taxes are exact by construction, so an order

@@ -75,20 +75,3 @@ def plan(content, odoo):
         if not _same(have[key].quantity, 0):
             actions.append(ContentAction("zero", key))
     return actions
-
-
-def apply(odoo, actions):
-    """The Odoo lines after `actions` (what the glue does, for tests)."""
-    lines = {line.key: line for line in odoo}
-    for action in actions:
-        if action.kind == "zero":
-            old = lines[action.key]
-            lines[action.key] = OdooContent(
-                old.key, Decimal(0), old.price_unit, old.discount
-            )
-        else:
-            src = action.line
-            lines[action.key] = OdooContent(
-                action.key, Decimal(src.quantity), src.price_unit, src.discount
-            )
-    return list(lines.values())

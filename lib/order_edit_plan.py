@@ -113,17 +113,3 @@ def plan(shopify, odoo):
         else:
             actions.append(Action("decrease", line.key, target, line.edited))
     return actions
-
-
-def apply(odoo, actions):
-    """The Odoo lines after `actions` (what the glue does, for tests and dry runs)."""
-    lines = {line.key: line for line in odoo}
-    for action in actions:
-        old = lines.get(action.key)
-        lines[action.key] = OdooLine(
-            key=action.key,
-            ordered=action.quantity,
-            delivered=old.delivered if old else 0,
-            baseline=action.edited,
-        )
-    return list(lines.values())

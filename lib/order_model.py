@@ -196,17 +196,6 @@ class Refund:
     def refunded_quantities(self):
         return _sum_by_line((ln.line_id, ln.quantity) for ln in self.lines)
 
-    def refunded_amount(self):
-        """Money actually returned: successful refund transactions."""
-        return sum(
-            (
-                t.amount
-                for t in self.transactions
-                if t.kind in ("refund", None) and t.status in ("success", None)
-            ),
-            Decimal(0),
-        )
-
 
 @dataclass(frozen=True)
 class Fulfillment:

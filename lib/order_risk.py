@@ -16,7 +16,6 @@ from .order_values import PayloadError
 
 # Most severe first. PENDING and NONE say nothing about fraud.
 SEVERITY = {"HIGH": 4, "MEDIUM": 3, "LOW": 2, "NONE": 1, "PENDING": 0}
-LEVELS = tuple(SEVERITY)
 MAX_FACTS = 5
 MAX_FACT_LENGTH = 256  # "Descriptions longer than 256 characters are truncated."
 

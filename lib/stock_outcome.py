@@ -83,13 +83,6 @@ def settle_accepted_write(
     )
 
 
-def may_classify(snapshot: LevelSnapshot | None, write_pending: bool) -> bool:
-    """A change at a level may be split into causes (and become an Odoo adjustment)
-    only against a confirmed snapshot with no write of ours in flight or uncertain.
-    Without a snapshot the read is a first read: stored, never classified."""
-    return snapshot is not None and not write_pending
-
-
 def next_version(previous_version: int | None) -> int:
     """The version of a snapshot taken by a first read (after a reset too): versions
     never repeat at a level, so an intent key (which contains the version) is never

@@ -17,6 +17,10 @@ version),
   swallowed as a replay;
 - at most 250 quantities per inventorySetQuantities call, one store per call; the call's
   key is derived from its intents, so resending the same batch reuses it.
+
+A `WriteBatch` is what crosses into the client: `ShopifyClient.set_inventory(batch)`
+sends it as one call with its own key and answers a `WriteAnswer` (or raises
+`ShopifyStaleQuantityError` naming the batch's stale levels).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .stock import LevelKey, LevelSnapshot, snapshot_after_write
+from .stock import LevelKey, LevelSnapshot
 
 MAX_QUANTITIES_PER_CALL = 250
 _KEY_NAMESPACE = uuid.UUID("5b0c61f2-7d1c-4a53-9e55-3c8f0e6a2b71")
@@ -55,30 +59,12 @@ class WriteIntent:
             "changeFromQuantity": self.change_from,
         }
 
-    def as_quantity(self) -> dict:
-        """The quantity dict `ShopifyClient.set_inventory` takes."""
-        return {
-            "inventory_item_id": self.level.item,
-            "location_id": self.level.location,
-            "quantity": self.quantity,
-            "change_from": self.change_from,
-        }
-
-    def applied_to(self, snapshot: LevelSnapshot) -> LevelSnapshot:
-        """The level's snapshot once Shopify accepted this write."""
-        return snapshot_after_write(snapshot, self.quantity, self.change_from, self.key)
-
 
 @dataclass(frozen=True)
 class PushPlan:
     writes: tuple[WriteIntent, ...]
     in_sync: tuple[LevelKey, ...]  # the store already shows the value: nothing to send
     needs_read: tuple[LevelKey, ...]  # no snapshot yet: read before writing
-
-
-def coalesce(changes: Iterable[tuple[LevelKey, int]]) -> dict[LevelKey, int]:
-    """Many desired quantities for one level -> the last one (one write per level)."""
-    return dict(changes)
 
 
 def plan_push(
@@ -111,15 +97,34 @@ class WriteBatch:
     intents: tuple[WriteIntent, ...]
     key: str
 
-    def quantities(self) -> list[dict]:
-        """Quantities for `ShopifyClient.set_inventory(..., idempotency_key=batch.key)`.
-
-        One call per batch: for <= 250 quantities the client sends the key unchanged."""
-        return [intent.as_quantity() for intent in self.intents]
+    def __post_init__(self):
+        # One call: Shopify refuses more than 250 quantities, or one level twice
+        # (NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR); a caller bug, not stock.
+        if len(self.intents) > MAX_QUANTITIES_PER_CALL:
+            raise ValueError(f"a batch holds at most {MAX_QUANTITIES_PER_CALL} writes")
+        levels = {intent.level for intent in self.intents}
+        if len(levels) != len(self.intents):
+            raise ValueError("a batch writes each level once")
+        if any(level.store != self.store for level in levels):
+            raise ValueError("a batch writes the levels of its own store only")
 
     def inputs(self) -> list[dict]:
         """The GraphQL `quantities` input of inventorySetQuantities."""
         return [intent.as_input() for intent in self.intents]
+
+
+@dataclass(frozen=True)
+class WriteAnswer:
+    """Shopify accepted a batch (its first answer, or the replay of its key).
+
+    group: the InventoryAdjustmentGroup's gid (None when Shopify made no group);
+    available / on_hand: {LevelKey: quantityAfterChange} as the answer reports them
+    (a level Shopify did not list is absent)."""
+
+    key: str
+    group: str | None
+    available: Mapping[LevelKey, int]
+    on_hand: Mapping[LevelKey, int]
 
 
 def batch_key(intents: Iterable[WriteIntent]) -> str:

@@ -1,4 +1,4 @@
-"""Cost-based rate limiting (Shopify's leaky bucket) and retry delays.
+"""Cost-based rate limiting (Shopify's leaky bucket) and retry delays (`Backoff`).
 
 Shopify charges each GraphQL call points from a per (app, shop) bucket that refills at
 `restoreRate` points/s and refuses a call whose *requested* cost exceeds what is left
@@ -13,6 +13,7 @@ import random
 import re
 import threading
 import time
+from dataclasses import dataclass
 
 # A little extra wait on top of the computed refill time: clocks and rounding differ.
 REFILL_MARGIN_SECONDS = 0.05
@@ -28,19 +29,33 @@ def throttled_wait(requested_cost, currently_available, restore_rate):
     return missing / float(restore_rate) + REFILL_MARGIN_SECONDS
 
 
-def backoff_delay(attempt, *, base=0.5, cap=30.0, rng=random.random):
-    """Exponential backoff with full jitter: uniform(0, min(cap, base * 2**attempt))."""
-    return rng() * min(cap, base * (2 ** max(0, attempt)))
+EXACT = (1.0, 1.0)
+FULL_JITTER = (0.0, 1.0)
 
 
-def retry_delay(attempts, *, base, cap, retry_after=None):
-    """Delay before retrying queued work (an outbox row, a webhook event, a level)
-    after its failed try number `attempts`: base, 2 base, 4 base ... up to `cap`;
-    never shorter than the server's Retry-After, itself capped."""
-    delay = min(base * 2 ** max(attempts - 1, 0), cap)
-    if isinstance(retry_after, int | float) and retry_after > delay:
-        delay = min(retry_after, cap)
-    return delay
+@dataclass(frozen=True)
+class Backoff:
+    """The one retry policy: after failed try number `attempts` (1, 2, 3 ...) wait
+    base, 2 base, 4 base ... at most `cap`, times a random factor drawn in `jitter`
+    (low, high) so that workers failing together do not retry together; never
+    shorter than the server's Retry-After, itself capped.
+
+    Instances: the client's retries inside one call (full jitter, `ShopifyClient`),
+    a transaction conflict (`lib.txn`), and queued work rescheduled by a cron (exact:
+    a webhook event, a fulfilment, an inventory level; the models name theirs)."""
+
+    base: float
+    cap: float
+    jitter: tuple[float, float] = EXACT
+
+    def delay(self, attempts, *, retry_after=None, rng=random.random):
+        delay = min(self.base * 2 ** max(attempts - 1, 0), self.cap)
+        if self.jitter != EXACT:
+            low, high = self.jitter
+            delay *= low + (high - low) * rng()
+        if isinstance(retry_after, int | float) and retry_after > delay:
+            delay = min(retry_after, self.cap)
+        return delay
 
 
 def wait_delay(waited, *, limit, floor, cap, retry_after=None):

@@ -18,11 +18,14 @@ sender from before its pending state is committed until its answer is, without
 holding row locks during the call; see `try_session_lock`.
 """
 
+import math
 import random
 import time
 import zlib
 
 from psycopg2 import errors as pg_errors
+
+from .throttle import Backoff
 
 CONFLICTS = (
     pg_errors.SerializationFailure,
@@ -30,12 +33,8 @@ CONFLICTS = (
     pg_errors.LockNotAvailable,
 )
 ATTEMPTS = 4
-BASE_DELAY = 0.05  # seconds; doubled per attempt, with jitter
-
-
-def is_conflict(exc):
-    """True for the transaction conflicts another worker's commit causes."""
-    return isinstance(exc, CONFLICTS)
+# 0.05 s, doubled per attempt, times 0.5..1.5 so that conflicting workers part ways.
+CONFLICT_BACKOFF = Backoff(0.05, math.inf, jitter=(0.5, 1.5))
 
 
 def in_fresh_transaction(
@@ -44,7 +43,7 @@ def in_fresh_transaction(
     *,
     auto_commit=True,
     attempts=ATTEMPTS,
-    base_delay=BASE_DELAY,
+    backoff=CONFLICT_BACKOFF,
     sleep=time.sleep,
     rng=random.random,
 ):
@@ -68,7 +67,7 @@ def in_fresh_transaction(
             cr.rollback()
             if attempt >= attempts:
                 raise
-            sleep(base_delay * 2 ** (attempt - 1) * (0.5 + rng()))
+            sleep(backoff.delay(attempt, rng=rng))
 
 
 def lock_rows_within(cr, timeout, query, params):

@@ -37,20 +37,6 @@ def topic_to_enum(topic):
     return topic.replace("/", "_").upper()
 
 
-def enum_to_topic(enum_name):
-    """`ORDERS_CREATE` -> `orders/create`; None for a topic we do not know.
-
-    The split is ambiguous in general (`INVENTORY_LEVELS_UPDATE`), so only known
-    topics are mapped back.
-    """
-    if not isinstance(enum_name, str):
-        return None
-    return _ENUM_TO_TOPIC.get(enum_name.strip().upper())
-
-
-_ENUM_TO_TOPIC = {topic_to_enum(t): t for t in TOPICS}
-
-
 def is_valid_topic(topic):
     """A plausible topic header: `resource/event`, lower-case ascii, bounded length."""
     if not isinstance(topic, str) or not 3 <= len(topic) <= MAX_TOPIC_LENGTH:

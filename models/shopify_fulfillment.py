@@ -15,7 +15,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib.redact import redact
-from ..lib.throttle import retry_delay
+from ..lib.throttle import Backoff
 from .odoo_platform import auto_commit_allowed, wake_cron
 
 _logger = logging.getLogger(__name__)
@@ -24,8 +24,7 @@ SEND_CRON_XMLID = "shopify_sync.ir_cron_shopify_send_fulfillments"
 BATCH_SIZE = 20
 LEASE_SECONDS = 300
 MAX_ATTEMPTS = 6
-BACKOFF_BASE_SECONDS = 60
-BACKOFF_MAX_SECONDS = 3600
+SEND_BACKOFF = Backoff(60, 3600)  # seconds: 1, 2, 4 ... min, 1 h at most
 
 
 class ShopifyFulfillment(models.Model):
@@ -232,7 +231,7 @@ class ShopifyFulfillment(models.Model):
 
     @api.model
     def _shopify_backoff(self, attempts):
-        return retry_delay(attempts, base=BACKOFF_BASE_SECONDS, cap=BACKOFF_MAX_SECONDS)
+        return SEND_BACKOFF.delay(attempts)
 
     # ------------------------------------------------------------------ actions
     def _shopify_check_picking_access(self):

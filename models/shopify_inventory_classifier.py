@@ -14,9 +14,9 @@ fetched, level read again; only levels whose two reads are identical are classif
 The snapshot then becomes the read: a duplicated, late or reordered webhook finds
 nothing new, and an edit is applied once.
 
-`LevelClassifier(env, store)`: `refresh(levels)` (webhook, reconcile) and
-`fresh_reads` (the push's stale answers); the push's first read of a level takes its
-picture the same way (models/shopify_inventory_first_read.py).
+`LevelClassifier(env, store).refresh(levels)`: webhook, reconcile, and the push's
+stale answers (with the reads it just took, `first_reads`); the push's first read of
+a level takes its picture the same way (models/shopify_inventory_first_read.py).
 """
 
 import json
@@ -28,9 +28,8 @@ from psycopg2 import errors as pg_errors
 from odoo import fields
 
 from ..lib.errors import ShopifyRetryableError
-from ..lib.stock import classify_level_change, snapshot_from_read
+from ..lib.stock import classify_level_change
 from ..lib.stock_ledger import stock_events, unaccounted_activity
-from ..lib.stock_outcome import next_version
 from . import shopify_inventory_level_columns as columns
 
 # Events older than the snapshot by more than this are inside it (absorbs clock skew
@@ -38,6 +37,9 @@ from . import shopify_inventory_level_columns as columns
 # `shopify_sync.stock_activity_overlap_seconds` overrides it.
 ACTIVITY_OVERLAP = timedelta(minutes=2)
 BRACKET_ATTEMPTS = 3
+# Another transaction holds or changed the level: the classification is retried.
+_BUSY = (pg_errors.LockNotAvailable, pg_errors.SerializationFailure)
+_BUSY_MESSAGE = "inventory level busy in another transaction"
 STATS = (
     "read",
     "unchanged",
@@ -87,19 +89,11 @@ class LevelClassifier:
         self.store = store
         self.overlap = activity_overlap(env)
 
-    # ------------------------------------------------------------------ entry points
-    def fresh_reads(self, levels, reads):
-        """Stale answers of the push for several levels ({level id: LevelRead}):
-        one classification, so the store's recent orders are fetched once for all
-        of them (each order fetch is a costly query, paced by the rate limit).
-        Returns {level id: outcome}."""
-        if not levels:
-            return {}
-        result = self.refresh(levels, first_reads=reads)
-        return {lv.id: result["outcomes"].get(lv.id, "missing") for lv in levels}
-
+    # ------------------------------------------------------------------ entry point
     def refresh(self, levels, first_reads=None, skip_unchanged=True, pending="raise"):
         """Read `levels` (of this store), classify every change and apply it.
+        `first_reads` ({level id: LevelRead}, the push's stale levels): reads just
+        taken, the first of their bracket, so the orders are fetched once for all.
 
         Never a level with a write of ours pending (lib.stock_outcome rule 2): the
         write may be applied already (its echo can come before the HTTP answer) and
@@ -138,10 +132,8 @@ class LevelClassifier:
         # showing just them is unchanged and needs no order fetch.
         try:
             uncertain = levels._shopify_absorb_order_effects()
-        except (pg_errors.SerializationFailure, pg_errors.LockNotAvailable):
-            raise ShopifyLevelBusy(
-                "inventory level busy in another transaction", retry_after=5
-            ) from None
+        except _BUSY:
+            raise ShopifyLevelBusy(_BUSY_MESSAGE, retry_after=5) from None
         with store._shopify_client() as client:
             todo = levels
             before = {}
@@ -186,10 +178,7 @@ class LevelClassifier:
                         outcomes[level.id] = "missing"
                         stats["missing"] += 1
                         continue
-                    first = before.get(level.id)
-                    if first is None or columns.quantities(first) != columns.quantities(
-                        read
-                    ):
+                    if not columns.agree(before.get(level.id), read):
                         next_todo |= level
                         continue
                     outcome, change = self._classify(level, read, events)
@@ -236,14 +225,8 @@ class LevelClassifier:
                 [tuple(levels.ids)],
                 log_exceptions=False,
             )
-        except Exception as exc:  # noqa: BLE001 - lock or serialization conflict
-            if isinstance(
-                exc, (pg_errors.LockNotAvailable, pg_errors.SerializationFailure)
-            ):
-                raise ShopifyLevelBusy(
-                    "inventory level busy in another transaction", retry_after=5
-                ) from None
-            raise
+        except _BUSY:
+            raise ShopifyLevelBusy(_BUSY_MESSAGE, retry_after=5) from None
 
     def read_now(self, levels, client):
         """{level id: LevelRead} for these levels (this store), read now."""
@@ -273,25 +256,28 @@ class LevelClassifier:
         events = stock_events(parsed, lambda line: items.get(line.variant_gid))
         return [replace(e, at=_naive(e.at)) for e in events]
 
+    def first_ledger(self, level, read, events):
+        """`seen_activity` of a first read: the fetched events it already contains
+        (JSON), so the next classification counts none of them again."""
+        _activity, contained = unaccounted_activity(
+            events,
+            level.inventory_item_gid,
+            level.location_gid,
+            horizon=read.as_of - self.overlap,
+            accounted=(),
+        )
+        return json.dumps(sorted(contained))
+
     # ------------------------------------------------------------------ deciding
     def _classify(self, level, read, events):
         """Classify one consistent read; apply and advance. Returns (outcome, change):
         outcome first_read / unchanged / changed."""
         snapshot = columns.snapshot_of(level)
         if snapshot is None:
-            _act, contained = unaccounted_activity(
-                events,
-                level.inventory_item_gid,
-                level.location_gid,
-                horizon=read.as_of - self.overlap,
-                accounted=(),
-            )
-            first = snapshot_from_read(read)
-            first = replace(first, version=next_version(level.snapshot_version))
             level.write(
                 dict(
-                    columns.snapshot_vals(first),
-                    seen_activity=json.dumps(sorted(contained)),
+                    columns.snapshot_vals(columns.first_snapshot(level, read)),
+                    seen_activity=self.first_ledger(level, read, events),
                     active_in_shopify=True,
                     classification_needed=False,
                 )
@@ -395,12 +381,8 @@ class LevelClassifier:
 
 def _unchanged(level, reads):
     """The read shows exactly the snapshot (e.g. the echo of our own write)."""
-    read = reads.get(level.id)
-    return (
-        read is not None
-        and bool(level.seen_at)
-        and columns.quantities(read)
-        == (level.seen_available, level.seen_on_hand, level.seen_committed)
+    return bool(level.seen_at) and columns.agree(
+        reads.get(level.id), columns.stored_read(level)
     )
 
 

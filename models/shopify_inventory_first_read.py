@@ -14,15 +14,9 @@ agree keeps the snapshot with the fetched events as its ledger, the others are r
 again.
 """
 
-import json
-from dataclasses import replace
-
 from odoo import fields
 
 from ..lib.errors import ShopifyUserError
-from ..lib.stock import snapshot_from_read
-from ..lib.stock_ledger import unaccounted_activity
-from ..lib.stock_outcome import next_version
 from . import shopify_inventory_level_columns as columns
 from .shopify_inventory_classifier import BRACKET_ATTEMPTS, LevelClassifier
 
@@ -89,9 +83,8 @@ def _plain_read(push, levels):
         values = found.get((lv.inventory_item_gid, lv.location_gid))
         if values is None:
             continue
-        snap = snapshot_from_read(columns.read_from_api(values, as_of))
-        snap = replace(snap, version=next_version(lv.snapshot_version))
-        rows.append((lv.id, snap))
+        read = columns.read_from_api(values, as_of)
+        rows.append((lv.id, columns.first_snapshot(lv, read)))
     columns.write_snapshots(push.env, rows, activate=True)
     push.counts["read"] += len(rows)
 
@@ -105,27 +98,16 @@ def _bracket(classifier, levels, client, first):
     events = classifier.events(orders)
     moving, rows = levels.browse(), []
     for level in levels:
-        read, before = after.get(level.id), first.get(level.id)
-        if (
-            read is None
-            or before is None
-            or columns.quantities(read) != columns.quantities(before)
-        ):
+        read = after.get(level.id)
+        if not columns.agree(read, first.get(level.id)):
             moving |= level
             continue
-        _act, contained = unaccounted_activity(
-            events,
-            level.inventory_item_gid,
-            level.location_gid,
-            horizon=read.as_of - classifier.overlap,
-            accounted=(),
-        )
         rows.append(
             (
                 level.id,
                 dict(
                     columns.read_columns(read),
-                    seen_activity=json.dumps(sorted(contained)),
+                    seen_activity=classifier.first_ledger(level, read, events),
                 ),
             )
         )

@@ -22,10 +22,9 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
-from ..lib.throttle import retry_delay
 from .odoo_platform import auto_commit_allowed
 from .shopify_inventory_push import InventoryPush
-from .shopify_inventory_push_run import BACKOFF_BASE_SECONDS, BACKOFF_MAX_SECONDS
+from .shopify_inventory_push_run import LEVEL_BACKOFF
 
 MAX_ROUNDS = 3  # rounds over the stores per cron run
 
@@ -361,7 +360,7 @@ class ShopifyInventoryLevel(models.Model):
         for lv in self:
             attempts = lv.attempts + 1 if count else lv.attempts
             delay = (
-                _backoff_seconds(attempts, retry_after)
+                LEVEL_BACKOFF.delay(attempts, retry_after=retry_after)
                 if count
                 else math.ceil(retry_after or 60) + 1
             )
@@ -392,12 +391,3 @@ def _merge_summaries(old, new):
     if old is None:
         return new
     return {k: (old.get(k) or 0) + v for k, v in new.items()}
-
-
-def _backoff_seconds(attempts, retry_after=None):
-    return retry_delay(
-        attempts,
-        base=BACKOFF_BASE_SECONDS,
-        cap=BACKOFF_MAX_SECONDS,
-        retry_after=retry_after,
-    )

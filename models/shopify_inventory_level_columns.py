@@ -7,9 +7,12 @@ in pages: ORM writes of 30,000 levels with different values would be 30,000
 statements). Plain functions of an environment: no model state.
 """
 
+from dataclasses import replace
+
 from odoo.tools import SQL
 
-from ..lib.stock import LevelKey, LevelRead, LevelSnapshot
+from ..lib.stock import LevelKey, LevelRead, LevelSnapshot, snapshot_from_read
+from ..lib.stock_outcome import next_version
 from ..lib.stock_push import WriteBatch, WriteIntent
 
 # The product:location a published quantity is computed for, from the level's own
@@ -74,6 +77,14 @@ def snapshot_of(level):
     )
 
 
+def first_snapshot(level, read):
+    """The snapshot a first read (a LevelRead) gives `level`: with a version the
+    level never had, so no intent key of an earlier snapshot is reused."""
+    return replace(
+        snapshot_from_read(read), version=next_version(level.snapshot_version)
+    )
+
+
 def snapshot_vals(snapshot):
     """ORM values of a snapshot."""
     return {
@@ -125,8 +136,14 @@ def read_from_api(values, as_of):
     )
 
 
-def quantities(read):
-    return (read.available, read.on_hand, read.committed)
+def agree(read, other):
+    """Two reads (LevelRead; None: no read) show the same quantities."""
+    return (
+        read is not None
+        and other is not None
+        and (read.available, read.on_hand, read.committed)
+        == (other.available, other.on_hand, other.committed)
+    )
 
 
 def write_snapshots(env, rows, activate=False):

@@ -34,6 +34,7 @@ from ..lib.errors import (
     ShopifyStaleQuantityError,
     ShopifyUserError,
 )
+from ..lib.inventory import quantity_index
 from ..lib.stock_outcome import (
     ABANDON_AFTER_ATTEMPTS,
     ADVANCE,
@@ -78,18 +79,12 @@ class PushAnswers:
         levels = self.Level.browse([by_key[i.level].id for i in batch.intents])
         self.counts["batches"] += 1
         try:
-            self.api(
-                self.client.set_inventory,
-                batch.quantities(),
-                idempotency_key=batch.key,
-            )
+            self.api(self.client.set_inventory, batch)
         except ShopifyStaleQuantityError as exc:
             # One call per batch and the call is atomic: nothing of it was written.
             levels.write(columns.NO_PENDING)
-            stale_pairs = set(exc.stale)
-            stale = levels.filtered(
-                lambda lv: (lv.inventory_item_gid, lv.location_gid) in stale_pairs
-            )
+            stale_ids = {by_key[key].id for key in exc.stale}
+            stale = levels.filtered(lambda lv: lv.id in stale_ids)
             self.counts["stale"] += len(stale)
             self._fresh_read(stale)
             return "stale"
@@ -168,13 +163,9 @@ class PushAnswers:
         names, or all of them."""
         named = self.Level.browse()
         for err in exc.errors:
-            field = [str(f) for f in err.get("field") or []]
-            if "quantities" in field:
-                idx = field.index("quantities") + 1
-                if idx < len(field) and field[idx].isdigit():
-                    index = int(field[idx])
-                    if index < len(batch.intents):
-                        named |= by_key[batch.intents[index].level]
+            index = quantity_index(err.get("field"), len(batch.intents))
+            if index is not None:
+                named |= by_key[batch.intents[index].level]
         blamed = named or self.Level.browse([by_key[i.level].id for i in batch.intents])
         not_stocked = exc.code == "INVALID_LOCATION"
         # A level that is not stocked any more is read (and activated) again.
@@ -208,15 +199,13 @@ class PushAnswers:
                 lv.write({"seen_at": False, "active_in_shopify": False})
                 continue
             reads[lv.id] = columns.read_from_api(values, as_of)
-        # All stale levels of the batch at once: the classification fetches the
-        # store's recent orders once for them, not once per level.
-        outcomes = LevelClassifier(self.env, self.store).fresh_reads(
-            self.Level.browse(list(reads)), reads
+        # All stale levels of the batch in one classification: the store's recent
+        # orders are fetched once for them (a costly, paced query), not per level.
+        result = LevelClassifier(self.env, self.store).refresh(
+            self.Level.browse(list(reads)), first_reads=reads
         )
-        for level_id, outcome in outcomes.items():
-            if outcome == "needs_classification":
-                self.counts["needs_classification"] += 1
-            elif outcome == "unchanged":
+        for level_id, outcome in result["outcomes"].items():
+            if outcome == "unchanged":
                 # Shopify shows our snapshot: the next write is planned from the same
                 # quantities, and with the same version it would carry the same
                 # idempotency key, whose stale answer Shopify replays for ever.

@@ -11,12 +11,12 @@ import time
 from odoo import fields
 
 from ..lib.circuit import PUSH_RETRY_SECONDS
+from ..lib.throttle import Backoff
 from ..lib.txn import CONFLICTS, in_fresh_transaction, release_session_lock
 
 _logger = logging.getLogger(__name__)
 
-BACKOFF_BASE_SECONDS = 30
-BACKOFF_MAX_SECONDS = 3600
+LEVEL_BACKOFF = Backoff(30, 3600)  # seconds: a level (or a store's) after an error
 SEND_LOCK_CLASS = 0x5D11  # batches' send locks (shopify.sync.stamp uses 0x5D10)
 
 COUNTS = (
@@ -107,8 +107,8 @@ class PushRun:
         params = [
             str(exc)[:2000],
             fields.Datetime.now(),
-            max(BACKOFF_BASE_SECONDS, retry_after or 0),
-            BACKOFF_MAX_SECONDS,
+            max(LEVEL_BACKOFF.base, retry_after or 0),
+            LEVEL_BACKOFF.cap,
             store.id,
         ]
 

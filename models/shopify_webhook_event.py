@@ -24,7 +24,7 @@ from odoo import api, fields, models
 
 from ..lib import webhook_topics
 from ..lib.redact import redact
-from ..lib.throttle import retry_delay
+from ..lib.throttle import Backoff
 from .odoo_platform import wake_cron
 
 _logger = logging.getLogger(__name__)
@@ -32,8 +32,7 @@ _logger = logging.getLogger(__name__)
 PROCESS_CRON_XMLID = "shopify_sync.ir_cron_shopify_webhook_process"
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_RETENTION_DAYS = 14
-BACKOFF_BASE_SECONDS = 60
-BACKOFF_MAX_SECONDS = 3600
+EVENT_BACKOFF = Backoff(60, 3600)  # seconds: 1, 2, 4 ... min, 1 h at most
 BATCH_SIZE = 20
 # Contention with another transaction of ours (a level or order busy, a
 # serialization failure): retried soon, 5 s doubling up to 60 s, and not counted
@@ -264,12 +263,7 @@ class ShopifyWebhookEvent(models.Model):
     @api.model
     def _shopify_backoff(self, attempts, retry_after=None):
         """Delay after failed try number `attempts`: 1, 2, 4 ... min, 1 h max."""
-        return retry_delay(
-            attempts,
-            base=BACKOFF_BASE_SECONDS,
-            cap=BACKOFF_MAX_SECONDS,
-            retry_after=retry_after,
-        )
+        return EVENT_BACKOFF.delay(attempts, retry_after=retry_after)
 
     def _shopify_is_stale(self):
         """True when a newer version of the same object was already applied."""

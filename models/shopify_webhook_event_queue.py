@@ -38,8 +38,8 @@ from .odoo_platform import auto_commit_allowed, side_replay
 from .shopify_store_circuit import REPLAY_KEY
 from .shopify_store_health import side_cursor
 from .shopify_webhook_event import (
-    BACKOFF_MAX_SECONDS,
     BATCH_SIZE,
+    EVENT_BACKOFF,
     _error_text,
     _is_contention,
 )
@@ -306,7 +306,7 @@ class ShopifyWebhookEvent(models.Model):
             self.env["shopify.store"]._shopify_circuit_replay()
             # Rounded up: Datetime fields drop microseconds, and a claim before
             # the probe time would only be refused again.
-            wait = min(math.ceil(exc.retry_after or 60) + 1, BACKOFF_MAX_SECONDS)
+            wait = min(math.ceil(exc.retry_after or 60) + 1, EVENT_BACKOFF.cap)
             at = fields.Datetime.now() + timedelta(seconds=wait)
             self.write(
                 {

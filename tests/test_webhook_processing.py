@@ -18,7 +18,7 @@ from odoo.tools import mute_logger
 
 from odoo.addons.shopify_sync.models.shopify_order_importer import ShopifyOrderBusy
 from odoo.addons.shopify_sync.models.shopify_webhook_event import (
-    BACKOFF_BASE_SECONDS,
+    EVENT_BACKOFF,
 )
 
 from .test_webhook_controller import make_webhook_store, order_payload
@@ -178,7 +178,7 @@ class TestWebhookProcessing(WebhookHandlerCase):
         self.assertNotIn("shpat_abcdef0123456789", event.last_error)
         self.assertEqual(self.store.name, store_name, "handler work rolled back")
         delay = (event.next_attempt_at - before).total_seconds()
-        self.assertAlmostEqual(delay, BACKOFF_BASE_SECONDS, delta=5)
+        self.assertAlmostEqual(delay, EVENT_BACKOFF.base, delta=5)
 
         # Not due yet: the next run leaves it alone.
         self._run_cron()
@@ -189,7 +189,7 @@ class TestWebhookProcessing(WebhookHandlerCase):
         self._run_cron()
         self.assertRecordValues(event, [{"state": "pending", "attempts": 2}])
         delay = (event.next_attempt_at - before).total_seconds()
-        self.assertAlmostEqual(delay, 2 * BACKOFF_BASE_SECONDS, delta=5)
+        self.assertAlmostEqual(delay, 2 * EVENT_BACKOFF.base, delta=5)
 
         logs_before = (
             self.env["shopify.sync.log"]

@@ -35,7 +35,7 @@ from lib.stock import (
     unreserved_quantity,
 )
 from lib.stock_ledger import StockEvent, unaccounted_activity
-from lib.stock_outcome import ADVANCE, may_classify, settle_accepted_write
+from lib.stock_outcome import ADVANCE, settle_accepted_write
 from lib.stock_push import batch_writes, plan_push
 
 SKUS = ("SKU-A", "SKU-B")
@@ -547,8 +547,10 @@ class Connector:
             self.to_read.add(intent.level)
 
     def _classifiable(self, level):
-        """lib.stock_outcome rule 2: never a level with a write of ours pending."""
-        return may_classify(self.snapshots.get(level), level in self._pending_levels())
+        """lib.stock_outcome rule 2: never a level with a write of ours pending
+        (the glue's LevelClassifier.refresh); without a snapshot, a first read."""
+        snapshot = self.snapshots.get(level)
+        return snapshot is not None and level not in self._pending_levels()
 
     def bracketed_read(self, level, since):
         """Read, fetch the store's stock events since `since`, read again: only

@@ -7,7 +7,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lib.allocation import Member, plan_rebalance, shares, targets
+from lib.allocation import Member, plan_rebalance, shares
 
 members_st = st.lists(
     st.tuples(
@@ -42,14 +42,13 @@ def test_shares_follow_velocity_and_minimums():
     assert shares(3, [Member("a", 1, 2), Member("b", 5, 2)]) == {"a": 1, "b": 2}
 
 
-@given(st.integers(min_value=0, max_value=100), members_st, st.integers(0, 100))
-def test_above_the_threshold_every_store_shows_everything(sellable, members, t):
-    got = targets(sellable, members, t)
-    if sellable > t:
-        assert set(got.values()) == {sellable}
-    else:
-        assert sum(got.values()) == sellable
-    assert set(targets(sellable, members, None).values()) == {sellable}
+def targets(sellable, members, threshold):
+    """What the glue makes each member show (models/shopify_inventory_level_
+    allocation.py): S for everyone above the threshold (the shared pool: it skips
+    allocation), else its share. `threshold` None: allocation off."""
+    if threshold is None or sellable > threshold:
+        return {m.key: max(0, int(sellable)) for m in members}
+    return shares(sellable, members)
 
 
 offered_st = st.lists(st.integers(min_value=0, max_value=60), min_size=1, max_size=6)

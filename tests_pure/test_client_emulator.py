@@ -21,6 +21,8 @@ from lib.errors import (
     ShopifyRetryableError,
     ShopifyStaleQuantityError,
 )
+from lib.stock import LevelKey
+from lib.stock_push import WriteIntent, batch_writes, intent_key
 from lib.webhook import verify
 from tools.shopify_emulator import Emulator
 from tools.shopify_emulator import server as emulator_server
@@ -203,65 +205,55 @@ def test_plain_mutation_not_resent_when_it_may_have_been_applied(emu):
 
 
 # -- inventory writes ----------------------------------------------------------
+def writes(shop, items, loc, quantity, change_from, version=0):
+    """The intents of setting `items` at `loc` from `change_from` to `quantity`."""
+    out = []
+    for item in items:
+        level = LevelKey(shop.domain, item, loc)
+        key = intent_key(level, quantity, change_from, version)
+        out.append(WriteIntent(level, quantity, change_from, key))
+    return out
+
+
+def one_batch(shop, items, loc, quantity, change_from, version=0):
+    (batch,) = batch_writes(writes(shop, items, loc, quantity, change_from, version))
+    return batch
+
+
 def test_stale_compare_and_swap_names_the_stale_items(emu):
     shop = new_shop(emu)
     loc, items = stocked_items(shop, 3)
     shop.manual_edit(items[1], loc, available=7)  # the merchant edits one of them
     client = client_for(shop)
-    quantities = [
-        {"inventory_item_id": i, "location_id": loc, "quantity": 12, "change_from": 10}
-        for i in items
-    ]
+    batch = one_batch(shop, items, loc, 12, 10)
     with pytest.raises(ShopifyStaleQuantityError) as info:
-        client.set_inventory(quantities)
-    assert info.value.stale == [(items[1], loc)]
-    assert info.value.applied == []
+        client.set_inventory(batch)
+    assert info.value.stale == [LevelKey(shop.domain, items[1], loc)]
     # atomic per call: nothing of that batch was written, the manual edit stands
     assert [shop.level(i, loc)["available"] for i in items] == [10, 7, 10]
 
 
-def test_stale_in_one_batch_other_batches_applied_and_reported(emu):
+def test_a_stale_batch_leaves_the_other_batches_of_the_push_applied(emu):
     shop = new_shop(emu)
     loc, items = stocked_items(shop, 300)
     shop.manual_edit(items[280], loc, available=3)
     client = client_for(shop)
-    quantities = [
-        {"inventory_item_id": i, "location_id": loc, "quantity": 11, "change_from": 10}
-        for i in items
-    ]
+    first, second = batch_writes(writes(shop, items, loc, 11, 10))
+    answer = client.set_inventory(first)
+    assert len(answer.available) == 250 and set(answer.available.values()) == {11}
     with pytest.raises(ShopifyStaleQuantityError) as info:
-        client.set_inventory(quantities)
-    err = info.value
-    assert err.stale == [(items[280], loc)]
-    assert len(err.applied) == 1 and err.applied[0]["count"] == 250
+        client.set_inventory(second)
+    assert info.value.stale == [LevelKey(shop.domain, items[280], loc)]
     assert shop.level(items[0], loc)["available"] == 11
     assert shop.level(items[280], loc)["available"] == 3
     assert shop.level(items[299], loc)["available"] == 10
     sent = [m for m in shop.mutations if m["name"] == "inventorySetQuantities"]
     assert [len(m["variables"]["input"]["quantities"]) for m in sent] == [250, 50]
+    assert [m["idempotency_key"] for m in sent] == [first.key, second.key]
     for m in sent:
-        assert m["idempotency_key"]
         assert all(
             "changeFromQuantity" in q for q in m["variables"]["input"]["quantities"]
         )
-
-
-def test_explicit_null_change_from_skips_the_compare(emu):
-    shop = new_shop(emu)
-    loc, items = stocked_items(shop, 1)
-    shop.manual_edit(items[0], loc, available=4)
-    client = client_for(shop)
-    client.set_inventory(
-        [
-            {
-                "inventory_item_id": items[0],
-                "location_id": loc,
-                "quantity": 9,
-                "change_from": None,
-            }
-        ]
-    )
-    assert shop.level(items[0], loc)["available"] == 9
 
 
 def _applied(shop):
@@ -280,16 +272,14 @@ def test_lost_answer_is_retried_with_the_same_key_and_applied_once(emu):
     client = client_for(shop, timeout=(2, 0.5))
     # Shopify applies it, the answer never arrives in time
     shop.inject("timeout", count=1, hold=1.5)
-    quantities = [
-        {"inventory_item_id": i, "location_id": loc, "quantity": 4, "change_from": 10}
-        for i in items
-    ]
-    result = client.set_inventory(quantities)  # no stale error: the replay answered
+    batch = one_batch(shop, items, loc, 4, 10)
+    answer = client.set_inventory(batch)  # no stale error: the replay answered
     assert [shop.level(i, loc)["available"] for i in items] == [4, 4]
     sent = [m for m in shop.mutations if m["name"] == "inventorySetQuantities"]
-    assert len(sent) == 2
-    assert sent[0]["idempotency_key"] == sent[1]["idempotency_key"]
-    assert result[0]["idempotency_key"] == sent[0]["idempotency_key"]
+    assert [m["idempotency_key"] for m in sent] == [batch.key, batch.key]
+    assert answer.key == batch.key and answer.group
+    assert answer.available == {i.level: 4 for i in batch.intents}
+    assert answer.on_hand == {i.level: 4 for i in batch.intents}
     assert len(_applied(shop)) == 1
 
 
@@ -297,23 +287,16 @@ def test_same_intent_twice_is_not_applied_twice(emu):
     shop = new_shop(emu)
     loc, items = stocked_items(shop, 1)
     client = client_for(shop)
-    q = [
-        {
-            "inventory_item_id": items[0],
-            "location_id": loc,
-            "quantity": 6,
-            "change_from": 10,
-        }
-    ]
-    first = client.set_inventory(q)
+    batch = one_batch(shop, items, loc, 6, 10)
+    first = client.set_inventory(batch)
     shop.manual_edit(items[0], loc, available=2)
-    second = client.set_inventory(q)  # e.g. a cron retrying after a crash
-    assert first[0]["idempotency_key"] == second[0]["idempotency_key"]
+    second = client.set_inventory(batch)  # e.g. a cron retrying after a crash
+    assert first == second  # Shopify replayed its first answer
     assert shop.level(items[0], loc)["available"] == 2  # the replay wrote nothing
     assert len(_applied(shop)) == 1
-    # a new intent (salt) is a new key and is checked against the real level
+    # a new intent (a later snapshot version) is a new key, checked against the level
     with pytest.raises(ShopifyStaleQuantityError):
-        client.set_inventory(q, intent_salt="next-change")
+        client.set_inventory(one_batch(shop, items, loc, 6, 10, version=1))
 
 
 # -- token renewal -------------------------------------------------------------
@@ -422,7 +405,7 @@ def test_secrets_not_logged_during_retries(emu, caplog):
 
 
 # -- reads and pagination ------------------------------------------------------
-def test_variants_paginate_past_250_and_sku_lookup_is_exact(emu):
+def test_variants_paginate_past_250(emu):
     shop = new_shop(emu)
     loc, items = stocked_items(shop, 270)
     odd = shop.add_product(
@@ -446,12 +429,8 @@ def test_variants_paginate_past_250_and_sku_lookup_is_exact(emu):
         "sku",
         "tracked",
     }
-    found = client.variants_by_sku(["A 1", "B:2", 'C"3', "SKU-7", "SKU-269", "NOPE"])
-    assert [v["variant_gid"] for v in found["A 1"]] == [odd["variants"][0]["id"]]
-    assert found["B:2"][0]["tracked"] is False
-    assert len(found['C"3']) == 1
-    assert len(found["SKU-7"]) == 1 and found["SKU-7"][0]["sku"] == "SKU-7"
-    assert found["NOPE"] == []
+    by_gid = {v["variant_gid"]: v for v in variants}
+    assert by_gid[odd["variants"][1]["id"]]["tracked"] is False
 
 
 def test_orders_updated_since_paginate_past_250(emu):
@@ -519,16 +498,7 @@ def test_shop_info_locations_webhooks_and_activation(emu):
     assert client.webhook_subscriptions() == []
 
     assert client.activate_inventory(item, other)
-    client.set_inventory(
-        [
-            {
-                "inventory_item_id": item,
-                "location_id": other,
-                "quantity": 5,
-                "change_from": 0,
-            }
-        ]
-    )
+    client.set_inventory(one_batch(shop, [item], other, 5, 0))
     assert shop.level(item, other)["available"] == 5
 
 

@@ -1,4 +1,4 @@
-"""Client pieces that need no server: batching, idempotency keys, stale mapping,
+"""Client pieces that need no server: stale mapping, the batch's key on the wire,
 documents, URLs, search quoting, and secrets kept out of reprs and messages."""
 
 from datetime import datetime, timedelta, timezone
@@ -9,112 +9,75 @@ from hypothesis import strategies as st
 
 from lib import API_VERSION, documents, inventory
 from lib.auth import ClientCredentialsAuth, StaticTokenAuth
-from lib.client import ShopifyClient, _quote_search_value, _utc_z
+from lib.client import ShopifyClient, _utc_z
 from lib.errors import (
     ShopifyError,
     ShopifyRetryableError,
     ShopifyStaleQuantityError,
     ShopifyUserError,
 )
+from lib.stock import LevelKey
+from lib.stock_push import WriteBatch, WriteIntent, batch_key, intent_key
 
 ITEM = "gid://shopify/InventoryItem/{}"
 LOC = "gid://shopify/Location/1"
 
 
-def qty(i, quantity=5, change_from=3, loc=LOC):
-    return {
-        "inventory_item_id": ITEM.format(i),
-        "location_id": loc,
-        "quantity": quantity,
-        "change_from": change_from,
-    }
+def batch(*rows, store="s"):
+    """A WriteBatch of (item number, quantity, change_from) rows, as planned."""
+    intents = []
+    for i, quantity, change_from in rows:
+        level = LevelKey(store, ITEM.format(i), LOC)
+        key = intent_key(level, quantity, change_from, 0)
+        intents.append(WriteIntent(level, quantity, change_from, key))
+    return WriteBatch(store, tuple(intents), batch_key(intents))
 
 
-# -- batching ------------------------------------------------------------------
-def test_batches_of_at_most_250_in_order():
-    groups = inventory.batches([qty(i) for i in range(601)])
-    assert [len(g) for g in groups] == [250, 250, 101]
-    assert groups[2][-1]["inventory_item_id"] == ITEM.format(600)
-
-
-def test_change_from_is_required_and_none_is_kept_as_explicit_null():
-    with pytest.raises(ValueError, match="change_from"):
-        inventory.batches(
-            [{"inventory_item_id": "a", "location_id": "b", "quantity": 1}]
-        )
-    row = inventory.batches([qty(1, change_from=None)])[0][0]
-    assert row["change_from"] is None
-    sent = inventory.to_input([row])[0]
-    assert "changeFromQuantity" in sent and sent["changeFromQuantity"] is None
-
-
-def test_duplicate_pair_refused():
-    with pytest.raises(ValueError, match="duplicate"):
-        inventory.batches([qty(1), qty(1, quantity=9)])
-
-
-# -- idempotency keys ----------------------------------------------------------
-def test_same_intent_same_key_any_difference_new_key():
-    batch = inventory.batches([qty(1), qty(2)])[0]
-    key = inventory.idempotency_key("a.myshopify.com", batch)
-    assert key == inventory.idempotency_key("A.myshopify.com", list(reversed(batch)))
-    variants = [
-        inventory.idempotency_key("b.myshopify.com", batch),
-        inventory.idempotency_key("a.myshopify.com", batch, name="on_hand"),
-        inventory.idempotency_key("a.myshopify.com", batch, reason="received"),
-        inventory.idempotency_key("a.myshopify.com", batch, salt="seq-2"),
-        inventory.idempotency_key(
-            "a.myshopify.com", inventory.batches([qty(1), qty(2, quantity=6)])[0]
-        ),
-        inventory.idempotency_key(
-            "a.myshopify.com", inventory.batches([qty(1), qty(2, change_from=None)])[0]
-        ),
-    ]
-    assert len({key, *variants}) == 7
-
-
-@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(0, 999)), max_size=20))
-def test_key_is_a_uuid_and_deterministic(rows):
-    rows = list(dict(rows).items())
-    batch = inventory.batches([qty(i, quantity=q) for i, q in rows])
-    batch = batch[0] if batch else []
-    k1 = inventory.idempotency_key("s.myshopify.com", batch)
-    assert k1 == inventory.idempotency_key("s.myshopify.com", batch)
-    assert len(k1) == 36 and k1.count("-") == 4
+def stale_error(index):
+    field = None if index is None else ["input", "quantities", str(index), "x"]
+    return {"code": "CHANGE_FROM_QUANTITY_STALE", "field": field, "message": "stale"}
 
 
 # -- stale mapping -------------------------------------------------------------
-def test_stale_field_index_maps_back_to_the_pairs_sent():
-    batch = inventory.batches([qty(i) for i in range(5)])[0]
-    errors = [
-        {
-            "code": "CHANGE_FROM_QUANTITY_STALE",
-            "field": ["input", "quantities", "3", "changeFromQuantity"],
-            "message": "stale",
-        },
-        {
-            "code": "CHANGE_FROM_QUANTITY_STALE",
-            "field": ["input", "quantities", "1", "changeFromQuantity"],
-            "message": "stale",
-        },
-    ]
-    assert inventory.stale_pairs(errors, batch) == [
-        (ITEM.format(3), LOC),
-        (ITEM.format(1), LOC),
-    ]
+def test_stale_field_index_maps_back_to_the_levels_sent():
+    sent = batch(*[(i, 5, 3) for i in range(5)])
+    levels = [i.level for i in sent.intents]
+    errors = [stale_error(3), stale_error(1), stale_error(3)]
+    assert inventory.stale_levels(errors, sent) == [levels[3], levels[1]]
+
+
+@given(st.integers(1, 30), st.lists(st.integers(0, 40), max_size=10))
+def test_stale_levels_are_the_named_ones_or_the_whole_batch(size, indices):
+    sent = batch(*[(i, 5, 3) for i in range(size)])
+    levels = [i.level for i in sent.intents]
+    found = inventory.stale_levels([stale_error(i) for i in indices], sent)
+    if all(i < size for i in indices):
+        assert found == [levels[i] for i in dict.fromkeys(indices)]
+    else:  # an index outside the batch names nothing we sent: re-read them all
+        assert found == levels
 
 
 def test_stale_without_index_reports_the_whole_batch():
-    batch = inventory.batches([qty(i) for i in range(3)])[0]
-    errors = [{"code": "CHANGE_FROM_QUANTITY_STALE", "field": None, "message": "stale"}]
-    assert len(inventory.stale_pairs(errors, batch)) == 3
+    sent = batch(*[(i, 5, 3) for i in range(3)])
+    assert inventory.stale_levels([stale_error(None)], sent) == [
+        i.level for i in sent.intents
+    ]
 
 
-def test_stale_error_names_items_and_keeps_what_was_applied():
-    err = ShopifyStaleQuantityError([(ITEM.format(7), LOC)], applied=[{"count": 250}])
+def test_quantity_index_reads_the_field_path():
+    assert inventory.quantity_index(["input", "quantities", "2", "quantity"], 3) == 2
+    assert inventory.quantity_index(["input", "quantities", 2], 3) == 2
+    assert inventory.quantity_index(["input", "quantities", "3", "x"], 3) is None
+    assert inventory.quantity_index(["input", "name"], 3) is None
+    assert inventory.quantity_index(None, 3) is None
+
+
+def test_stale_error_names_items():
+    level = LevelKey("s", ITEM.format(7), LOC)
+    err = ShopifyStaleQuantityError([level])
     assert isinstance(err, ShopifyUserError)
     assert err.code == "CHANGE_FROM_QUANTITY_STALE"
-    assert ITEM.format(7) in str(err) and err.applied == [{"count": 250}]
+    assert ITEM.format(7) in str(err) and err.stale == [level]
 
 
 # -- documents -----------------------------------------------------------------
@@ -155,14 +118,6 @@ def test_urls_for_real_shop_and_emulator():
         ShopifyClient("alpha", auth=StaticTokenAuth("t"), api_version="latest")
     with pytest.raises(ValueError):
         ShopifyClient("alpha", auth=StaticTokenAuth("t"), base_url="http://evil.com")
-
-
-def test_search_values_quoted_when_needed():
-    assert _quote_search_value("A-1") == "A-1"
-    assert _quote_search_value("A 1") == '"A 1"'
-    assert _quote_search_value("A:1") == '"A:1"'
-    assert _quote_search_value('say "hi"') == '"say \\"hi\\""'
-    assert _quote_search_value("-neg") == '"-neg"'
 
 
 def test_utc_z_timestamps():
@@ -224,10 +179,36 @@ def test_concurrent_attempt_of_the_same_key_is_waited_for():
     sent = []
 
     def execute(name, variables=None):
-        sent.append(variables["idempotencyKey"])
+        sent.append(variables)
         return {"inventorySetQuantities": answers.pop(0)}
 
     client.execute = execute
-    result = client.set_inventory([qty(1)])
-    assert result[0]["adjustment_group_gid"] == "gid://shopify/G/1"
-    assert len(sent) == 2 and sent[0] == sent[1]
+    one = batch((1, 5, 3))
+    answer = client.set_inventory(one)
+    assert answer.group == "gid://shopify/G/1" and answer.key == one.key
+    # the batch's own key, unchanged on the second attempt; one shape on the wire
+    assert [v["idempotencyKey"] for v in sent] == [one.key, one.key]
+    assert sent[0]["input"] == {
+        "name": "available",
+        "reason": "correction",
+        "referenceDocumentUri": None,
+        "quantities": [
+            {
+                "inventoryItemId": ITEM.format(1),
+                "locationId": LOC,
+                "quantity": 5,
+                "changeFromQuantity": 3,
+            }
+        ],
+    }
+
+
+def test_a_refusal_other_than_stale_is_a_user_error():
+    client = ShopifyClient("a", auth=StaticTokenAuth("t"))
+    errors = [stale_error(0), {"code": "INVALID_LOCATION", "message": "x"}]
+    answer = {"userErrors": errors, "inventoryAdjustmentGroup": None}
+    client.execute = lambda name, variables=None: {"inventorySetQuantities": answer}
+    with pytest.raises(ShopifyUserError) as info:
+        client.set_inventory(batch((1, 5, 3), (2, 5, 3)))
+    assert not isinstance(info.value, ShopifyStaleQuantityError)
+    assert info.value.errors == errors

@@ -1,15 +1,17 @@
-"""Push planning: skip, compare-and-swap, keys per intent, coalescing, batches."""
+"""Push planning: skip, compare-and-swap, keys per intent, batches and their keys."""
 
 import uuid
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from lib.stock import LevelKey, LevelSnapshot
+from lib.stock import LevelKey, LevelSnapshot, snapshot_after_write
 from lib.stock_push import (
     MAX_QUANTITIES_PER_CALL,
+    WriteBatch,
     batch_key,
     batch_writes,
-    coalesce,
     intent_key,
     plan_push,
 )
@@ -36,12 +38,6 @@ def test_write_is_compare_and_swap_from_the_snapshot():
         "locationId": LOC,
         "quantity": 3,
         "changeFromQuantity": 5,
-    }
-    assert w.as_quantity() == {
-        "inventory_item_id": ITEM % 1,
-        "location_id": LOC,
-        "quantity": 3,
-        "change_from": 5,
     }
     uuid.UUID(w.key)  # a UUID, as @idempotent expects
 
@@ -81,13 +77,6 @@ def test_key_changes_with_target_source_level_and_snapshot_version():
     assert intent_key(level(), 3, 5, 4) != base
 
 
-def test_many_changes_of_one_level_coalesce_to_one_write():
-    lv = level()
-    desired = coalesce((lv, q) for q in range(1000, 0, -1))  # last one wins: 1
-    plan = plan_push(desired, {lv: snap(7)})
-    assert len(plan.writes) == 1 and plan.writes[0].quantity == 1
-
-
 def test_batches_hold_at_most_250_and_one_store_each():
     levels = [level("a", n) for n in range(520)] + [level("b", n) for n in range(80)]
     desired = dict.fromkeys(levels, 1)
@@ -95,7 +84,7 @@ def test_batches_hold_at_most_250_and_one_store_each():
     batches = batch_writes(plan.writes)
     sizes = sorted((b.store, len(b.intents)) for b in batches)
     assert sizes == [("a", 20), ("a", 250), ("a", 250), ("b", 80)]
-    assert all(len(b.quantities()) <= MAX_QUANTITIES_PER_CALL for b in batches)
+    assert all(len(b.inputs()) <= MAX_QUANTITIES_PER_CALL for b in batches)
     assert all({i.level.store for i in b.intents} == {b.store} for b in batches)
     seen = [i.level for b in batches for i in b.intents]
     assert sorted(seen) == sorted(levels)  # every write exactly once
@@ -119,6 +108,44 @@ def test_batch_size_is_bounded():
 def test_applied_write_advances_the_snapshot():
     lv = level()
     w = plan_push({lv: 3}, {lv: snap(5)}).writes[0]
-    after = w.applied_to(snap(5))
+    after = snapshot_after_write(snap(5), w.quantity, w.change_from, w.key)
     assert (after.available, after.on_hand, after.version) == (3, 3, 1)
     assert plan_push({lv: 3}, {lv: after}).in_sync == (lv,)  # echo: nothing more
+
+
+desired_levels = st.dictionaries(
+    st.tuples(st.sampled_from(["a", "b"]), st.integers(0, 600)).map(
+        lambda t: level(*t)
+    ),
+    st.integers(0, 50),
+    max_size=600,
+)
+
+
+@given(desired_levels, st.integers(0, 3))
+def test_same_plan_same_batches_same_keys(desired, version):
+    """A retry re-plans from the same snapshots: every batch, and so every key sent,
+    is the same; a later snapshot version gives every batch a new key."""
+    snapshots = {lv: snap(60, version) for lv in desired}
+    first = batch_writes(plan_push(desired, snapshots).writes)
+    again = batch_writes(plan_push(dict(reversed(desired.items())), snapshots).writes)
+    assert first == again
+    later = {lv: snap(60, version + 1) for lv in desired}
+    keys = {b.key for b in batch_writes(plan_push(desired, later).writes)}
+    assert not keys & {b.key for b in first}
+    assert all(0 < len(b.intents) <= MAX_QUANTITIES_PER_CALL for b in first)
+
+
+def test_a_batch_is_one_valid_call():
+    lv = level()
+    (w,) = plan_push({lv: 3}, {lv: snap(5)}).writes
+    with pytest.raises(ValueError, match="once"):
+        WriteBatch("s1", (w, w), "k")
+    with pytest.raises(ValueError, match="own store"):
+        WriteBatch("s2", (w,), "k")
+    many = plan_push(
+        {level("s1", n): 1 for n in range(251)},
+        {level("s1", n): snap(0) for n in range(251)},
+    ).writes
+    with pytest.raises(ValueError, match="at most 250"):
+        WriteBatch("s1", many, "k")

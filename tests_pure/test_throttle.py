@@ -1,15 +1,17 @@
 """Throttle arithmetic: Shopify's wait formula, backoff, Retry-After, local bucket."""
 
 import email.utils
+import math
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from lib.throttle import (
+    FULL_JITTER,
     REFILL_MARGIN_SECONDS,
+    Backoff,
     CostBucket,
-    backoff_delay,
     parse_retry_after,
     throttled_wait,
     wait_delay,
@@ -43,11 +45,28 @@ def test_throttled_wait_is_missing_points_over_restore_rate():
 
 
 def test_full_jitter_backoff_grows_and_is_capped():
-    assert backoff_delay(0, base=0.5, rng=lambda: 1.0) == 0.5
-    assert backoff_delay(3, base=0.5, rng=lambda: 1.0) == 4.0
-    assert backoff_delay(30, base=0.5, cap=30, rng=lambda: 1.0) == 30
-    assert backoff_delay(3, rng=lambda: 0.0) == 0.0
-    assert all(0 <= backoff_delay(4) <= 8 for _ in range(100))
+    client = Backoff(0.5, 30.0, FULL_JITTER)
+    assert client.delay(1, rng=lambda: 1.0) == 0.5
+    assert client.delay(4, rng=lambda: 1.0) == 4.0
+    assert client.delay(31, rng=lambda: 1.0) == 30
+    assert client.delay(4, rng=lambda: 0.0) == 0.0
+    assert all(0 <= client.delay(5) <= 8 for _ in range(100))
+
+
+@given(
+    st.floats(0.01, 100),
+    st.floats(0.01, 10_000),
+    st.integers(0, 40),
+    st.floats(0, 1, exclude_max=True),
+)
+def test_one_formula_for_every_policy(base, cap, attempts, r):
+    """The three formulas this replaced give the same delays, float for float."""
+    full = Backoff(base, cap, FULL_JITTER).delay(attempts + 1, rng=lambda: r)
+    assert full == r * min(cap, base * (2 ** max(0, attempts)))  # the client's
+    exact = Backoff(base, cap).delay(attempts)
+    assert exact == min(base * 2 ** max(attempts - 1, 0), cap)  # queued work's
+    spread = Backoff(base, math.inf, (0.5, 1.5)).delay(attempts + 1, rng=lambda: r)
+    assert spread == base * 2**attempts * (0.5 + r)  # a transaction conflict's
 
 
 def test_retry_after_seconds_and_http_date():
@@ -112,13 +131,11 @@ def test_unknown_operation_uses_default_estimate_capped_at_bucket():
     assert bucket.reserve("Never seen") == pytest.approx(5 + REFILL_MARGIN_SECONDS)
 
 
-# --- retry_delay: the one backoff of queued work (outbox rows, events, levels) -------
+# --- Backoff without jitter: queued work (outbox rows, events, levels) --------------
 
 
-def test_retry_delay_doubles_from_base_up_to_cap():
-    from lib.throttle import retry_delay
-
-    got = [retry_delay(n, base=60, cap=3600) for n in range(9)]
+def test_exact_backoff_doubles_from_base_up_to_cap():
+    got = [Backoff(60, 3600).delay(n) for n in range(9)]
     assert got == [60, 60, 120, 240, 480, 960, 1920, 3600, 3600]
 
 
@@ -126,10 +143,8 @@ def test_retry_delay_doubles_from_base_up_to_cap():
     "retry_after, expected",
     [(None, 120), ("soon", 120), (30, 120), (500, 500), (10_000, 3600)],
 )
-def test_retry_delay_honours_retry_after_within_the_cap(retry_after, expected):
-    from lib.throttle import retry_delay
-
-    assert retry_delay(2, base=60, cap=3600, retry_after=retry_after) == expected
+def test_exact_backoff_honours_retry_after_within_the_cap(retry_after, expected):
+    assert Backoff(60, 3600).delay(2, retry_after=retry_after) == expected
 
 
 # -- waiting for our own in-flight work: bounded by time, never by attempts ---------

@@ -92,6 +92,14 @@ def _per_item(h, stores, sample):
     """One call per level, on levels of store 0 not touched by the batched push."""
     from odoo import SUPERUSER_ID, api
 
+    from odoo.addons.shopify_sync.lib.stock import LevelKey
+    from odoo.addons.shopify_sync.lib.stock_push import (
+        WriteBatch,
+        WriteIntent,
+        batch_key,
+        intent_key,
+    )
+
     store_id, shop = stores[0]
     with h.registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
@@ -107,16 +115,10 @@ def _per_item(h, stores, sample):
     stamps = []
     started = time.monotonic()
     for item, location, seen in rows:
-        client.set_inventory(
-            [
-                {
-                    "inventory_item_id": item,
-                    "location_id": location,
-                    "quantity": seen + 1000,
-                    "change_from": seen,
-                }
-            ]
-        )
+        level = LevelKey("bench", item, location)
+        key = intent_key(level, seen + 1000, seen, 0)
+        intent = WriteIntent(level, seen + 1000, seen, key)
+        client.set_inventory(WriteBatch("bench", (intent,), batch_key([intent])))
         stamps.append(time.monotonic())
     total = time.monotonic() - started
     calls = client.stats["calls"]

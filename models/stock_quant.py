@@ -49,8 +49,13 @@ class StockQuant(models.Model):
         owner_id=None,
         in_date=None,
     ):
-        self._shopify_lock_quants(product_id, location_id, lot_id, package_id, owner_id)
-        result = super()._update_available_quantity(
+        quants = self._shopify_lock_quants(
+            product_id, location_id, lot_id, package_id, owner_id
+        )
+        # Odoo gathers the same quants again (twice) unless they are given: a
+        # recordset is filtered in memory by the same domain (stock.quant._gather).
+        gathered = quants if quants and not self else self
+        result = super(StockQuant, gathered)._update_available_quantity(
             product_id,
             location_id,
             quantity=quantity,
@@ -90,7 +95,8 @@ class StockQuant(models.Model):
     def _shopify_lock_quants(self, product, location, lot, package, owner):
         """Lock, as Odoo is about to, the quants of this exact product / location /
         lot / package / owner, waiting for a holder; a stale snapshot raises
-        SerializationFailure here, unlogged (see the module docstring)."""
+        SerializationFailure here, unlogged (see the module docstring). Returns
+        them."""
         quants = (
             self.sudo()
             .browse()
@@ -104,7 +110,7 @@ class StockQuant(models.Model):
             )
         )
         if not quants:
-            return
+            return quants
         # A conflict past the timeout is expected (unlogged): the caller retries.
         lock_rows_within(
             self.env.cr,
@@ -112,6 +118,7 @@ class StockQuant(models.Model):
             "SELECT id FROM stock_quant WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
             [tuple(quants.ids)],
         )
+        return quants
 
     @api.model
     def _shopify_mark_dirty(self, product, location):

@@ -25,6 +25,8 @@ seed 4). Waiting ends in one of two silent outcomes: the row is ours (its holder
 rolled back or did not change it) or the serialization failure is raised here. A
 holder that keeps the quant longer raises LockNotAvailable, also unlogged; the
 addon's callers count both as contention and Odoo's request loop retries both.
+The quants locked are then Odoo's recordset: `_gather` filters a given recordset in
+memory by the same domain, instead of searching (twice per reserved move).
 """
 
 from odoo import api, models

@@ -98,18 +98,15 @@ class StockQuant(models.Model):
         """Lock, as Odoo is about to, the quants of this exact product / location /
         lot / package / owner, waiting for a holder; a stale snapshot raises
         SerializationFailure here, unlogged (see the module docstring). Returns
-        them."""
-        quants = (
-            self.sudo()
-            .browse()
-            ._gather(
-                product,
-                location,
-                lot_id=lot,
-                package_id=package,
-                owner_id=owner,
-                strict=True,
-            )
+        them. Given quants (the reservation's `reserved_quant`) are filtered in
+        memory, as Odoo's `_gather` does with them: those are the ones it locks."""
+        quants = self.sudo()._gather(
+            product,
+            location,
+            lot_id=lot,
+            package_id=package,
+            owner_id=owner,
+            strict=True,
         )
         if not quants:
             return quants

@@ -13,6 +13,9 @@ Measures
   a time, from the delivery stored in the inbox to stores B and C showing the lower
   quantity after the push cron (p50 / p95);
 - exactly one SO per order, and store A not decremented twice;
+- fulfilments and refunds in the mix: after the burst, `--mix-share` of its orders
+  fulfilled in Shopify (orders/updated) and as many refunded one unit
+  (refunds/create + orders/updated), delivered at once: events/s, CPU per event;
 - orders/s with invoicing and payment on: `--money-orders` paid orders of store B
   delivered as orders/paid (the order's transactions read from Shopify, import,
   invoice posted, one payment per transaction in the mapped journal, reconciled),
@@ -104,9 +107,48 @@ def place(shop, location, n):
 
 def deliver(env, store_id, payload, topic="orders/create"):
     store = env["shopify.store"].browse(store_id)
-    env["shopify.webhook.event"]._shopify_store_delivery(
+    return env["shopify.webhook.event"]._shopify_store_delivery(
         store, topic, str(uuid.uuid4()), json.dumps(payload), payload
     )
+
+
+def mix_burst(h, store_id, shop, payloads, share):
+    """Fulfilments and refunds of imported orders, as Shopify sends them: a `share`
+    of `payloads` fulfilled in the admin (orders/updated), as many others refunded
+    one unit of their first line (refunds/create, then orders/updated), delivered
+    at once and drained. Returns (events, events/s, Odoo CPU ms per event, events
+    not done, refunds applied)."""
+    count = max(1, round(len(payloads) * share))
+    fulfilled, refunded = payloads[:count], payloads[count : 2 * count]
+    bodies = []
+    for payload in fulfilled:
+        shop.fulfill_order(payload["id"])
+        bodies.append(("orders/updated", shop.order_payload(payload["id"])))
+    for payload in refunded:
+        refund = shop.refund(payload["id"], lines=[{"sku": SKUS[0], "quantity": 1}])
+        bodies.append(("refunds/create", refund))
+        bodies.append(("orders/updated", shop.order_payload(payload["id"])))
+    with h.env() as env:
+        ids = [deliver(env, store_id, body, topic=topic).id for topic, body in bodies]
+    started, cpu_started = time.monotonic(), time.process_time()
+    drain(h)
+    elapsed = time.monotonic() - started
+    cpu_ms = 1000 * (time.process_time() - cpu_started) / max(len(ids), 1)
+    with h.env() as env:
+        events = env["shopify.webhook.event"].browse(ids)
+        undone = sum(1 for e in events if e.state not in ("done", "ignored"))
+        orders = env["sale.order"].search(
+            [
+                (
+                    "shopify_order_gid",
+                    "in",
+                    [p["admin_graphql_api_id"] for p in refunded],
+                ),
+            ]
+        )
+        applied = sum(1 for so in orders if so.shopify_refund_gids)
+    rate = len(ids) / elapsed if elapsed else float("inf")
+    return len(ids), rate, cpu_ms, undone, applied
 
 
 def drain(h, runs=None):
@@ -324,6 +366,13 @@ def main():
         "(shopify_sync.webhook_order_batch, default 10; 1 = one by one)",
     )
     parser.add_argument(
+        "--mix-share",
+        type=float,
+        default=0.2,
+        help="share of the burst's orders fulfilled, and as many refunded, after "
+        "the burst (0: no such phase)",
+    )
+    parser.add_argument(
         "--floor",
         type=int,
         default=0,
@@ -365,6 +414,13 @@ def main():
         rate = burst_done / elapsed if elapsed else float("inf")
         with h.env() as env:
             env["shopify.inventory.level"]._cron_push_inventory()
+
+        # --- fulfilments and refunds of burst orders (issue 20.1's mix) ----------
+        mix = None
+        if args.mix_share > 0:
+            mix = mix_burst(h, a_id, shop_a, payloads, args.mix_share)
+            with h.env() as env:
+                env["shopify.inventory.level"]._cron_push_inventory()
 
         # --- latency: delivery -> SO confirmed -> B and C updated ----------------
         latencies, import_times, push_times = [], [], []
@@ -499,6 +555,32 @@ def main():
             burst_done,
             burst_done == args.orders,
         ),
+    ]
+    if mix:
+        events, mix_rate, mix_cpu, undone, applied = mix
+        metrics += [
+            Metric(
+                "fulfilments + refunds of burst orders: events / s (%d events)"
+                % events,
+                "-",
+                round(mix_rate, 2),
+                None,
+            ),
+            Metric(
+                "  Odoo CPU per event (fulfilments + refunds)",
+                "-",
+                round(mix_cpu, 1),
+                None,
+                " ms",
+            ),
+            Metric(
+                "  events not done / refunds applied",
+                "0 / all",
+                "%d / %d" % (undone, applied),
+                not undone and applied == events // 3,
+            ),
+        ]
+    metrics += [
         Metric("one SO per order", "= %d" % total, len(orders), one_each),
         Metric(
             "confirmed, none needing attention",

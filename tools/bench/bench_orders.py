@@ -55,6 +55,7 @@ TARGET_P95 = 1.0  # issue 18.3 (it was 3 s)
 TARGET_MONEY_RATE = 2.0
 TARGET_DRAINED = 10.0  # issue 20.1: inbox drained within 10 s after the last delivery
 TARGET_LONGEST_JOB = 60.0  # issue 20.1: no job over half of Odoo's 120 s limit
+MIX_WAIT = 120.0  # seconds the mix waits for its deferred events
 
 
 def percentile(values, pct):
@@ -131,7 +132,19 @@ def mix_burst(h, store_id, shop, payloads, share):
     with h.env() as env:
         ids = [deliver(env, store_id, body, topic=topic).id for topic, body in bodies]
     started, cpu_started = time.monotonic(), time.process_time()
-    drain(h)
+    while True:
+        # As the cron re-triggered for the events deferred (a THROTTLED read, a
+        # busy order), within MIX_WAIT seconds.
+        drain(h)
+        with h.env() as env:
+            pending = env["shopify.webhook.event"].search(
+                [("id", "in", ids), ("state", "=", "pending")]
+            )
+            due = min(pending.mapped("next_attempt_at"), default=None)
+            wait = (due - env.cr.now()).total_seconds() if due else 0.0
+        if not pending or time.monotonic() - started > MIX_WAIT:
+            break
+        time.sleep(min(max(wait, 0.2), 5.0))
     elapsed = time.monotonic() - started
     cpu_ms = 1000 * (time.process_time() - cpu_started) / max(len(ids), 1)
     with h.env() as env:
@@ -565,8 +578,8 @@ def main():
         events, mix_rate, mix_cpu, undone, applied = mix
         metrics += [
             Metric(
-                "fulfilments + refunds of burst orders: events / s (%d events)"
-                % events,
+                "fulfilments + refunds of burst orders: events / s (%d events, "
+                "deferred ones waited for)" % events,
                 "-",
                 round(mix_rate, 2),
                 None,

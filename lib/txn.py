@@ -80,10 +80,15 @@ def lock_rows_within(cr, timeout, query, params):
     for a whole lease on the first; an unbounded wait could hang on the second.
     A longer hold raises LockNotAvailable, unlogged (one of CONFLICTS). The
     previous lock_timeout is restored; SET LOCAL is undone with the savepoint or
-    transaction if the statement fails."""
-    cr.execute("SHOW lock_timeout")
+    transaction if the statement fails. Read and set in one statement (the CTE's
+    row is read before the outer set_config runs): it is run for every quant an
+    order reserves."""
+    cr.execute(
+        "WITH p AS MATERIALIZED (SELECT current_setting('lock_timeout') AS v) "
+        "SELECT v, set_config('lock_timeout', %s, true) FROM p",
+        [timeout],
+    )
     previous = cr.fetchone()[0]
-    cr.execute("SET LOCAL lock_timeout = %s", [timeout])
     cr.execute(query, params, log_exceptions=False)
     rows = cr.fetchall()
     cr.execute("SET LOCAL lock_timeout = %s", [previous])

@@ -346,4 +346,7 @@ class ShopifyOrderAccounting(models.AbstractModel):
             res_model=record._name,
             res_id=record.id,
             facts=facts,
+            # A success states work of this transaction ("invoiced", "registered"):
+            # rolled back with it. A warning outlives the rollback (its own cursor).
+            with_work=state == "success",
         )

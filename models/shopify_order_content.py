@@ -41,9 +41,15 @@ class ShopifyOrderImporter(models.AbstractModel):
         """([Command.clear(), Command.create(...)...], [attention reasons])."""
         reasons = []
         commands = [Command.clear()]
+        mapped = self._shopify_mapped_products(
+            store,
+            [line.source.variant_gid for line in content if line.kind == "product"],
+        )
         for line in content:
             if line.kind == "product":
-                vals, reason = self._shopify_line_vals(store, order, line)
+                vals, reason = self._shopify_line_vals(
+                    store, order, line, mapped=mapped
+                )
             else:
                 vals, reason = self._shopify_content_vals(store, order, line)
             if reason:

@@ -224,7 +224,13 @@ class ShopifyOrderImporter(models.AbstractModel):
             values["date_order"] = _naive_utc(order.created_at)
         if store.warehouse_id:
             values["warehouse_id"] = store.warehouse_id.id
-        so = SaleOrder.create(values)
+        # No "Sales Order created" note: the import note below says where it came
+        # from (the context is the create's only, not the order's later steps).
+        so = (
+            SaleOrder.with_context(mail_create_nolog=True)
+            .create(values)
+            .with_env(SaleOrder.env)
+        )
         self._shopify_fill(so, store, order)
         # The order moved its units to `committed` in this store: its levels'
         # snapshots follow without a read (issue 18.3).
@@ -296,12 +302,12 @@ class ShopifyOrderImporter(models.AbstractModel):
         if not reasons:
             reason = self._shopify_book_rounding(so, store, order, content)
             reasons += [reason] if reason else self._shopify_check_totals(so, order)
-        so.write(
-            {
-                "shopify_needs_attention": bool(reasons),
-                "shopify_attention_reason": "\n".join(reasons) or False,
-            }
-        )
+        attention = {
+            "shopify_needs_attention": bool(reasons),
+            "shopify_attention_reason": "\n".join(reasons) or False,
+        }
+        if any(so[name] != value for name, value in attention.items()):
+            so.write(attention)  # a new order in order has nothing to write
         if order.is_cancelled:
             so._action_cancel()
         else:

@@ -15,12 +15,13 @@ class ShopifyOrderImporter(models.AbstractModel):
 
     # ------------------------------------------------------------------ lines
     @api.model
-    def _shopify_line_vals(self, store, order, content_line):
+    def _shopify_line_vals(self, store, order, content_line, mapped=None):
         """(sale.order.line values or None, attention reason or None) of a catalogue
-        line (`lib.order_content.ContentLine` of kind "product")."""
+        line (`lib.order_content.ContentLine` of kind "product"); `mapped`: see
+        `_shopify_product`."""
         line = content_line.source
         taxes, missing = self._shopify_taxes(store, order, line)
-        product = self._shopify_product(store, line)
+        product = self._shopify_product(store, line, mapped=mapped)
         reason = None
         if not product:
             label = line.sku or line.title or line.variant_gid
@@ -57,11 +58,37 @@ class ShopifyOrderImporter(models.AbstractModel):
         }, reason
 
     @api.model
-    def _shopify_product(self, store, line):
-        """Mapped product by variant GID, then SKU in this store, then default_code."""
+    def _shopify_mapped_products(self, store, variant_gids):
+        """{variant GID: mapped product} of these variants in `store`, one query for
+        an order's lines (a variant missing from it has no mapped product)."""
+        gids = [gid for gid in dict.fromkeys(variant_gids) if gid]
+        if not gids:
+            return {}
+        # search_fetch: the mappings' products in the same query as the search.
+        mappings = (
+            self.env["shopify.product.mapping"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("store_id", "=", store.id),
+                    ("variant_gid", "in", gids),
+                    ("product_id", "!=", False),
+                ],
+                ["variant_gid", "product_id"],
+            )
+        )
+        return {m.variant_gid: m.product_id for m in mappings}
+
+    @api.model
+    def _shopify_product(self, store, line, mapped=None):
+        """Mapped product by variant GID, then SKU in this store, then default_code.
+        `mapped`: `_shopify_mapped_products` of the order's variants, read once."""
         Mapping = self.env["shopify.product.mapping"].sudo()
-        # search_fetch: the mapping's product in the same query as the search.
-        if line.variant_gid:
+        if mapped is not None:
+            if line.variant_gid in mapped:
+                return mapped[line.variant_gid]
+        elif line.variant_gid:
+            # search_fetch: the mapping's product in the same query as the search.
             mapping = Mapping.search_fetch(
                 [
                     ("store_id", "=", store.id),
@@ -136,9 +163,7 @@ class ShopifyOrderImporter(models.AbstractModel):
     @api.model
     def _shopify_find_tax(self, store, key):
         company = store.company_id
-        country = self.env["res.country"].search(
-            [("code", "=", key.country_code or "")], limit=1
-        )
+        country = self._shopify_country(key.country_code)[0]
         countries = country | company.account_fiscal_country_id
         candidates = (
             self.env["account.tax"]

@@ -123,18 +123,33 @@ class ShopifyOrderImporter(models.AbstractModel):
         return store.guest_partner_id
 
     @api.model
+    def _shopify_country(self, code, province_code=None):
+        """(res.country, res.country.state) of ISO codes, each read once per cursor:
+        every order names them in its addresses and tax lines (reference data; the
+        cursor's cache is for such repeatable reads)."""
+        cache = self.env.cr.cache.setdefault("shopify_sync.country", {})
+        key = (code or "", province_code or "")
+        if key not in cache:
+            country = self.env["res.country"].search([("code", "=", key[0])], limit=1)
+            state = self.env["res.country.state"]
+            if country and key[1]:
+                state = state.search(
+                    [("country_id", "=", country.id), ("code", "=", key[1])], limit=1
+                )
+            cache[key] = (country.id, state.id)
+        country_id, state_id = cache[key]
+        return (
+            self.env["res.country"].browse(country_id),
+            self.env["res.country.state"].browse(state_id),
+        )
+
+    @api.model
     def _shopify_address_vals(self, address):
         if not address:
             return {}
-        country = self.env["res.country"].search(
-            [("code", "=", address.country_code or "")], limit=1
+        country, state = self._shopify_country(
+            address.country_code, address.province_code
         )
-        state = self.env["res.country.state"]
-        if country and address.province_code:
-            state = state.search(
-                [("country_id", "=", country.id), ("code", "=", address.province_code)],
-                limit=1,
-            )
         return {
             "street": address.street or False,
             "street2": address.street2 or False,

@@ -1,4 +1,5 @@
-"""Consecutive orders/create events of one store imported in one transaction.
+"""Consecutive orders/create (or orders/paid) events of one store imported in one
+transaction.
 
 The inbox's claim hands out events lanes interleaved; when several orders/create
 events of the same store follow each other (a burst of one store), they are imported
@@ -6,7 +7,9 @@ together: each event still runs in its own savepoint with its own outcome, attem
 and failures (`_shopify_settle_done` / `_shopify_settle_failure`), but the orders to
 confirm are confirmed by one `action_confirm()` on the recordset at the end, so Odoo
 runs procurement, moves and reservation once for the batch instead of once per order
-(about half of an order's import time).
+(about half of an order's import time). An orders/paid event's money (invoice,
+payments, reconciliation) is settled after that confirmation, in the event order,
+still under the order's lock.
 
 If that shared confirmation (or anything outside an event's own savepoint) fails, the
 whole batch is rolled back and its events run one by one as usual: one bad order
@@ -25,20 +28,33 @@ from .odoo_platform import side_replay
 from .shopify_store_circuit import REPLAY_KEY
 from .shopify_webhook_event import _logger
 
-BATCH_TOPICS = ("orders/create",)
+# orders/paid: its invoice and payments wait for the shared confirmation
+# (shopify_webhook_event_money.py).
+BATCH_TOPICS = ("orders/create", "orders/paid")
 DEFAULT_BATCH = 10  # events per shared transaction (one confirmation)
 BATCH_PARAM = "shopify_sync.webhook_order_batch"  # 1: one by one
 
 
 class ConfirmLater:
-    """The sale orders a batch confirms at its end. A context value: hashable (by
-    identity), as Odoo's context values must be."""
+    """The sale orders a batch confirms at its end, and what waits for their
+    confirmation (an orders/paid event's invoice and payments). A context value:
+    hashable (by identity), as Odoo's context values must be."""
 
     def __init__(self):
         self.orders = None
+        self.then = []  # callables run in order once `orders` are confirmed
 
     def add(self, so):
         self.orders = so if self.orders is None else self.orders | so
+
+    def holds(self, so):
+        return bool(so) and self.orders is not None and bool(so & self.orders)
+
+    def confirm(self):
+        if self.orders:
+            self.orders.action_confirm()
+        for step in self.then:
+            step()
 
 
 class ShopifyWebhookEvent(models.Model):
@@ -83,8 +99,7 @@ class ShopifyWebhookEvent(models.Model):
             with self.env.cr.savepoint():
                 for event in self:
                     results.append((event, event._shopify_batch_dispatch(later)))
-                if later.orders:
-                    later.orders.action_confirm()
+                later.confirm()
         except Exception as exc:  # noqa: BLE001 - one by one tells which event failed
             _logger.info(
                 "Shopify webhook events %s: their shared import failed (%s); "

@@ -2,7 +2,9 @@
 transactions and refunds are read from Shopify first (no API call under the order's
 lock), the import runs, then `shopify.order.accounting` invoices, registers the
 payments and credits the refunds. Registering is keyed by the transaction GID and
-crediting by the refund GID, so a delivery applied twice registers nothing new."""
+crediting by the refund GID, so a delivery applied twice registers nothing new.
+In an inbox batch (shopify_webhook_event_batch.py) an order confirmed at the batch's
+end is settled after that confirmation."""
 
 from odoo import models
 
@@ -36,7 +38,14 @@ class ShopifyWebhookEvent(models.Model):
         money = accounting._shopify_money_fetch(store, order_gid)
         result = handler(event)
         so = self.env["shopify.order.importer"]._shopify_find(store, order_gid)
-        accounting._shopify_settle(so, money)
+        later = self.env.context.get("shopify_confirm_later")
+        if later is not None and later.holds(so):
+            # In an inbox batch the order is confirmed at the batch's end: its money
+            # after that (shopify_webhook_event_batch.py); a failure there runs the
+            # batch's events again one by one.
+            later.then.append(lambda: accounting._shopify_settle(so, money))
+        else:
+            accounting._shopify_settle(so, money)
         return result
 
     def _shopify_handle_orders_paid(self, event):

@@ -25,6 +25,8 @@ seed 4). Waiting ends in one of two silent outcomes: the row is ours (its holder
 rolled back or did not change it) or the serialization failure is raised here. A
 holder that keeps the quant longer raises LockNotAvailable, also unlogged; the
 addon's callers count both as contention and Odoo's request loop retries both.
+The quants locked are then Odoo's recordset: `_gather` filters a given recordset in
+memory by the same domain, instead of searching (twice per reserved move).
 """
 
 from odoo import api, models
@@ -49,8 +51,13 @@ class StockQuant(models.Model):
         owner_id=None,
         in_date=None,
     ):
-        self._shopify_lock_quants(product_id, location_id, lot_id, package_id, owner_id)
-        result = super()._update_available_quantity(
+        quants = self._shopify_lock_quants(
+            product_id, location_id, lot_id, package_id, owner_id
+        )
+        # Odoo gathers the same quants again (twice) unless they are given: a
+        # recordset is filtered in memory by the same domain (stock.quant._gather).
+        gathered = quants if quants and not self else self
+        result = super(StockQuant, gathered)._update_available_quantity(
             product_id,
             location_id,
             quantity=quantity,
@@ -90,21 +97,19 @@ class StockQuant(models.Model):
     def _shopify_lock_quants(self, product, location, lot, package, owner):
         """Lock, as Odoo is about to, the quants of this exact product / location /
         lot / package / owner, waiting for a holder; a stale snapshot raises
-        SerializationFailure here, unlogged (see the module docstring)."""
-        quants = (
-            self.sudo()
-            .browse()
-            ._gather(
-                product,
-                location,
-                lot_id=lot,
-                package_id=package,
-                owner_id=owner,
-                strict=True,
-            )
+        SerializationFailure here, unlogged (see the module docstring). Returns
+        them. Given quants (the reservation's `reserved_quant`) are filtered in
+        memory, as Odoo's `_gather` does with them: those are the ones it locks."""
+        quants = self.sudo()._gather(
+            product,
+            location,
+            lot_id=lot,
+            package_id=package,
+            owner_id=owner,
+            strict=True,
         )
         if not quants:
-            return
+            return quants
         # A conflict past the timeout is expected (unlogged): the caller retries.
         lock_rows_within(
             self.env.cr,
@@ -112,6 +117,7 @@ class StockQuant(models.Model):
             "SELECT id FROM stock_quant WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
             [tuple(quants.ids)],
         )
+        return quants
 
     @api.model
     def _shopify_mark_dirty(self, product, location):

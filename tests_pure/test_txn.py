@@ -79,15 +79,15 @@ def test_no_commit_or_rollback_inside_the_test_transaction():
 
 
 class LockingCursor:
-    """Records statements; SHOW answers the session's lock_timeout."""
+    """Records statements; current_setting answers the session's lock_timeout."""
 
     def __init__(self, previous="0", fail=None):
         self.statements, self.previous, self.fail, self._rows = [], previous, fail, []
 
     def execute(self, query, params=None, log_exceptions=True):
         self.statements.append((query.split()[0], params, log_exceptions))
-        if query.startswith("SHOW"):
-            self._rows = [(self.previous,)]
+        if "current_setting('lock_timeout')" in query:
+            self._rows = [(self.previous, params[0])]
         elif "FOR UPDATE" in query:
             if self.fail:
                 raise self.fail("canceling statement due to lock timeout")
@@ -105,12 +105,11 @@ def test_lock_rows_within_bounds_the_wait_and_restores_the_timeout():
     rows = txn.lock_rows_within(cr, "2s", "SELECT id FROM t FOR UPDATE", [7])
     assert rows == [(7,)]
     assert [s[:2] for s in cr.statements] == [
-        ("SHOW", None),
-        ("SET", ["2s"]),
+        ("WITH", ["2s"]),
         ("SELECT", [7]),
         ("SET", ["30s"]),
     ]
-    assert cr.statements[2][2] is False, "an expected conflict is never logged"
+    assert cr.statements[1][2] is False, "an expected conflict is never logged"
 
 
 def test_lock_rows_within_raises_the_conflict_for_the_caller():

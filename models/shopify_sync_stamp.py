@@ -16,7 +16,12 @@ import zlib
 
 from odoo import api, models
 
+from ..lib.txn import lock_rows_within
+
 LOCK_CLASS = 0x5D10  # first key of the two-int advisory locks taken here
+# A first turn another transaction is taking: "busy" after this (a brief
+# table-level lock, as during an upgrade, is still waited for).
+FIRST_TURN_WAIT = "100ms"
 
 
 class ShopifySyncStamp(models.AbstractModel):
@@ -105,15 +110,20 @@ class ShopifySyncStamp(models.AbstractModel):
         )
         missing = sorted(set(keys) - {row[0] for row in cr.fetchall()})
         if missing:
-            # First turn of these objects ever (two first turns at once: the later
-            # one waits for the earlier one's commit, then fails like above).
-            cr.execute(
+            # First turn of these objects ever. Another transaction's uncommitted
+            # first turn of one of them makes the INSERT wait for its end, which
+            # could only end in the next error (its row, committed after our
+            # snapshot) and, while we hold quants or levels it needs, deadlocked:
+            # it is as busy as a held turn, answered after FIRST_TURN_WAIT.
+            lock_rows_within(
+                cr,
+                FIRST_TURN_WAIT,
                 """
                 INSERT INTO shopify_sync_stamp (store_id, object_key, stamped_at)
                 SELECT 0, k, now() AT TIME ZONE 'UTC' FROM unnest(%s::varchar[]) k
                 ON CONFLICT (store_id, object_key)
                 DO UPDATE SET stamped_at = EXCLUDED.stamped_at
+                RETURNING object_key
                 """,
                 [missing],
-                log_exceptions=False,
             )

@@ -17,9 +17,21 @@ sorted, never waiting): the conflict surfaces there, silently, and is retried.
 Re-reservation: Odoo's receipt flow reserves waiting deliveries when stock arrives
 (stock.picking._action_done -> stock.move._trigger_assign); an inventory adjustment
 does not. An accepted store edit that adds stock (an adjustment) does the same as a
-receipt (`_shopify_reserve_waiting`)."""
+receipt (`_shopify_reserve_waiting`), after locking the pickings and moves that
+reserving rewrites (`_shopify_lock_for_assign`)."""
 
 from odoo import SUPERUSER_ID, api, fields, models
+
+from ..lib.txn import lock_rows_within
+
+# Under PostgreSQL's deadlock_timeout (1 s): in a lock cycle with a worker
+# holding one of these rows, this lock gives way first, unlogged, before the
+# deadlock detector could pick the other worker's logged statement.
+ASSIGN_LOCK_TIMEOUT = "500ms"
+LOCK_PICKINGS = (
+    "SELECT id FROM stock_picking WHERE id IN %s ORDER BY id FOR NO KEY UPDATE"
+)
+LOCK_MOVES = "SELECT id FROM stock_move WHERE id IN %s ORDER BY id FOR NO KEY UPDATE"
 
 # A change of these fields can change a move's unreserved demand at its source.
 DEMAND_FIELDS = frozenset(
@@ -103,5 +115,26 @@ class StockMove(models.Model):
             ],
             order="priority desc, date asc, id asc",
         )
+        moves._shopify_lock_for_assign()
         moves._action_assign()
         return moves
+
+    def _shopify_lock_for_assign(self):
+        """Lock the rows reserving these moves rewrites besides quants: their
+        pickings and the moves themselves (`state`, `quantity`), table by table in
+        id order, unlogged.
+
+        These moves belong to other orders, which another worker may be changing
+        at the same time (an order edit or cancellation on the inbox's thread
+        while a store edit reserves on the push's): when it committed after our
+        snapshot, Odoo's own `UPDATE stock_move` failed with an ERROR line. Here
+        the conflict is raised first and silently: a SerializationFailure, or
+        LockNotAvailable when the holder keeps a row past ASSIGN_LOCK_TIMEOUT,
+        both retried by the caller like the quant lock's (stock_quant.py)."""
+        cr = self.env.cr
+        for query, ids in (
+            (LOCK_PICKINGS, self.picking_id.ids),
+            (LOCK_MOVES, self.ids),
+        ):
+            if ids:
+                lock_rows_within(cr, ASSIGN_LOCK_TIMEOUT, query, [tuple(ids)])

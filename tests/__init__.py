@@ -38,6 +38,8 @@ from . import test_merchant_view
 from . import test_merchant_views
 from . import test_published_quantity
 from . import test_level_concurrency
+from . import test_stamp_turns
+from . import test_reserve_concurrency
 from . import test_order_money
 from . import test_order_money_batch
 from . import test_refund_money

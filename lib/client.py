@@ -16,7 +16,8 @@ timeouts.
   THROTTLED;
 - waiting and retrying on THROTTLED, 429 (Retry-After honoured), 5xx, timeouts and
   connection errors, with exponential backoff + full jitter, within `max_retry_seconds`;
-  after that a `ShopifyRetryableError`;
+  after that a `ShopifyRetryableError` (`ShopifyRateLimited` when Shopify or the
+  bucket asked for the wait: flow control, which the breaker does not count);
 - typed errors (`errors.py`). Headers are never logged; messages never contain secrets.
 
 A mutation without `@idempotent` is retried only when Shopify surely did not run it
@@ -52,6 +53,7 @@ from .errors import (
     ShopifyAuthError,
     ShopifyError,
     ShopifyGraphQLError,
+    ShopifyRateLimited,
     ShopifyRetryableError,
     redirect_error,
 )
@@ -172,6 +174,10 @@ class ShopifyClient(ShopifyReads, ShopifyWrites):
         self.circuit.before(document_or_name)
         try:
             data = self._execute(document_or_name, variables)
+        except ShopifyRateLimited:
+            # Flow control: Shopify answered (or nothing was sent), it is reachable.
+            self.circuit.record(None)
+            raise
         except ShopifyRetryableError as exc:
             self.circuit.record(exc, sent=exc.sent)
             raise
@@ -200,7 +206,7 @@ class ShopifyClient(ShopifyReads, ShopifyWrites):
             pace = self.bucket.reserve(op)
             if pace > 0:
                 if self._clock() + pace > deadline:
-                    raise ShopifyRetryableError(
+                    raise ShopifyRateLimited(
                         f"{op}: rate limit needs {pace:.1f}s, beyond the retry budget",
                         retry_after=pace,
                         attempts=attempt,
@@ -219,7 +225,12 @@ class ShopifyClient(ShopifyReads, ShopifyWrites):
                 delay = self._backoff.delay(attempt + 1, rng=self._rng)
             elapsed = self._clock() - started
             if self._clock() + delay > deadline:
-                raise ShopifyRetryableError(
+                error = (
+                    ShopifyRateLimited
+                    if status == 429 or message == "THROTTLED"
+                    else ShopifyRetryableError
+                )
+                raise error(
                     f"{op}: {message}; gave up after {attempt + 1} attempt(s) "
                     f"in {elapsed:.1f}s",
                     status=status,

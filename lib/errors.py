@@ -35,6 +35,16 @@ class ShopifyRetryableError(ShopifyError):
         self.sent = sent
 
 
+class ShopifyRateLimited(ShopifyRetryableError):
+    """Shopify asked us to wait (THROTTLED, HTTP 429), or our model of the store's
+    cost bucket says the call must wait, for longer than the caller's retry budget.
+
+    Flow control, not an outage: Shopify answered (or nothing was sent), so the
+    store's circuit breaker does not count it, and the caller defers the work by
+    `retry_after` (the seconds Shopify's throttleStatus or Retry-After names)
+    without counting a failed attempt."""
+
+
 class ShopifyCircuitOpen(ShopifyRetryableError):
     """The store's circuit breaker is open (`lib/circuit.py`): nothing was sent.
     `retry_after`: seconds until the next probe may go."""

@@ -75,8 +75,12 @@ class StoreCircuit:
         self.store = store
         self.force = force
         self.policy = store._shopify_circuit_policy()
-        self.env["shopify.store.health"].flush_model()
-        self.state = self._read(self.env.cr)
+        # The committed state, not the caller's snapshot: a breaker another worker
+        # (or this transaction's own side cursor, for an earlier event of the same
+        # run) opened after the snapshot was taken must be seen, or every event of
+        # the run calls again and opens it again, longer each time.
+        with side_cursor(self.env) as cr:
+            self.state = self._read(cr)
 
     def _read(self, cr, lock=False):
         cr.execute(

@@ -20,9 +20,12 @@
   store's event runs (quick events of one store share a commit of at most
   `GROUP_COMMIT_SECONDS`). A store whose circuit breaker is open
   (`shopify_store_circuit`) defers its API events until the next probe without
-  using an attempt; events that need no API go on.
+  using an attempt; events that need no API go on. An event Shopify rate-limits
+  (`ShopifyRateLimited`: THROTTLED or HTTP 429 beyond the handler's zero retry
+  budget) waits the seconds Shopify named, also without using an attempt.
 """
 
+import logging
 import math
 import time
 from datetime import datetime, timedelta
@@ -32,7 +35,7 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models
 
 from ..lib.circuit import HANDLER_CLIENT_OPTIONS
-from ..lib.errors import ShopifyCircuitOpen
+from ..lib.errors import ShopifyCircuitOpen, ShopifyRateLimited
 from ..lib.txn import CONFLICTS, lock_rows_within
 from .odoo_platform import auto_commit_allowed, side_replay
 from .shopify_store_circuit import REPLAY_KEY
@@ -44,6 +47,8 @@ from .shopify_webhook_event import (
     _is_contention,
 )
 from .shopify_webhook_event_wait import waits_on_own_work
+
+_logger = logging.getLogger(__name__)
 
 PER_LANE = BATCH_SIZE  # events per (store, topic) and claim; interleaved after
 LEASE_SECONDS = 180  # > limit_time_real_cron (120 s by default)
@@ -300,14 +305,26 @@ class ShopifyWebhookEvent(models.Model):
     def _shopify_settle_failure(self, exc, attempts, now):
         """The handler raised `exc` (its savepoint rolled back): defer, retry or
         fail the event. Returns False."""
-        if isinstance(exc, ShopifyCircuitOpen):
-            # Nothing was sent: the store is paused. Wait for the probe, give the
-            # attempt back.
+        if isinstance(exc, ShopifyCircuitOpen | ShopifyRateLimited):
+            # The store is paused (nothing was sent), or Shopify asked us to wait
+            # for its cost bucket to refill: flow control, not a fault of the
+            # event. Wait as long as was named, give the attempt back.
             self.env["shopify.store"]._shopify_circuit_replay()
             # Rounded up: Datetime fields drop microseconds, and a claim before
             # the probe time would only be refused again.
-            wait = min(math.ceil(exc.retry_after or 60) + 1, EVENT_BACKOFF.cap)
+            limited = isinstance(exc, ShopifyRateLimited)
+            named = exc.retry_after or (1 if limited else 60)
+            wait = min(math.ceil(named) + 1, EVENT_BACKOFF.cap)
             at = fields.Datetime.now() + timedelta(seconds=wait)
+            if limited:
+                _logger.info(
+                    "Shopify webhook event %s (%s) waits %ss for the store's rate "
+                    "limit: %s",
+                    self.id,
+                    self.topic,
+                    wait,
+                    _error_text(exc),
+                )
             self.write(
                 {
                     "attempts": max(attempts - 1, 0),

@@ -194,6 +194,31 @@ class TestCircuitBreaker(ShopifyCommon, WebhookHandlerCase):
         self._run_cron(limit=100)
         self.assertEqual({e.state for e in down}, {"done"})
 
+    @mute_logger(*MUTED)
+    def test_rate_limited_events_wait_shopifys_time_without_pausing_the_store(self):
+        # Issue 20.1: a burst of events that Shopify rate-limits (THROTTLED) used to
+        # count as an outage: the breaker opened and each further THROTTLED answer
+        # doubled the pause (8 minutes in the order bench's fulfilment mix), and
+        # every event spent an attempt. A rate limit is Shopify answering: each
+        # event waits the seconds Shopify named, its attempt given back.
+        self._install_handler("test/api", _api_handler)
+        self.shop.inject("throttled", count=5)
+        events = [store_event(self.env, self.store, "test/api") for _i in range(5)]
+        before = fields.Datetime.now()
+        self._run_cron(limit=100)
+        self.assertEqual([e.state for e in events], ["pending"] * 5)
+        self.assertEqual([e.attempts for e in events], [0] * 5)
+        for event in events:
+            self.assertIn("THROTTLED", event.last_error)
+            self.assertLessEqual(event.next_attempt_at, before + timedelta(seconds=62))
+        self.store.invalidate_recordset()
+        self.assertFalse(self.store.circuit_open_until, "no pause for a rate limit")
+        # The bucket has refilled: every event is done at its next run.
+        for event in events:
+            event.next_attempt_at = fields.Datetime.now() - timedelta(seconds=1)
+        self._run_cron(limit=100)
+        self.assertEqual({e.state for e in events}, {"done"})
+
 
 @tagged("post_install", "-at_install")
 class TestFairClaim(WebhookHandlerCase):

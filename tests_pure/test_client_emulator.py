@@ -18,6 +18,7 @@ from lib.client import ShopifyClient
 from lib.errors import (
     ShopifyAuthError,
     ShopifyGraphQLError,
+    ShopifyRateLimited,
     ShopifyRetryableError,
     ShopifyStaleQuantityError,
 )
@@ -101,6 +102,43 @@ def test_throttled_answers_are_waited_out_not_raised(emu):
     assert info["myshopify_domain"] == shop.domain
     assert shop.stats["throttled"] >= 3
     assert client.stats["throttled"] == 3
+
+
+class _Breaker:
+    """A breaker hook that records what the client reports."""
+
+    def __init__(self):
+        self.recorded = []
+
+    def before(self, op):
+        pass
+
+    def record(self, error, sent=True):
+        self.recorded.append((error, sent))
+
+
+def test_throttled_beyond_a_zero_budget_is_a_rate_limit_not_an_outage(emu):
+    # The webhook handler's budget is 0 s: a THROTTLED answer is raised at once, as
+    # flow control with Shopify's stated wait, and the breaker hears "answered"
+    # (counted as an outage, a burst of such answers paused the store for minutes).
+    shop = new_shop(emu)
+    breaker = _Breaker()
+    client = client_for(shop, max_retry_seconds=0, circuit=breaker)
+    shop.inject("throttled", count=1)
+    with pytest.raises(ShopifyRateLimited) as caught:
+        client.execute(PING)
+    assert caught.value.retry_after is not None and caught.value.retry_after > 0
+    assert breaker.recorded == [(None, True)]
+    shop.inject("http429", count=1)
+    with pytest.raises(ShopifyRateLimited):
+        client.execute(PING)
+    assert breaker.recorded[-1] == (None, True)
+    # An outage still counts: a 5xx is not flow control.
+    shop.inject("http503", count=1)
+    with pytest.raises(ShopifyRetryableError) as caught:
+        client.execute(PING)
+    assert not isinstance(caught.value, ShopifyRateLimited)
+    assert breaker.recorded[-1][0] is caught.value
 
 
 def test_two_clients_competing_for_a_small_bucket_both_finish(emu):

@@ -13,10 +13,11 @@ asks these functions what to do before a call and after its outcome.
   the breaker (openings back to 0); its failure opens it again, for longer.
 
 Only retryable failures count (network, timeouts, 5xx): any answer from Shopify
-(data, a GraphQL or user error, 401/403) proves it is reachable. So does a rate limit
-(THROTTLED, HTTP 429: `ShopifyRateLimited`): it is flow control with a stated wait,
-which the caller honours for that call; counted as an outage, a burst of rate-limited
-calls would pause the whole store for minutes, longer with each burst.
+(data, a GraphQL or user error, 401/403) proves it is reachable. A rate limit
+(THROTTLED, HTTP 429: `ShopifyRateLimited`) counts as neither: it is flow control
+with a stated wait, which the caller honours for that call (counted as an outage, a
+burst of rate-limited calls paused the whole store for minutes, longer each time;
+counted as a success, it would break the streak of a storm mixing 5xx and THROTTLED).
 """
 
 from dataclasses import dataclass, replace

@@ -128,7 +128,11 @@ class ShopifyClient(ShopifyReads, ShopifyWrites):
         self._clock = clock
         self._rng = rng
         self._backoff = Backoff(backoff_base, backoff_cap, FULL_JITTER)
-        self.bucket = CostBucket(clock=clock)
+        # One model per shop on the real clock; an injected clock gets its own.
+        if clock is time.monotonic:
+            self.bucket = CostBucket.of_shop(self.graphql_url)
+        else:
+            self.bucket = CostBucket(clock=clock)
         self._own_session = session is None
         if session is None:
             session = requests.Session()
@@ -175,8 +179,8 @@ class ShopifyClient(ShopifyReads, ShopifyWrites):
         try:
             data = self._execute(document_or_name, variables)
         except ShopifyRateLimited:
-            # Flow control: Shopify answered (or nothing was sent), it is reachable.
-            self.circuit.record(None)
+            # Flow control: neither an outage nor proof of health (a storm mixes
+            # THROTTLED with 5xx and timeouts: the streak of failures must go on).
             raise
         except ShopifyRetryableError as exc:
             self.circuit.record(exc, sent=exc.sent)
@@ -202,11 +206,15 @@ class ShopifyClient(ShopifyReads, ShopifyWrites):
         deadline = started + self.max_retry_seconds
         attempt = 0
         renewed = False
+        limited = True  # nothing failed yet, or the last failure was a rate limit
         while True:
-            pace = self.bucket.reserve(op)
+            pace = self.bucket.reserve(op, max_wait=deadline - self._clock())
             if pace > 0:
                 if self._clock() + pace > deadline:
-                    raise ShopifyRateLimited(
+                    # After a failed attempt that was not a rate limit, the call's
+                    # outcome is that failure (the breaker counts it).
+                    refused = ShopifyRateLimited if limited else ShopifyRetryableError
+                    raise refused(
                         f"{op}: rate limit needs {pace:.1f}s, beyond the retry budget",
                         retry_after=pace,
                         attempts=attempt,
@@ -221,15 +229,14 @@ class ShopifyClient(ShopifyReads, ShopifyWrites):
                 renewed = True
                 continue
             _, message, delay, status = outcome
+            if message != "THROTTLED":  # a THROTTLED answer told the bucket's truth
+                self.bucket.give_back(op)
+            limited = status == 429 or message == "THROTTLED"
             if delay is None:
                 delay = self._backoff.delay(attempt + 1, rng=self._rng)
             elapsed = self._clock() - started
             if self._clock() + delay > deadline:
-                error = (
-                    ShopifyRateLimited
-                    if status == 429 or message == "THROTTLED"
-                    else ShopifyRetryableError
-                )
+                error = ShopifyRateLimited if limited else ShopifyRetryableError
                 raise error(
                     f"{op}: {message}; gave up after {attempt + 1} attempt(s) "
                     f"in {elapsed:.1f}s",

@@ -91,13 +91,29 @@ def parse_retry_after(value, *, now=None):
 
 
 class CostBucket:
-    """Local model of one shop's cost bucket, shared by every call of one client.
+    """Local model of one shop's cost bucket, shared by every client of that shop in
+    this process (`of_shop`): a client made for the next webhook event knows what the
+    previous one learnt, and waits or defers instead of being refused by Shopify.
 
     `observe()` records the truth from each answer; `reserve()` computes how long to
     wait before sending a call of a given estimated cost and debits that cost locally,
     so several threads sharing the client pace together instead of racing for the same
     points.
     """
+
+    _shared = {}
+    _shared_lock = threading.Lock()
+
+    @classmethod
+    def of_shop(cls, key):
+        """The process's one model of the bucket behind `key` (the shop's GraphQL
+        URL), on the real clock. Other processes keep their own: Shopify's answers
+        correct each (`observe`)."""
+        with cls._shared_lock:
+            bucket = cls._shared.get(key)
+            if bucket is None:
+                bucket = cls._shared[key] = cls()
+            return bucket
 
     def __init__(self, *, clock=time.monotonic):
         self._clock = clock
@@ -146,8 +162,24 @@ class CostBucket:
         return min(float(self.maximum or refilled), refilled)
 
     # -- what to do -----------------------------------------------------------------
-    def reserve(self, operation):
-        """Seconds to wait before sending `operation`; debits its estimated cost."""
+    def give_back(self, operation):
+        """An answer without a cost (5xx, 429, a timeout, a lost connection): credit
+        the points `reserve` debited for it. Otherwise a run of failed calls would
+        drain the model of a bucket Shopify never charged, and the store's next
+        calls would wait for points that were never spent."""
+        with self._lock:
+            if self._available is None:
+                return
+            cost = self.estimate(operation)
+            if self.maximum:
+                cost = min(cost, self.maximum)
+            self._available += cost
+
+    def reserve(self, operation, max_wait=None):
+        """Seconds to wait before sending `operation`; debits its estimated cost.
+
+        A wait over `max_wait` debits nothing: the caller will not send (it defers
+        the work), so no points are spent and later calls must not wait for them."""
         with self._lock:
             if self._available is None:
                 return 0.0
@@ -161,6 +193,8 @@ class CostBucket:
             wait = start - now
             if cost > available:
                 wait += throttled_wait(cost, available, self.restore_rate)
+            if max_wait is not None and wait > max_wait:
+                return wait
             # Debit locally: "at now + wait, the bucket held `cost` more than it does".
             self._available = available + (self.restore_rate or 0) * (
                 now + wait - start

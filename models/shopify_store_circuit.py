@@ -75,12 +75,19 @@ class StoreCircuit:
         self.store = store
         self.force = force
         self.policy = store._shopify_circuit_policy()
-        # The committed state, not the caller's snapshot: a breaker another worker
-        # (or this transaction's own side cursor, for an earlier event of the same
-        # run) opened after the snapshot was taken must be seen, or every event of
-        # the run calls again and opens it again, longer each time.
+        self.env["shopify.store.health"].flush_model()
+        mine = self._read(self.env.cr)
+        # Also the committed state: a breaker another worker (or this transaction's
+        # own side cursor, for an earlier event of the same run) opened after the
+        # caller's snapshot was taken must be seen, or every event of the run calls
+        # again and opens it again, longer each time. The later opening wins.
+        stored_until = self._stored_until
         with side_cursor(self.env) as cr:
-            self.state = self._read(cr)
+            committed = self._read(cr)
+        if (mine.open_until or 0) > (committed.open_until or 0):
+            self.state, self._stored_until = mine, stored_until
+        else:
+            self.state = committed
 
     def _read(self, cr, lock=False):
         cr.execute(

@@ -119,7 +119,7 @@ class _Breaker:
 
 def test_throttled_beyond_a_zero_budget_is_a_rate_limit_not_an_outage(emu):
     # The webhook handler's budget is 0 s: a THROTTLED answer is raised at once, as
-    # flow control with Shopify's stated wait, and the breaker hears "answered"
+    # flow control with Shopify's stated wait, which the breaker does not count
     # (counted as an outage, a burst of such answers paused the store for minutes).
     shop = new_shop(emu)
     breaker = _Breaker()
@@ -128,17 +128,39 @@ def test_throttled_beyond_a_zero_budget_is_a_rate_limit_not_an_outage(emu):
     with pytest.raises(ShopifyRateLimited) as caught:
         client.execute(PING)
     assert caught.value.retry_after is not None and caught.value.retry_after > 0
-    assert breaker.recorded == [(None, True)]
+    assert breaker.recorded == [], "neither a failure nor a success"
     shop.inject("http429", count=1)
     with pytest.raises(ShopifyRateLimited):
         client.execute(PING)
-    assert breaker.recorded[-1] == (None, True)
+    assert breaker.recorded == []
     # An outage still counts: a 5xx is not flow control.
     shop.inject("http503", count=1)
     with pytest.raises(ShopifyRetryableError) as caught:
         client.execute(PING)
     assert not isinstance(caught.value, ShopifyRateLimited)
     assert breaker.recorded[-1][0] is caught.value
+
+
+def test_a_new_client_of_the_shop_knows_the_bucket_and_defers_without_sending(emu):
+    # Each webhook event gets a client of its own: the bucket's model is the shop's,
+    # so the next event's client waits or defers instead of meeting THROTTLED.
+    shop = new_shop(emu, bucket=20, restore_rate=1)
+    first = client_for(shop)
+    for _ in range(20):
+        first.execute(PING)
+    throttled_before = shop.stats["throttled"]
+    calls_before = shop.stats["calls"]
+    second = client_for(shop, max_retry_seconds=0, circuit=_Breaker())
+    with pytest.raises(ShopifyRateLimited) as caught:
+        second.execute(PING)
+    assert caught.value.sent is False
+    assert caught.value.retry_after > 0
+    assert second.circuit.recorded == []
+    assert shop.stats["throttled"] == throttled_before
+    assert shop.stats["calls"] == calls_before
+    # Deferring spent nothing: the model does not make later calls wait for it.
+    assert first.bucket.reserve("Ping", max_wait=0) > 0
+    assert first.bucket.available() < 2
 
 
 def test_two_clients_competing_for_a_small_bucket_both_finish(emu):

@@ -175,3 +175,34 @@ def test_wait_delay_is_bounded_and_gives_up_only_past_the_limit(waited, retry_af
         assert delay >= min(waited, WAIT["cap"])
         if retry_after is not None:
             assert delay >= min(retry_after, WAIT["cap"])
+
+
+def test_calls_that_got_no_answer_give_their_points_back():
+    # A 503 storm: every call reserves points, none is charged by Shopify. Without
+    # give_back the model drained and the next calls of the shop waited for nothing.
+    clock = FakeClock()
+    bucket = CostBucket(clock=clock)
+    bucket.observe(status(25, maximum=100, rate=10, requested=20, actual=5), "Q")
+    for _ in range(50):
+        assert bucket.reserve("Q") == 0.0
+        bucket.give_back("Q")
+    assert bucket.available() == pytest.approx(25)
+
+
+def test_a_wait_beyond_the_callers_budget_debits_nothing():
+    clock = FakeClock()
+    bucket = CostBucket(clock=clock)
+    bucket.observe(status(5, maximum=100, rate=10, requested=20, actual=5), "Q")
+    for _ in range(10):
+        assert bucket.reserve("Q", max_wait=0) > 0  # deferred, not sent
+    assert bucket.available() == pytest.approx(5)
+    assert bucket.reserve("Q") == pytest.approx(1.5 + REFILL_MARGIN_SECONDS)
+
+
+def test_clients_of_one_shop_share_one_model():
+    assert CostBucket.of_shop("https://a.example/x") is CostBucket.of_shop(
+        "https://a.example/x"
+    )
+    assert CostBucket.of_shop("https://a.example/x") is not CostBucket.of_shop(
+        "https://b.example/x"
+    )

@@ -3,6 +3,8 @@
 from odoo import Command
 from odoo.tests import TransactionCase, new_test_user
 
+from odoo.addons.shopify_sync.lib.throttle import CostBucket
+
 
 class ShopifyCommon(TransactionCase):
     """Base class: a company, products helpers and a store factory.
@@ -10,6 +12,14 @@ class ShopifyCommon(TransactionCase):
     Stores get a loopback ``api_base_url_override`` only when an emulator is used, so no
     test ever reaches a real shop.
     """
+
+    @staticmethod
+    def _refill_bucket(shop):
+        """Fill the emulated shop's cost bucket at once, as after a pause, and drop
+        the client's model of it (a real bucket never jumps: the model would still
+        see the drained one and defer the next call)."""
+        shop.bucket.configure(available=shop.bucket.maximum)
+        CostBucket.forget_shared()
 
     @classmethod
     def setUpClass(cls):
@@ -79,6 +89,8 @@ class ShopifyCommon(TransactionCase):
 
         emulator = Emulator(host="127.0.0.1", port=0)
         emulator.start()
+        # A new emulator may reuse an earlier one's port: no model of its buckets.
+        CostBucket.forget_shared()
         cls.addClassCleanup(emulator.stop)
         return emulator
 

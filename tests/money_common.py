@@ -62,7 +62,7 @@ class MoneyCommon(ShopifyCommon):
         super().setUp()
         # Each test starts with the shop's full bucket (Standard limits), as after a
         # pause: the tests share one shop and would otherwise throttle each other.
-        self.shop.bucket.configure(available=self.shop.bucket.maximum)
+        self._refill_bucket(self.shop)
 
     # ------------------------------------------------------------------ helpers
     def _map(self, name, journal):
@@ -77,7 +77,7 @@ class MoneyCommon(ShopifyCommon):
         # A delivery meets the shop's full bucket, as the inbox's retry would after
         # a pause: a test's earlier reads (a reconcile reads every order the shared
         # shop has) must not decide whether this one is throttled.
-        self.shop.bucket.configure(available=self.shop.bucket.maximum)
+        self._refill_bucket(self.shop)
         event = self.env["shopify.webhook.event"]._shopify_store_delivery(
             self.store, topic, str(uuid.uuid4()), json.dumps(payload), payload
         )

@@ -35,7 +35,7 @@ class TestOrderMoneyBatch(MoneyCommon):
 
     def _deliver_all(self, payloads):
         """Deliver every payload as orders/paid, then run the inbox once."""
-        self.shop.bucket.configure(available=self.shop.bucket.maximum)
+        self._refill_bucket(self.shop)
         Event = self.env["shopify.webhook.event"]
         events = [
             Event._shopify_store_delivery(

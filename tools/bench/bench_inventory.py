@@ -99,6 +99,7 @@ def _per_item(h, stores, sample):
         batch_key,
         intent_key,
     )
+    from odoo.addons.shopify_sync.lib.throttle import CostBucket
 
     store_id, shop = stores[0]
     with h.registry.cursor() as cr:
@@ -110,8 +111,11 @@ def _per_item(h, stores, sample):
             (lv.inventory_item_gid, lv.location_gid, lv.seen_available) for lv in levels
         ]
         client = env["shopify.store"].browse(store_id)._shopify_client()
-    # Fresh bucket for a fair start.
+    # Fresh bucket for a fair start, and a client's model that knows nothing of the
+    # drained one (a real bucket never refills at once).
     shop.bucket.configure(available=shop.bucket.maximum)
+    CostBucket.forget_shared()
+    client.bucket = CostBucket.of_shop(client.graphql_url)
     stamps = []
     started = time.monotonic()
     for item, location, seen in rows:

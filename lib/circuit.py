@@ -89,6 +89,16 @@ def on_success(state):
     return CLOSED if state != CLOSED else state
 
 
+def on_rate_limited(state, now, wait):
+    """Shopify asked for `wait` seconds (THROTTLED, 429): neither a failure nor a
+    success. Closed stays closed, counters untouched; a probe that met it gives its
+    lease back, so the next probe goes once the wait is over instead of after the
+    whole lease."""
+    if state.open_until is None:
+        return state
+    return replace(state, open_until=now + max(wait or 0.0, 0.0))
+
+
 def on_failure(state, now, policy=Policy()):
     """A retryable failure: count it; open (longer each time) at the threshold, or at
     once when the failed call was the half-open probe (the breaker was open)."""

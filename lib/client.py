@@ -178,9 +178,12 @@ class ShopifyClient(ShopifyReads, ShopifyWrites):
         self.circuit.before(document_or_name)
         try:
             data = self._execute(document_or_name, variables)
-        except ShopifyRateLimited:
+        except ShopifyRateLimited as exc:
             # Flow control: neither an outage nor proof of health (a storm mixes
-            # THROTTLED with 5xx and timeouts: the streak of failures must go on).
+            # THROTTLED with 5xx and timeouts: the streak of failures must go on);
+            # the hook only hears it when the call was sent (a probe's lease).
+            if exc.sent:
+                self.circuit.record(exc, sent=True)
             raise
         except ShopifyRetryableError as exc:
             self.circuit.record(exc, sent=exc.sent)

@@ -33,6 +33,7 @@ from ..lib.errors import (
     ShopifyAuthError,
     ShopifyCircuitOpen,
     ShopifyError,
+    ShopifyRateLimited,
     ShopifyRetryableError,
 )
 from .odoo_platform import side_cursor, side_memo, side_replay
@@ -141,12 +142,34 @@ class StoreCircuit:
     def record(self, error, sent=True):
         if not sent or (error is None and self.state == circuit.CLOSED):
             return
+        if isinstance(error, ShopifyRateLimited):
+            if not self.state.closed:
+                self._probe_rate_limited(error)
+            return
         try:
             self._record(error)
         except psycopg2.Error as exc:
             # Bookkeeping only (e.g. a store not committed yet): never fail the
             # caller's own outcome for it.
             _logger.info("breaker state not recorded: %s", type(exc).__name__)
+
+    def _probe_rate_limited(self, error):
+        """Our probe met a rate limit: no verdict. Give the lease back (compare-and-
+        set on it) so the next probe goes once Shopify's wait is over."""
+        new = circuit.on_rate_limited(self.state, time.time(), error.retry_after)
+        try:
+            with side_cursor(self.env) as cr:
+                cr.execute(
+                    "UPDATE shopify_store_health SET circuit_open_until = %s "
+                    "WHERE store_id = %s AND circuit_open_until = %s",
+                    [_naive(new.open_until), self.store.id, self._stored_until],
+                )
+                if cr.rowcount == 1:
+                    self.state, self._stored_until = new, _naive(new.open_until)
+                    self._remember({"circuit_open_until": self._stored_until})
+        except psycopg2.Error as exc:
+            _logger.info("breaker probe lease not given back: %s", type(exc).__name__)
+        self.env["shopify.store.health"].invalidate_model(list(COLUMNS))
 
     def _record(self, error):
         now = time.time()

@@ -159,3 +159,14 @@ def test_refusing_hook_sends_nothing(shop):
     with pytest.raises(ShopifyRetryableError):
         client.shop_info()
     assert client.stats["calls"] == 0 and hook.records == []
+
+
+def test_a_rate_limit_is_no_verdict_and_gives_a_probes_lease_back():
+    from lib.circuit import on_rate_limited
+
+    closed = circuit.State(failures=2)
+    assert on_rate_limited(closed, 100.0, 3.0) == closed, "counters untouched"
+    probing = circuit.State(failures=3, openings=2, open_until=160.0)  # lease
+    after = on_rate_limited(probing, 100.0, 3.0)
+    assert (after.failures, after.openings, after.open_until) == (3, 2, 103.0)
+    assert circuit.before(after, 104.0)[0] == circuit.PROBE

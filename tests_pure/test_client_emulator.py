@@ -128,11 +128,13 @@ def test_throttled_beyond_a_zero_budget_is_a_rate_limit_not_an_outage(emu):
     with pytest.raises(ShopifyRateLimited) as caught:
         client.execute(PING)
     assert caught.value.retry_after is not None and caught.value.retry_after > 0
-    assert breaker.recorded == [], "neither a failure nor a success"
+    # The hook hears the rate limit itself (a probe gives its lease back), never
+    # a failure or a success.
+    assert breaker.recorded == [(caught.value, True)]
     shop.inject("http429", count=1)
-    with pytest.raises(ShopifyRateLimited):
+    with pytest.raises(ShopifyRateLimited) as caught:
         client.execute(PING)
-    assert breaker.recorded == []
+    assert breaker.recorded[-1] == (caught.value, True)
     # An outage still counts: a 5xx is not flow control.
     shop.inject("http503", count=1)
     with pytest.raises(ShopifyRetryableError) as caught:

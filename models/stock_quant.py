@@ -56,7 +56,9 @@ class StockQuant(models.Model):
         )
         # Odoo gathers the same quants again (twice) unless they are given: a
         # recordset is filtered in memory by the same domain (stock.quant._gather).
-        gathered = quants if quants and not self else self
+        # In the caller's env: the lock read them as superuser, Odoo's update must
+        # not run as one.
+        gathered = quants.with_env(self.env) if quants and not self else self
         result = super(StockQuant, gathered)._update_available_quantity(
             product_id,
             location_id,

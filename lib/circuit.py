@@ -31,10 +31,17 @@ HANDLER_CLIENT_OPTIONS = {"timeout": (3, 8), "max_retry_seconds": 0}
 # A merchant in front of a button: a few seconds, then a clear message (the
 # breaker opens after `threshold` such failures, so a long action stops early).
 BUTTON_CLIENT_OPTIONS = {"timeout": (3, 5), "max_retry_seconds": 3}
-# Background crons that hold no claimed events (order / stock reconcile).
-CRON_CLIENT_OPTIONS = {"timeout": (5, 15), "max_retry_seconds": 10}
-# The inventory push (holds claimed levels): pacing and retries stay short.
-PUSH_RETRY_SECONDS = 10
+# Background crons (order / stock reconcile, the inventory push): they wait for
+# the cost bucket (pacing, Shopify's rate limits) up to 10 s, but retry a failed
+# answer (5xx, timeout, connection error) for 2 s only. They share Odoo's cron
+# worker with the webhook cron: a push retrying a store that is down for 10 s
+# kept every other store's events waiting (bench_webhooks' outage phase: a
+# healthy event's p95 2 s -> 8 s); the breaker and the next run are the long retry.
+CRON_CLIENT_OPTIONS = {
+    "timeout": (5, 15),
+    "max_retry_seconds": 10,
+    "max_failure_seconds": 2,
+}
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,13 @@ timeouts.
   (`throttle.CostBucket`), so a long sync runs at the restore rate instead of hitting
   THROTTLED;
 - waiting and retrying on THROTTLED, 429 (Retry-After honoured), 5xx, timeouts and
-  connection errors, with exponential backoff + full jitter, within `max_retry_seconds`;
-  after that a `ShopifyRetryableError` (`ShopifyRateLimited` when Shopify or the
-  bucket asked for the wait: flow control, which the breaker does not count);
+  connection errors, with exponential backoff + full jitter, within `max_retry_seconds`
+  (waits for the cost bucket and for Shopify's rate limits) and `max_failure_seconds`
+  (retries of failed answers: 5xx, timeouts, connection errors; a worker retrying a
+  store that is down would keep every other store waiting, the breaker and the
+  caller's schedule are the long retry); after that a `ShopifyRetryableError`
+  (`ShopifyRateLimited` when Shopify or the bucket asked for the wait: flow control,
+  which the breaker does not count);
 - typed errors (`errors.py`). Headers are never logged; messages never contain secrets.
 
 A mutation without `@idempotent` is retried only when Shopify surely did not run it
@@ -93,6 +97,7 @@ class ShopifyClient(ShopifyReads, ShopifyWrites):
         timeout=(5, 30),
         session=None,
         max_retry_seconds=60,
+        max_failure_seconds=None,
         on_cost=None,
         sleep=time.sleep,
         clock=time.monotonic,
@@ -120,6 +125,12 @@ class ShopifyClient(ShopifyReads, ShopifyWrites):
         self.auth = auth
         self.timeout = timeout
         self.max_retry_seconds = max_retry_seconds
+        # None: failures are retried as long as rate limits are waited for.
+        self.max_failure_seconds = (
+            max_retry_seconds
+            if max_failure_seconds is None
+            else min(max_failure_seconds, max_retry_seconds)
+        )
         self.on_cost = on_cost
         # Optional breaker hook: `.before(op)` may raise (nothing is sent), then
         # `.record(error, sent=True)` once per execute(): error None = answered.
@@ -238,7 +249,8 @@ class ShopifyClient(ShopifyReads, ShopifyWrites):
             if delay is None:
                 delay = self._backoff.delay(attempt + 1, rng=self._rng)
             elapsed = self._clock() - started
-            if self._clock() + delay > deadline:
+            budget = deadline if limited else started + self.max_failure_seconds
+            if self._clock() + delay > budget:
                 error = ShopifyRateLimited if limited else ShopifyRetryableError
                 raise error(
                     f"{op}: {message}; gave up after {attempt + 1} attempt(s) "

@@ -10,7 +10,7 @@ import time
 
 from odoo import fields
 
-from ..lib.circuit import PUSH_RETRY_SECONDS
+from ..lib.circuit import CRON_CLIENT_OPTIONS
 from ..lib.throttle import Backoff
 from ..lib.txn import CONFLICTS, in_fresh_transaction, release_session_lock
 
@@ -56,10 +56,10 @@ class PushRun:
     # ------------------------------------------------------------------ the client
     def open_client(self):
         """The store's client for a push run; tests pass options by context."""
-        # A bounded retry budget by default (issue 13): the push holds claimed
-        # levels; context defaults (buttons) and test options override it.
+        # A background cron's bounded budgets by default (issue 13): the push holds
+        # claimed levels; context defaults (buttons) and test options override them.
         options = {
-            "max_retry_seconds": PUSH_RETRY_SECONDS,
+            **CRON_CLIENT_OPTIONS,
             **(self.env.context.get("shopify_client_defaults") or {}),
             **(self.env.context.get("shopify_client_options") or {}),
         }

@@ -257,6 +257,32 @@ def test_gives_up_cleanly_after_the_retry_budget(emu):
     assert TOKEN not in str(info.value)
 
 
+def test_failures_have_their_own_shorter_budget_than_rate_limits(emu):
+    # A background cron waits for the bucket up to max_retry_seconds, but retries a
+    # store that answers 5xx for max_failure_seconds only: the worker is shared.
+    shop = new_shop(emu)
+    slept = []
+    client = client_for(
+        shop,
+        max_retry_seconds=30,
+        max_failure_seconds=1.0,
+        backoff_base=0.2,
+        sleep=lambda s: (slept.append(s), time.sleep(s)),
+    )
+    shop.inject("http503", count=10_000)
+    started = time.monotonic()
+    with pytest.raises(ShopifyRetryableError) as info:
+        client.shop_info()
+    assert not isinstance(info.value, ShopifyRateLimited)
+    assert sum(slept) <= 1.0
+    assert time.monotonic() - started < 3
+    shop.faults.clear()
+    # Rate limits still get the long budget: 429 with Retry-After 1, three times.
+    shop.inject("http429", count=3, retry_after=1)
+    assert client.shop_info()["name"]
+    assert client.stats["retries"] >= 3
+
+
 def test_plain_mutation_not_resent_when_it_may_have_been_applied(emu):
     shop = new_shop(emu)
     client = client_for(shop)

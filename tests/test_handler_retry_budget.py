@@ -1,0 +1,74 @@
+"""The webhook cron's handlers never retry inside the run (issue 13: a store whose
+Shopify is down never stalls other stores' events).
+
+Every API call made while handling an event must use the handler's client options
+(zero retry budget, short timeouts: lib.circuit.HANDLER_CLIENT_OPTIONS): the inbox
+retries the event later instead, and the worker goes on with other stores' events.
+Checked on the real handlers, through the real cron, over HTTP against the emulator.
+"""
+
+import time
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .stock_edits_common import StockEditsCommon
+from .test_chaos import MUTED
+
+
+def _faults_left(shop):
+    return sum(f[1] for f in shop.faults)
+
+
+@tagged("post_install", "-at_install")
+class TestHandlerRetryBudget(StockEditsCommon):
+    def _one_call_then_deferred(self, make_change):
+        shop = self.shops[0]
+        make_change(shop)
+        self.emulator.flush_webhooks(10)
+        shop.inject("http503", count=50)
+        self.addCleanup(shop.faults.clear)
+        before = self.Event.search([]).ids
+        self._deliver()
+        events = self.Event.search([("id", "not in", before)])
+        self.assertTrue(events, "the change was delivered")
+        api_events = events.filtered(lambda e: e.state == "pending")
+        self.assertTrue(api_events, "the handler needed the API and is retried later")
+        self.assertEqual(
+            50 - _faults_left(shop),
+            1,
+            "one 503 answer, no retry inside the cron run: the breaker and the "
+            "inbox's schedule retry, not the handler",
+        )
+
+    @mute_logger(*MUTED)
+    def test_inventory_levels_update_makes_one_call(self):
+        def edit(shop):
+            level = shop.level(self.items[0][self.A], self.locs[0])
+            shop.manual_edit(self.items[0][self.A], self.locs[0], level["available"] + 1)
+
+        self._one_call_then_deferred(edit)
+
+    @mute_logger(*MUTED)
+    def test_push_to_a_down_store_gives_up_within_the_failure_budget(self):
+        # Odoo's stock changes: the push must write to every store; s1 is down.
+        self.env["stock.quant"]._update_available_quantity(
+            self.products[self.A], self.stock_locations[0], 3
+        )
+        self.Level._shopify_mark_dirty(self.products[self.A])
+        shop = self.shops[0]
+        shop.inject("http503", count=10_000)
+        self.addCleanup(shop.faults.clear)
+        started = time.monotonic()
+        self.Level._cron_push_inventory()
+        took = time.monotonic() - started
+        self.assertGreater(_faults_left(shop), 0)
+        self.assertLess(10_000 - _faults_left(shop), 10_000, "s1 was asked")
+        # CRON_CLIENT_OPTIONS: 2 s of failure retries (it was 10 s: the push held
+        # Odoo's cron worker, and every other store's events, that long).
+        self.assertLess(took, 2 + 3, "the push gave up on s1 after its failure budget")
+        self.assertEqual(
+            self._available(1, self.A),
+            self._published(1, self.A),
+            "s2 (same warehouse) was pushed in the same run",
+        )

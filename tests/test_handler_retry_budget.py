@@ -44,8 +44,8 @@ class TestHandlerRetryBudget(StockEditsCommon):
     @mute_logger(*MUTED)
     def test_inventory_levels_update_makes_one_call(self):
         def edit(shop):
-            level = shop.level(self.items[0][self.A], self.locs[0])
-            shop.manual_edit(self.items[0][self.A], self.locs[0], level["available"] + 1)
+            item, loc = self.items[0][self.A], self.locs[0]
+            shop.manual_edit(item, loc, shop.level(item, loc)["available"] + 1)
 
         self._one_call_then_deferred(edit)
 

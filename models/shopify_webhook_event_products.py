@@ -105,10 +105,9 @@ class ShopifyWebhookEvent(models.Model):
     def _shopify_product_gone(self, event, product_gid):
         """True once the Admin API confirms the product no longer exists.
 
-        API errors propagate: the inbox retries the event later."""
-        with event.store_id.sudo()._shopify_client(
-            timeout=(5, 15), max_retry_seconds=10
-        ) as client:
+        API errors propagate: the inbox retries the event later (the handler's
+        client options, from the cron's context: no retry inside the run)."""
+        with event.store_id.sudo()._shopify_client() as client:
             exists = client.product_exists(product_gid)
         if exists:
             event._shopify_log_ignored(

@@ -7,7 +7,9 @@ retries the event later instead, and the worker goes on with other stores' event
 Checked on the real handlers, through the real cron, over HTTP against the emulator.
 """
 
+import json
 import time
+import uuid
 
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -22,13 +24,23 @@ def _faults_left(shop):
 
 @tagged("post_install", "-at_install")
 class TestHandlerRetryBudget(StockEditsCommon):
-    def _one_call_then_deferred(self, make_change):
-        shop = self.shops[0]
-        make_change(shop)
-        self.emulator.flush_webhooks(10)
+    def _one_call_then_deferred(self, make_change=None, topic=None, payload=None):
+        """A change made in s1 (`make_change(shop)`, its webhook delivered) or a
+        delivery of `topic` with `payload`, processed by the cron while s1 answers
+        503: its handler must ask Shopify once and leave the event to the inbox."""
+        shop, store = self.shops[0], self.stores[0]
+        if make_change:
+            make_change(shop)
+            self.emulator.flush_webhooks(10)
         shop.inject("http503", count=50)
         self.addCleanup(shop.faults.clear)
         before = self.Event.search([]).ids
+        if topic:
+            body = json.dumps(payload)
+            self.Event._shopify_store_delivery(
+                store, topic, "budget-%s" % uuid.uuid4(), body, payload
+            )
+            self.Event.flush_model()
         self._deliver()
         events = self.Event.search([("id", "not in", before)])
         self.assertTrue(events, "the change was delivered")
@@ -48,6 +60,24 @@ class TestHandlerRetryBudget(StockEditsCommon):
             shop.manual_edit(item, loc, shop.level(item, loc)["available"] + 1)
 
         self._one_call_then_deferred(edit)
+
+    @mute_logger(*MUTED)
+    def test_products_delete_confirmation_makes_one_call(self):
+        mapping = self.env["shopify.product.mapping"].search(
+            [("store_id", "=", self.stores[0].id), ("sku", "=", self.A)]
+        )
+        legacy = int(mapping.product_gid.rsplit("/", 1)[1])
+        self._one_call_then_deferred(topic="products/delete", payload={"id": legacy})
+        self.assertEqual(mapping.state, "mapped", "not removed without the API")
+
+    @mute_logger(*MUTED)
+    def test_app_uninstalled_confirmation_makes_one_call(self):
+        store = self.stores[0]
+        self._one_call_then_deferred(
+            topic="app/uninstalled",
+            payload={"id": 1, "myshopify_domain": store.shop_domain},
+        )
+        self.assertNotEqual(store.state, "disconnected")
 
     @mute_logger(*MUTED)
     def test_push_to_a_down_store_gives_up_within_the_failure_budget(self):

@@ -8,7 +8,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import _, api, fields, models
 
-from ..lib.circuit import BUTTON_CLIENT_OPTIONS
+from ..lib.circuit import BUTTON_CLIENT_OPTIONS, CRON_CLIENT_OPTIONS
 from ..lib.errors import ShopifyError
 from ..lib.locations import FIRST_ACTIVE, PRIMARY, SHIPS_INVENTORY, default_location
 from .odoo_platform import auto_commit_allowed
@@ -267,7 +267,9 @@ class ShopifyStore(models.Model):
         """Daily: re-match every connected store's catalogue (one store failing does
         not stop the others)."""
         auto_commit = auto_commit_allowed(self.env)
-        for store in self.search([("state", "=", "connected")]):
+        stores = self.search([("state", "=", "connected")])
+        # A background cron's bounded client (lib/circuit.py): it shares the worker.
+        for store in stores.with_context(shopify_client_defaults=CRON_CLIENT_OPTIONS):
             try:
                 with self.env.cr.savepoint():
                     store._shopify_match_products()

@@ -15,7 +15,7 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 
 from ..lib import store_checks, webhook_subscriptions, webhook_topics
-from ..lib.circuit import BUTTON_CLIENT_OPTIONS
+from ..lib.circuit import BUTTON_CLIENT_OPTIONS, CRON_CLIENT_OPTIONS
 from ..lib.errors import ShopifyUserError
 from ..lib.txn import CONFLICTS
 from ..lib.webhook import webhook_path
@@ -280,4 +280,7 @@ class ShopifyStore(models.Model):
     def _cron_check_webhook_subscriptions(self):
         """Daily: repair missing / wrong subscriptions of every connected store."""
         stores = self.search([("state", "in", ("connected", "error"))])
-        self.browse(stores.ids)._shopify_check_webhooks()
+        # A background cron's bounded client (lib/circuit.py): it shares the worker.
+        self.browse(stores.ids).with_context(
+            shopify_client_defaults=CRON_CLIENT_OPTIONS
+        )._shopify_check_webhooks()

@@ -102,3 +102,20 @@ class TestHandlerRetryBudget(StockEditsCommon):
             self._published(1, self.A),
             "s2 (same warehouse) was pushed in the same run",
         )
+
+    @mute_logger(*MUTED, "odoo.addons.shopify_sync.models.shopify_store_webhook")
+    def test_daily_crons_give_up_on_a_down_store_within_the_failure_budget(self):
+        # They ran with the client's default budget (60 s of retries per call).
+        shop = self.shops[0]
+        shop.inject("http503", count=10_000)
+        self.addCleanup(shop.faults.clear)
+        Store = self.env["shopify.store"].sudo()
+        for cron in (
+            Store._cron_match_products,
+            Store._cron_check_webhook_subscriptions,
+        ):
+            asked = _faults_left(shop)
+            started = time.monotonic()
+            cron()
+            self.assertLess(time.monotonic() - started, 2 + 3, cron.__name__)
+            self.assertLess(_faults_left(shop), asked, "s1 was asked")

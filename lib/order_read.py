@@ -15,7 +15,7 @@ there is more is then followed to its end:
   and a fulfilment's lines through `fulfillment(id:)` (`FulfillmentLineItemsPage`).
 
 An order with duties (`originalTotalDutiesSet` not null) also reads its line items'
-duties (`OrderLineDuties`, 100 lines a page); others never pay for them.
+duties (`OrderLineDuties`, 25 lines a page); others never pay for them.
 
 Nothing is cut short: an order that a page no longer finds (deleted meanwhile) reads as
 None, like a missing order; a refund or fulfilment that vanished mid-read is an error
@@ -24,23 +24,7 @@ None, like a missing order; a refund or fulfilment that vanished mid-read is an 
 
 from . import order_graphql
 from .errors import ShopifyError
-
-
-def _follow(execute, name, root, key, node_id, conn):
-    """Extend `conn["nodes"]` with every later page of `root(id: node_id).key`.
-
-    -> False when `root` itself is gone (null) on a later page."""
-    info = conn.get("pageInfo") or {}
-    while info.get("hasNextPage"):
-        data = execute(name, {"id": node_id, "after": info["endCursor"]})
-        parent = data.get(root)
-        if parent is None:
-            return False
-        page = parent[key]
-        conn["nodes"].extend(page["nodes"])
-        info = page["pageInfo"]
-    conn["pageInfo"] = info
-    return True
+from .graphql_pages import follow as _follow
 
 
 def _read_duties(execute, order):

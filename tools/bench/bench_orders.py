@@ -118,7 +118,8 @@ def mix_burst(h, store_id, shop, payloads, share):
     of `payloads` fulfilled in the admin (orders/updated), as many others refunded
     one unit of their first line (refunds/create, then orders/updated), delivered
     at once and drained. Returns (events, events/s, Odoo CPU ms per event, events
-    not done, refunds applied)."""
+    not done, refunds applied, what the origin store's stats grew by: calls, actual
+    and requested points, THROTTLED answers)."""
     count = max(1, round(len(payloads) * share))
     fulfilled, refunded = payloads[:count], payloads[count : 2 * count]
     bodies = []
@@ -131,6 +132,7 @@ def mix_burst(h, store_id, shop, payloads, share):
         bodies.append(("orders/updated", shop.order_payload(payload["id"])))
     with h.env() as env:
         ids = [deliver(env, store_id, body, topic=topic).id for topic, body in bodies]
+    before = dict(shop.stats)
     started, cpu_started = time.monotonic(), time.process_time()
     while True:
         # As the cron re-triggered for the events deferred (a THROTTLED read, a
@@ -167,7 +169,8 @@ def mix_burst(h, store_id, shop, payloads, share):
         )
         applied = sum(1 for so in orders if so.shopify_refund_gids)
     rate = len(ids) / elapsed if elapsed else float("inf")
-    return len(ids), rate, cpu_ms, undone, applied
+    spent = {k: (shop.stats[k] - before[k]) for k in before}
+    return len(ids), rate, cpu_ms, undone, applied, spent
 
 
 def drain(h, runs=None):
@@ -575,7 +578,7 @@ def main():
         ),
     ]
     if mix:
-        events, mix_rate, mix_cpu, undone, applied = mix
+        events, mix_rate, mix_cpu, undone, applied, spent = mix
         metrics += [
             Metric(
                 "fulfilments + refunds of burst orders: events / s (%d events, "
@@ -590,6 +593,21 @@ def main():
                 round(mix_cpu, 1),
                 None,
                 " ms",
+            ),
+            Metric(
+                "  origin store API calls / requested / actual points per event (mix)",
+                "-",
+                "%.1f / %.0f / %.0f"
+                % tuple(
+                    spent[k] / max(events, 1) for k in ("calls", "requested", "points")
+                ),
+                None,
+            ),
+            Metric(
+                "  THROTTLED answers (mix)",
+                "0",
+                spent["throttled"],
+                not spent["throttled"],
             ),
             Metric(
                 "  events not done / refunds applied",

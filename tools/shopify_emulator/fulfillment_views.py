@@ -1,8 +1,15 @@
 """GraphQL views of fulfilments and fulfilment orders."""
 
 from .catalog_views import LocationView
-from .fulfillment import check_scope, find, line_item, order_fos, supported_actions
-from .ids import gid, iso
+from .fulfillment import (
+    check_scope,
+    find,
+    line_item,
+    order_fos,
+    state,
+    supported_actions,
+)
+from .ids import gid, iso, parse_gid
 from .order_views import LineItemView
 from .views import connection, sub_connection
 
@@ -63,6 +70,7 @@ def fulfillment_order_view(shop, fo):
     ]
     location = shop.locations[fo["location_id"]]
     return {
+        "_type": "FulfillmentOrder",  # for the Node interface (node / nodes)
         "id": gid("FulfillmentOrder", fo["id"]),
         "TYPE": "FulfillmentOrder",
         "status": fo["status"],
@@ -102,3 +110,10 @@ def order_fulfillment_orders(shop, order, first, after):
         after,
         wrap=lambda r: fulfillment_order_view(shop, r),
     )
+
+
+def fulfillment_order_by_gid(shop, fo_gid):
+    """`node(id:)` of a FulfillmentOrder of any order of the shop, or None."""
+    check_scope(shop)
+    fo = state(shop).get(parse_gid(fo_gid, "FulfillmentOrder"))
+    return fulfillment_order_view(shop, fo) if fo else None

@@ -131,6 +131,7 @@ def handle(shop, body):
         shop.bucket.give_back(requested - actual)
         shop.stats["calls"] += 1
         shop.stats["points"] += actual
+        shop.stats["requested"] += requested
     if shop.hard and emitted:
         # A real shop's webhook for our own write may arrive before its answer.
         shop.emulator.dispatcher.wait_delivered(emitted, hard.WEBHOOK_WAIT_SECONDS)

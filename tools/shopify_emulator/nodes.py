@@ -26,6 +26,13 @@ def node_by_gid(shop, value):
         from .fulfillment_views import fulfillment_by_gid
 
         return fulfillment_by_gid(shop, value)
+    if kind == "FulfillmentOrder":
+        # schema: `type FulfillmentOrder implements Node`; QueryRoot.node "Returns a
+        # specific node (any object that implements the Node interface) by ID". The
+        # fulfilment order scopes apply as on Order.fulfillmentOrders.
+        from .fulfillment_views import fulfillment_order_by_gid
+
+        return fulfillment_order_by_gid(shop, value)
     if kind == "InventoryLevel":
         iid = value.split("inventory_item_id=", 1)[-1]
         return level_view(shop, int(iid), num) if iid.isdigit() else None

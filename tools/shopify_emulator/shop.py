@@ -91,7 +91,7 @@ class Shop(Catalog, StockLevels, Checkout):
         self.orders, self.subscriptions, self.groups = {}, {}, {}
         self.idempotency = {}  # key -> (fingerprint, result)
         self.mutations = []
-        self.stats = {"calls": 0, "points": 0, "throttled": 0}
+        self.stats = {"calls": 0, "points": 0, "requested": 0, "throttled": 0}
         self.faults = []  # [kind, remaining, opts]
         self.next_order_number = 1001
 

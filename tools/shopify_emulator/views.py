@@ -13,6 +13,8 @@ from graphql import GraphQLError
 from . import hard, search
 from .ids import decode_cursor, encode_cursor, gid, iso, now
 
+# shopify.dev "Paginating results with GraphQL": "You can retrieve up to a maximum of
+# 250 resources." (a page of a connection; without `first` or `last` Shopify refuses it)
 MAX_PAGE = 250
 # `first` of a bulk query's top-level connection (graphql_api._BulkRoot): every record.
 EVERY = object()

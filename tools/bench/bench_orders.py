@@ -47,10 +47,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import Harness, Metric, base_arguments, report  # noqa: E402
+from _parallel import describe_waits, run_workers  # noqa: E402
 
 SKUS = ["BENCH-ORD-%d" % n for n in range(1, 6)]
 STOCK = 100000
-TARGET_RATE = 5.0
+TARGET_RATE = 5.0  # issue 18.3, one worker
+TARGET_RATE_20 = 20.0  # issue 20.1: sustained, with the inbox workers a merchant runs
 TARGET_P95 = 1.0  # issue 18.3 (it was 3 s)
 TARGET_MONEY_RATE = 2.0
 TARGET_DRAINED = 10.0  # issue 20.1: inbox drained within 10 s after the last delivery
@@ -357,6 +359,112 @@ def odoo_floor(h, count, batch=10):
     return count / elapsed, cpu_ms, statements[0] / max(count, 1)
 
 
+def loadavg():
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+def workers_burst(
+    h, store_id, shop, location, workers, count, first, shops, profile=None
+):
+    """`count` orders placed and delivered at once, the inbox drained by `workers`
+    worker processes (tools/bench/_parallel.py); then pushed. Returns the figures of
+    `workers_metrics`."""
+    payloads = [place(shop, location, first + n) for n in range(count)]
+    with h.env() as env:
+        ids = [deliver(env, store_id, payload).id for payload in payloads]
+    throttled_before = throttled(shops)
+    load_before = loadavg()
+    cpu_started = time.process_time()
+    result = run_workers(h, workers, min(ids), profile=profile)
+    result["bench_cpu"] = time.process_time() - cpu_started
+    result["load"] = "%s-%s" % (load_before, loadavg())
+    result["throttled"] = throttled(shops) - throttled_before
+    with h.env() as env:
+        gids = [p["admin_graphql_api_id"] for p in payloads]
+        orders = env["sale.order"].search([("shopify_order_gid", "in", gids)])
+        result["one_each"] = len(orders) == count and set(
+            orders.mapped("shopify_order_gid")
+        ) == set(gids)
+        result["orders"] = len(orders)
+        result["confirmed"] = sum(
+            1 for so in orders if so.state == "sale" and not so.shopify_needs_attention
+        )
+        events = env["shopify.webhook.event"].browse(ids)
+        result["conflicts"] = sum(events.mapped("conflicts"))
+        result["undone"] = len(events.filtered(lambda e: e.state != "done"))
+    with h.env() as env:
+        env["shopify.inventory.level"]._cron_push_inventory()
+    describe_waits(result, count)
+    return result
+
+
+def workers_metrics(result, count):
+    """Report rows of one `workers_burst`."""
+    n, done = result["workers"], max(result["processed"], 1)
+    rate = result["processed"] / result["drained"] if result["drained"] else 0.0
+    runs = max(result["runs"], default=0.0)
+    sampler = result["sampler"]
+    waits = sampler.seconds(sampler.states["waiting for a lock"])
+    return [
+        Metric(
+            "orders imported / s, %d inbox worker process%s (%d orders, load %s)"
+            % (n, "es" if n > 1 else "", count, result["load"]),
+            ">= %g" % TARGET_RATE_20,
+            round(rate, 2),
+            rate >= TARGET_RATE_20,
+        ),
+        Metric(
+            "  CPU per order: Odoo workers / PostgreSQL / bench (emulator)",
+            "-",
+            "%.1f / %.1f / %.1f"
+            % tuple(
+                1000 * x / done
+                for x in (result["cpu"], sampler.pg_cpu(), result["bench_cpu"])
+            ),
+            None,
+            " ms",
+        ),
+        Metric(
+            "  lock waits per order (sampled; which: stderr)",
+            "-",
+            round(1000 * waits / done, 1),
+            None,
+            " ms",
+        ),
+        Metric(
+            "  inbox drained after the last delivery",
+            "<= %g s" % TARGET_DRAINED,
+            round(result["drained"], 2),
+            result["drained"] <= TARGET_DRAINED,
+            " s",
+        ),
+        Metric(
+            "  longest inbox job",
+            "<= %g s" % TARGET_LONGEST_JOB,
+            round(runs, 2),
+            runs <= TARGET_LONGEST_JOB,
+            " s",
+        ),
+        Metric(
+            "  THROTTLED answers", "0", result["throttled"], not result["throttled"]
+        ),
+        Metric(
+            "  ERROR lines in the workers' logs / events deferred by a conflict",
+            "0 / -",
+            "%d / %d" % (result["errors"], result["conflicts"]),
+            not result["errors"],
+        ),
+        Metric(
+            "  one SO per order, confirmed; events not done",
+            "= %d; 0" % count,
+            "%d, %d; %d" % (result["orders"], result["confirmed"], result["undone"]),
+            result["one_each"]
+            and result["confirmed"] == count
+            and not result["undone"],
+        ),
+    ]
+
+
 def shown(shop, location, sku):
     var = shop.variant_by_sku(sku)
     level = shop.level("gid://shopify/InventoryItem/%s" % var["item_id"], location)
@@ -398,6 +506,13 @@ def main():
         help="also time N plain Odoo sale orders of the same products (create and "
         "confirm, batches of 10) for comparison",
     )
+    parser.add_argument(
+        "--workers",
+        default="",
+        help="comma-separated worker counts (e.g. 1,2): for each, a burst of "
+        "--workers-orders orders drained by that many inbox worker processes",
+    )
+    parser.add_argument("--workers-orders", type=int, default=None)
     args = parser.parse_args()
     with Harness(db=args.db, template=args.template, keep_db=args.keep_db) as h:
         stores, locations = setup(h)
@@ -493,6 +608,27 @@ def main():
             args.money_orders,
             profile=args.profile and args.profile + ".money",
         )
+
+        # --- the inbox drained by worker processes (issue 20.1's 20 orders/s) -----
+        parallel = []
+        for rank, workers in enumerate(int(w) for w in args.workers.split(",") if w):
+            count = args.workers_orders or args.orders
+            parallel.append(
+                (
+                    count,
+                    workers_burst(
+                        h,
+                        a_id,
+                        shop_a,
+                        loc_a,
+                        workers,
+                        count,
+                        10000 * (rank + 1),
+                        shops,
+                        profile=args.profile and "%s.w%d" % (args.profile, workers),
+                    ),
+                )
+            )
 
         # --- fulfilments and refunds of burst orders (issue 20.1's mix), last: -----
         # events left pending (retried later) would spoil the phases above.
@@ -632,6 +768,8 @@ def main():
             money_paid == args.money_orders,
         ),
     ]
+    for count, result in parallel:
+        metrics += workers_metrics(result, count)
     if floor:
         metrics.append(
             Metric(

@@ -47,3 +47,4 @@ from . import test_allocation
 from . import test_order_effect
 from . import test_order_edits
 from . import test_push_parallel
+from . import test_stock_turns

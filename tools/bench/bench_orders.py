@@ -98,9 +98,12 @@ def setup(h):
     return stores, locations
 
 
-def place(shop, location, n):
+def place(shop, location, n, skus=None):
     return shop.place_order(
-        [{"sku": sku, "quantity": 1 + (n + i) % 3} for i, sku in enumerate(SKUS)],
+        [
+            {"sku": sku, "quantity": 1 + (n + i) % 3}
+            for i, sku in enumerate(skus or SKUS)
+        ],
         location=location,
         customer={"email": "bench%d@example.com" % (n % 7), "first_name": "Bench"},
         shipping={"title": "Standard", "price": "4.90"},
@@ -359,17 +362,53 @@ def odoo_floor(h, count, batch=10):
     return count / elapsed, cpu_ms, statements[0] / max(count, 1)
 
 
+def add_catalogue(h, stores, sets):
+    """`sets` - 1 more sets of 5 products (BENCH-ORD-6...), in every store and the
+    warehouse like SKUS: the SKU sets of `workers_burst`'s disjoint orders."""
+    catalogue = [SKUS]
+    for rank in range(1, sets):
+        skus = ["BENCH-ORD-%d" % (5 * rank + n) for n in range(1, 6)]
+        catalogue.append(skus)
+        with h.env() as env:
+            warehouse = env["stock.warehouse"].search([], limit=1)
+            for sku in skus:
+                product = env["product.product"].create(
+                    {
+                        "name": "Bench %s" % sku,
+                        "default_code": sku,
+                        "detailed_type": "product",
+                    }
+                )
+                env["stock.quant"]._update_available_quantity(
+                    product, warehouse.lot_stock_id, STOCK
+                )
+        for _store_id, shop in stores:
+            for sku in skus:
+                shop.add_product("Bench %s" % sku, [{"sku": sku, "price": "12.50"}])
+        with h.env() as env:
+            for store_id, _shop in stores:
+                env["shopify.store"].browse(store_id)._shopify_match_products()
+        with h.env() as env:
+            env["shopify.inventory.level"]._cron_push_inventory()
+    return catalogue
+
+
 def loadavg():
     return Path("/proc/loadavg").read_text().split()[0]
 
 
 def workers_burst(
-    h, store_id, shop, location, workers, count, first, shops, profile=None
+    h, store_id, shop, location, workers, count, first, shops, profile=None, sets=None
 ):
     """`count` orders placed and delivered at once, the inbox drained by `workers`
-    worker processes (tools/bench/_parallel.py); then pushed. Returns the figures of
-    `workers_metrics`."""
-    payloads = [place(shop, location, first + n) for n in range(count)]
+    worker processes (tools/bench/_parallel.py); then pushed. `sets` (SKU lists):
+    runs of 10 orders (a batch) take their lines from each set in turn. Returns
+    the figures of `workers_metrics`."""
+    sets = sets or [SKUS]
+    payloads = [
+        place(shop, location, first + n, skus=sets[(n // 10) % len(sets)])
+        for n in range(count)
+    ]
     with h.env() as env:
         ids = [deliver(env, store_id, payload).id for payload in payloads]
     throttled_before = throttled(shops)
@@ -377,6 +416,7 @@ def workers_burst(
     cpu_started = time.process_time()
     result = run_workers(h, workers, min(ids), profile=profile)
     result["bench_cpu"] = time.process_time() - cpu_started
+    result["sets"] = len(sets)
     result["load"] = "%s-%s" % (load_before, loadavg())
     result["throttled"] = throttled(shops) - throttled_before
     with h.env() as env:
@@ -414,7 +454,8 @@ def workers_metrics(result, count):
             rate >= TARGET_RATE_20,
         ),
         Metric(
-            "  CPU per order: Odoo workers / PostgreSQL / bench (emulator)",
+            "  CPU per order: Odoo workers / PostgreSQL / bench (emulator)%s"
+            % (", %d SKU sets" % result["sets"] if result["sets"] > 1 else ""),
             "-",
             "%.1f / %.1f / %.1f"
             % tuple(
@@ -513,6 +554,13 @@ def main():
         "--workers-orders orders drained by that many inbox worker processes",
     )
     parser.add_argument("--workers-orders", type=int, default=None)
+    parser.add_argument(
+        "--workers-sets",
+        type=int,
+        default=1,
+        help="SKU sets of 5 the worker bursts' batches of 10 take turns with "
+        "(1: every order has the same 5 SKUs; 2: two disjoint sets)",
+    )
     args = parser.parse_args()
     with Harness(db=args.db, template=args.template, keep_db=args.keep_db) as h:
         stores, locations = setup(h)
@@ -611,6 +659,7 @@ def main():
 
         # --- the inbox drained by worker processes (issue 20.1's 20 orders/s) -----
         parallel = []
+        sets = add_catalogue(h, stores, args.workers_sets) if args.workers else None
         for rank, workers in enumerate(int(w) for w in args.workers.split(",") if w):
             count = args.workers_orders or args.orders
             parallel.append(
@@ -626,6 +675,7 @@ def main():
                         10000 * (rank + 1),
                         shops,
                         profile=args.profile and "%s.w%d" % (args.profile, workers),
+                        sets=sets,
                     ),
                 )
             )

@@ -195,7 +195,7 @@ def describe_waits(result, orders, out=sys.stderr, top=8):
     dearest lock waits by statement (sampled)."""
     s = result["sampler"]
     out.write(
-        "\n[workers=%d] %d samples every %.0f ms; per order (ms): %s\n"
+        "\n[workers=%d] %d samples every %.0f ms; per event (ms): %s\n"
         % (
             result["workers"],
             s.samples,
@@ -208,7 +208,7 @@ def describe_waits(result, orders, out=sys.stderr, top=8):
     )
     for (event, head), n in s.waits.most_common(top):
         out.write(
-            "  lock wait %7.1f ms/order  %-13s %s\n"
+            "  lock wait %7.1f ms/event  %-13s %s\n"
             % (1000 * s.seconds(n) / max(orders, 1), event, head)
         )
     for key, n in sorted(result["notes"].items()):

@@ -413,20 +413,57 @@ def loadavg():
     return Path("/proc/loadavg").read_text().split()[0]
 
 
+def workers_mix(h, store_id, shop, location, count, first, share):
+    """Fulfilments and refunds for a workers burst, as `mix_burst` makes them, of
+    2 x `share` x `count` orders of their own placed and imported first (untimed):
+    [(topic, body)] and the refunded orders' GIDs."""
+    pairs = max(1, round(count * share)) if share > 0 else 0
+    older = [place(shop, location, first + n) for n in range(2 * pairs)]
+    with h.env() as env:
+        for payload in older:
+            deliver(env, store_id, payload)
+    drain(h)
+    bodies = []
+    for payload in older[:pairs]:
+        shop.fulfill_order(payload["id"])
+        bodies.append(("orders/updated", shop.order_payload(payload["id"])))
+    for payload in older[pairs:]:
+        refund = shop.refund(payload["id"], lines=[{"sku": SKUS[0], "quantity": 1}])
+        bodies.append(("refunds/create", refund))
+        bodies.append(("orders/updated", shop.order_payload(payload["id"])))
+    return bodies, [p["admin_graphql_api_id"] for p in older[pairs:]]
+
+
 def workers_burst(
-    h, store_id, shop, location, workers, count, first, shops, profile=None, sets=None
+    h,
+    store_id,
+    shop,
+    location,
+    workers,
+    count,
+    first,
+    shops,
+    profile=None,
+    sets=None,
+    mix_share=0.0,
 ):
     """`count` orders placed and delivered at once, the inbox drained by `workers`
     worker processes (tools/bench/_parallel.py); then pushed. `sets` (SKU lists):
-    runs of 10 orders (a batch) take their lines from each set in turn. Returns
-    the figures of `workers_metrics`."""
+    runs of 10 orders (a batch) take their lines from each set in turn.
+    `mix_share`: fulfilments and refunds (`workers_mix`) delivered with them.
+    Returns the figures of `workers_metrics`."""
     sets = sets or [SKUS]
+    mix, refunded = workers_mix(
+        h, store_id, shop, location, count, first + 5000, mix_share
+    )
     payloads = [
         place(shop, location, first + n, skus=sets[(n // 10) % len(sets)])
         for n in range(count)
     ]
     with h.env() as env:
         ids = [deliver(env, store_id, payload).id for payload in payloads]
+        mix_ids = [deliver(env, store_id, body, topic=t).id for t, body in mix]
+    ids += mix_ids
     throttled_before = throttled(shops)
     load_before = loadavg()
     cpu_started = time.process_time()
@@ -447,30 +484,47 @@ def workers_burst(
         )
         events = env["shopify.webhook.event"].browse(ids)
         result["conflicts"] = sum(events.mapped("conflicts"))
-        result["undone"] = len(events.filtered(lambda e: e.state != "done"))
+        result["undone"] = len(
+            events.filtered(lambda e: e.state not in ("done", "ignored"))
+        )
+        result["mix"] = len(mix_ids)
+        result["refunds"] = sum(
+            1
+            for so in env["sale.order"].search([("shopify_order_gid", "in", refunded)])
+            if so.shopify_refund_gids
+        )
+        result["refunded"] = len(refunded)
     with h.env() as env:
         env["shopify.inventory.level"]._cron_push_inventory()
-    describe_waits(result, count)
+    describe_waits(result, len(ids))
     return result
 
 
 def workers_metrics(result, count):
     """Report rows of one `workers_burst`."""
     n, done = result["workers"], max(result["processed"], 1)
-    rate = result["processed"] / result["drained"] if result["drained"] else 0.0
+    rate = count / result["drained"] if result["drained"] else 0.0
     runs = max(result["runs"], default=0.0)
     sampler = result["sampler"]
     waits = sampler.seconds(sampler.states["waiting for a lock"])
     return [
         Metric(
-            "orders imported / s, %d inbox worker process%s (%d orders, load %s)"
-            % (n, "es" if n > 1 else "", count, result["load"]),
+            "orders imported / s, %d inbox worker process%s (%d orders%s, load %s)"
+            % (
+                n,
+                "es" if n > 1 else "",
+                count,
+                " + %d fulfilment/refund events" % result["mix"]
+                if result["mix"]
+                else "",
+                result["load"],
+            ),
             ">= %g" % TARGET_RATE_20,
             round(rate, 2),
             rate >= TARGET_RATE_20,
         ),
         Metric(
-            "  CPU per order: Odoo workers / PostgreSQL / bench (emulator)%s"
+            "  CPU per event: Odoo workers / PostgreSQL / bench (emulator)%s"
             % (", %d SKU sets" % result["sets"] if result["sets"] > 1 else ""),
             "-",
             "%.1f / %.1f / %.1f"
@@ -482,7 +536,7 @@ def workers_metrics(result, count):
             " ms",
         ),
         Metric(
-            "  lock waits per order (sampled; which: stderr)",
+            "  lock waits per event (sampled; which: stderr)",
             "-",
             round(1000 * waits / done, 1),
             None,
@@ -512,12 +566,19 @@ def workers_metrics(result, count):
             not result["errors"],
         ),
         Metric(
-            "  one SO per order, confirmed; events not done",
-            "= %d; 0" % count,
-            "%d, %d; %d" % (result["orders"], result["confirmed"], result["undone"]),
+            "  one SO per order, confirmed; events not done; refunds applied",
+            "= %d; 0; %d" % (count, result["refunded"]),
+            "%d, %d; %d; %d"
+            % (
+                result["orders"],
+                result["confirmed"],
+                result["undone"],
+                result["refunds"],
+            ),
             result["one_each"]
             and result["confirmed"] == count
-            and not result["undone"],
+            and not result["undone"]
+            and result["refunds"] == result["refunded"],
         ),
     ]
 
@@ -570,6 +631,13 @@ def main():
         "--workers-orders orders drained by that many inbox worker processes",
     )
     parser.add_argument("--workers-orders", type=int, default=None)
+    parser.add_argument(
+        "--workers-mix",
+        type=float,
+        default=0.0,
+        help="fulfilments, and as many refunds, delivered with each worker burst, "
+        "as a share of its orders (of orders of their own imported before)",
+    )
     parser.add_argument(
         "--workers-sets",
         type=int,
@@ -692,6 +760,7 @@ def main():
                         shops,
                         profile=args.profile and "%s.w%d" % (args.profile, workers),
                         sets=sets,
+                        mix_share=args.workers_mix,
                     ),
                 )
             )

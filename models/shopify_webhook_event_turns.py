@@ -77,6 +77,17 @@ class ShopifyWebhookEvent(models.Model):
         gives back those taken (LockNotAvailable, unlogged, is caught here) and
         returns []. Must be called with no row lock held (just committed)."""
         cr, held = self.env.cr, []
+        # Nobody else moving them (one worker, or other products): one statement.
+        cr.execute(
+            "SELECT p FROM unnest(%s) p WHERE pg_try_advisory_lock(%s, p)",
+            [list(product_ids), TURN_LOCK_CLASS],
+        )
+        free = [row[0] for row in cr.fetchall()]
+        if len(free) == len(product_ids):
+            return list(product_ids)
+        # Waiting for a turn while holding others would lock in a different order
+        # from the holder's (deadlock): give them back, then wait in id order.
+        self._shopify_end_stock_turns(free)
         try:
             for product_id in product_ids:
                 lock_rows_within(

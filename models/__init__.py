@@ -64,3 +64,4 @@ from . import shopify_store_risk
 from . import shopify_order_edit
 from . import shopify_order_risk
 from . import shopify_webhook_event_edits
+from . import shopify_webhook_event_turns

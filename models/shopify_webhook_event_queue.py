@@ -259,27 +259,36 @@ class ShopifyWebhookEvent(models.Model):
                 # (shopify_webhook_event_batch.py); any other event runs alone.
                 span = leased[index : index + self._shopify_batch_span(leased, index)]
                 index += len(span)
-                taken = self.browse(
-                    [
-                        e
-                        for e, tries, _s in span
-                        if self.browse(e)._shopify_take_fresh(tries, auto_commit)
-                    ]
-                )
-                taken._shopify_process_batch()
-                processed += len(taken)
-                store_id = span[-1][2]
-                following = leased[index][2] if index < len(leased) else None
-                if auto_commit and (
-                    following != store_id
-                    or time.monotonic() - last_commit > GROUP_COMMIT_SECONDS
-                ):
-                    # Before another store's event (it may be slow: this store's
-                    # outcomes never wait for it), or when this store's own events
-                    # took a while: outcomes durable, row locks released. Quick
-                    # events of one store share a commit (a commit costs an fsync).
-                    self.env.cr.commit()  # pylint: disable=invalid-commit
-                    last_commit = time.monotonic()
+                # Products another worker is moving: wait for its commit first
+                # (shopify_webhook_event_turns.py).
+                ids = [e[0] for e in span]
+                turns = self._shopify_take_stock_turns(ids, auto_commit)
+                try:
+                    taken = self.browse(
+                        [
+                            e
+                            for e, tries, _s in span
+                            if self.browse(e)._shopify_take_fresh(tries, auto_commit)
+                        ]
+                    )
+                    taken._shopify_process_batch()
+                    processed += len(taken)
+                    store_id = span[-1][2]
+                    following = leased[index][2] if index < len(leased) else None
+                    if auto_commit and (
+                        turns
+                        or following != store_id
+                        or time.monotonic() - last_commit > GROUP_COMMIT_SECONDS
+                    ):
+                        # Before another store's event (it may be slow: this store's
+                        # outcomes never wait for it), when this store's own events
+                        # took a while, or before giving stock turns back: outcomes
+                        # durable, row locks released. Quick events of one store
+                        # share a commit (a commit costs an fsync).
+                        self.env.cr.commit()  # pylint: disable=invalid-commit
+                        last_commit = time.monotonic()
+                finally:
+                    self._shopify_end_stock_turns(turns)
         if (processed >= limit or out_of_time) and self._shopify_has_due():
             self._shopify_trigger_processing()
         return processed

@@ -5,6 +5,7 @@ imported by the webhook cron, then pushed to every store.
     ~/.cache/shopify_sync/venv/bin/python tools/bench/bench_orders.py [--json]
         [--orders 50] [--latency-orders 20] [--money-orders 20]
         [--template shopify_tmpl] [--order-batch 10] [--profile FILE] [--floor N]
+        [--workers 1,2] [--workers-orders N] [--workers-sets 1]
 
 Measures
 - orders/s: a burst of `--orders` orders/create events processed by the inbox cron
@@ -22,9 +23,24 @@ Measures
   every one paid in Odoo.
 Targets: >= 5 orders/s, p95 <= 1 s (issue 18.3), >= 2 orders/s with invoicing and
 payment; the burst's inbox drained <= 10 s after its last delivery, its longest inbox
-job <= 60 s (half of Odoo's limit), 0 THROTTLED answers (issue 20.1); also reported:
+job <= 60 s (half of Odoo's limit), 0 THROTTLED answers, >= 20 orders/s with the
+inbox workers of `--workers` (issue 20.1); also reported:
 the split of that latency and the API calls / points the
 origin store cost per order.
+
+`--workers 1,2`: for each count, another burst of `--workers-orders` orders (default
+`--orders`) drained by that many inbox worker processes of their own
+(tools/bench/_parallel.py, _drain_child.py: each its registry, cursors and connections,
+as Odoo's cron workers or several servers), PostgreSQL sampled meanwhile (lock waits
+by statement on stderr, backend CPU): orders/s against issue 20.1's >= 20, CPU per
+order (Odoo workers / PostgreSQL / this process with the emulator), drain, longest
+job, THROTTLED, ERROR lines in the workers' logs, events deferred by a conflict, one
+confirmed SO per order. `--workers-sets 2`: those batches of 10 orders take their 5
+SKUs from 2 disjoint sets in turn (default: every order the same 5 SKUs). Measured
+2026-12-03 (README, issue 20.1, several inbox workers): 5 shared SKUs, load 2.1-2.7:
+1 worker 4.39, 2 workers 7.78 orders/s (they take stock turns); 2 disjoint sets, load
+3.1-4.1: 6.96 and 11.86 orders/s, 80-90 ms Odoo + 28-31 ms PostgreSQL CPU per order,
+so >= 20/s needs more than this machine's 2 cores; 0 THROTTLED, 0 ERROR lines.
 
 `--profile FILE`: the burst under cProfile (pstats written to FILE, the 25 dearest
 functions by own time printed to stderr) and the SQL statements per order by kind
@@ -47,10 +63,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _harness import Harness, Metric, base_arguments, report  # noqa: E402
+from _parallel import describe_waits, run_workers  # noqa: E402
 
 SKUS = ["BENCH-ORD-%d" % n for n in range(1, 6)]
 STOCK = 100000
-TARGET_RATE = 5.0
+TARGET_RATE = 5.0  # issue 18.3, one worker
+TARGET_RATE_20 = 20.0  # issue 20.1: sustained, with the inbox workers a merchant runs
 TARGET_P95 = 1.0  # issue 18.3 (it was 3 s)
 TARGET_MONEY_RATE = 2.0
 TARGET_DRAINED = 10.0  # issue 20.1: inbox drained within 10 s after the last delivery
@@ -96,9 +114,12 @@ def setup(h):
     return stores, locations
 
 
-def place(shop, location, n):
+def place(shop, location, n, skus=None):
     return shop.place_order(
-        [{"sku": sku, "quantity": 1 + (n + i) % 3} for i, sku in enumerate(SKUS)],
+        [
+            {"sku": sku, "quantity": 1 + (n + i) % 3}
+            for i, sku in enumerate(skus or SKUS)
+        ],
         location=location,
         customer={"email": "bench%d@example.com" % (n % 7), "first_name": "Bench"},
         shipping={"title": "Standard", "price": "4.90"},
@@ -360,6 +381,211 @@ def odoo_floor(h, count, batch=10):
     return count / elapsed, cpu_ms, statements[0] / max(count, 1)
 
 
+def add_catalogue(h, stores, sets):
+    """`sets` - 1 more sets of 5 products (BENCH-ORD-6...), in every store and the
+    warehouse like SKUS: the SKU sets of `workers_burst`'s disjoint orders."""
+    catalogue = [SKUS]
+    for rank in range(1, sets):
+        skus = ["BENCH-ORD-%d" % (5 * rank + n) for n in range(1, 6)]
+        catalogue.append(skus)
+        with h.env() as env:
+            warehouse = env["stock.warehouse"].search([], limit=1)
+            for sku in skus:
+                product = env["product.product"].create(
+                    {
+                        "name": "Bench %s" % sku,
+                        "default_code": sku,
+                        "detailed_type": "product",
+                    }
+                )
+                env["stock.quant"]._update_available_quantity(
+                    product, warehouse.lot_stock_id, STOCK
+                )
+        for _store_id, shop in stores:
+            for sku in skus:
+                shop.add_product("Bench %s" % sku, [{"sku": sku, "price": "12.50"}])
+        with h.env() as env:
+            for store_id, _shop in stores:
+                env["shopify.store"].browse(store_id)._shopify_match_products()
+        with h.env() as env:
+            env["shopify.inventory.level"]._cron_push_inventory()
+    return catalogue
+
+
+def loadavg():
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
+def workers_mix(h, store_id, shop, location, count, first, share):
+    """Fulfilments and refunds for a workers burst, as `mix_burst` makes them, of
+    2 x `share` x `count` orders of their own placed and imported first (untimed):
+    [(topic, body)] and the refunded orders' GIDs."""
+    pairs = max(1, round(count * share)) if share > 0 else 0
+    older = [place(shop, location, first + n) for n in range(2 * pairs)]
+    with h.env() as env:
+        for payload in older:
+            deliver(env, store_id, payload)
+    drain(h)
+    bodies = []
+    for payload in older[:pairs]:
+        shop.fulfill_order(payload["id"])
+        bodies.append(("orders/updated", shop.order_payload(payload["id"])))
+    for payload in older[pairs:]:
+        refund = shop.refund(payload["id"], lines=[{"sku": SKUS[0], "quantity": 1}])
+        bodies.append(("refunds/create", refund))
+        bodies.append(("orders/updated", shop.order_payload(payload["id"])))
+    return bodies, [p["admin_graphql_api_id"] for p in older[pairs:]]
+
+
+def workers_burst(
+    h,
+    store_id,
+    shop,
+    location,
+    workers,
+    count,
+    first,
+    shops,
+    profile=None,
+    sets=None,
+    mix_share=0.0,
+):
+    """`count` orders placed and delivered at once, the inbox drained by `workers`
+    worker processes (tools/bench/_parallel.py); then pushed. `sets` (SKU lists):
+    runs of 10 orders (a batch) take their lines from each set in turn.
+    `mix_share`: fulfilments and refunds (`workers_mix`) delivered with them.
+    Returns the figures of `workers_metrics`."""
+    sets = sets or [SKUS]
+    mix, refunded = workers_mix(
+        h, store_id, shop, location, count, first + 5000, mix_share
+    )
+    payloads = [
+        place(shop, location, first + n, skus=sets[(n // 10) % len(sets)])
+        for n in range(count)
+    ]
+    with h.env() as env:
+        ids = [deliver(env, store_id, payload).id for payload in payloads]
+        mix_ids = [deliver(env, store_id, body, topic=t).id for t, body in mix]
+    ids += mix_ids
+    throttled_before = throttled(shops)
+    load_before = loadavg()
+    cpu_started = time.process_time()
+    result = run_workers(h, workers, min(ids), profile=profile)
+    result["bench_cpu"] = time.process_time() - cpu_started
+    result["sets"] = len(sets)
+    result["load"] = "%s-%s" % (load_before, loadavg())
+    result["throttled"] = throttled(shops) - throttled_before
+    with h.env() as env:
+        gids = [p["admin_graphql_api_id"] for p in payloads]
+        orders = env["sale.order"].search([("shopify_order_gid", "in", gids)])
+        result["one_each"] = len(orders) == count and set(
+            orders.mapped("shopify_order_gid")
+        ) == set(gids)
+        result["orders"] = len(orders)
+        result["confirmed"] = sum(
+            1 for so in orders if so.state == "sale" and not so.shopify_needs_attention
+        )
+        events = env["shopify.webhook.event"].browse(ids)
+        result["conflicts"] = sum(events.mapped("conflicts"))
+        result["undone"] = len(
+            events.filtered(lambda e: e.state not in ("done", "ignored"))
+        )
+        result["mix"] = len(mix_ids)
+        result["refunds"] = sum(
+            1
+            for so in env["sale.order"].search([("shopify_order_gid", "in", refunded)])
+            if so.shopify_refund_gids
+        )
+        result["refunded"] = len(refunded)
+    with h.env() as env:
+        env["shopify.inventory.level"]._cron_push_inventory()
+    describe_waits(result, len(ids))
+    return result
+
+
+def workers_metrics(result, count):
+    """Report rows of one `workers_burst`."""
+    n, done = result["workers"], max(result["processed"], 1)
+    rate = count / result["drained"] if result["drained"] else 0.0
+    runs = max(result["runs"], default=0.0)
+    sampler = result["sampler"]
+    waits = sampler.seconds(sampler.states["waiting for a lock"])
+    return [
+        Metric(
+            "orders imported / s, %d inbox worker process%s (%d orders%s, load %s)"
+            % (
+                n,
+                "es" if n > 1 else "",
+                count,
+                " + %d fulfilment/refund events" % result["mix"]
+                if result["mix"]
+                else "",
+                result["load"],
+            ),
+            ">= %g" % TARGET_RATE_20,
+            round(rate, 2),
+            rate >= TARGET_RATE_20,
+        ),
+        Metric(
+            "  CPU per event: Odoo workers / PostgreSQL / bench (emulator)%s"
+            % (", %d SKU sets" % result["sets"] if result["sets"] > 1 else ""),
+            "-",
+            "%.1f / %.1f / %.1f"
+            % tuple(
+                1000 * x / done
+                for x in (result["cpu"], sampler.pg_cpu(), result["bench_cpu"])
+            ),
+            None,
+            " ms",
+        ),
+        Metric(
+            "  lock waits per event (sampled; which: stderr)",
+            "-",
+            round(1000 * waits / done, 1),
+            None,
+            " ms",
+        ),
+        Metric(
+            "  inbox drained after the last delivery",
+            "<= %g s" % TARGET_DRAINED,
+            round(result["drained"], 2),
+            result["drained"] <= TARGET_DRAINED,
+            " s",
+        ),
+        Metric(
+            "  longest inbox job",
+            "<= %g s" % TARGET_LONGEST_JOB,
+            round(runs, 2),
+            runs <= TARGET_LONGEST_JOB,
+            " s",
+        ),
+        Metric(
+            "  THROTTLED answers", "0", result["throttled"], not result["throttled"]
+        ),
+        Metric(
+            "  ERROR lines in the workers' logs / events deferred by a conflict",
+            "0 / -",
+            "%d / %d" % (result["errors"], result["conflicts"]),
+            not result["errors"],
+        ),
+        Metric(
+            "  one SO per order, confirmed; events not done; refunds applied",
+            "= %d; 0; %d" % (count, result["refunded"]),
+            "%d, %d; %d; %d"
+            % (
+                result["orders"],
+                result["confirmed"],
+                result["undone"],
+                result["refunds"],
+            ),
+            result["one_each"]
+            and result["confirmed"] == count
+            and not result["undone"]
+            and result["refunds"] == result["refunded"],
+        ),
+    ]
+
+
 def shown(shop, location, sku):
     var = shop.variant_by_sku(sku)
     level = shop.level("gid://shopify/InventoryItem/%s" % var["item_id"], location)
@@ -400,6 +626,27 @@ def main():
         default=0,
         help="also time N plain Odoo sale orders of the same products (create and "
         "confirm, batches of 10) for comparison",
+    )
+    parser.add_argument(
+        "--workers",
+        default="",
+        help="comma-separated worker counts (e.g. 1,2): for each, a burst of "
+        "--workers-orders orders drained by that many inbox worker processes",
+    )
+    parser.add_argument("--workers-orders", type=int, default=None)
+    parser.add_argument(
+        "--workers-mix",
+        type=float,
+        default=0.0,
+        help="fulfilments, and as many refunds, delivered with each worker burst, "
+        "as a share of its orders (of orders of their own imported before)",
+    )
+    parser.add_argument(
+        "--workers-sets",
+        type=int,
+        default=1,
+        help="SKU sets of 5 the worker bursts' batches of 10 take turns with "
+        "(1: every order has the same 5 SKUs; 2: two disjoint sets)",
     )
     args = parser.parse_args()
     with Harness(db=args.db, template=args.template, keep_db=args.keep_db) as h:
@@ -496,6 +743,30 @@ def main():
             args.money_orders,
             profile=args.profile and args.profile + ".money",
         )
+
+        # --- the inbox drained by worker processes (issue 20.1's 20 orders/s) -----
+        parallel = []
+        sets = add_catalogue(h, stores, args.workers_sets) if args.workers else None
+        for rank, workers in enumerate(int(w) for w in args.workers.split(",") if w):
+            count = args.workers_orders or args.orders
+            parallel.append(
+                (
+                    count,
+                    workers_burst(
+                        h,
+                        a_id,
+                        shop_a,
+                        loc_a,
+                        workers,
+                        count,
+                        10000 * (rank + 1),
+                        shops,
+                        profile=args.profile and "%s.w%d" % (args.profile, workers),
+                        sets=sets,
+                        mix_share=args.workers_mix,
+                    ),
+                )
+            )
 
         # --- fulfilments and refunds of burst orders (issue 20.1's mix), last: -----
         # events left pending (retried later) would spoil the phases above.
@@ -650,6 +921,8 @@ def main():
             money_paid == args.money_orders,
         ),
     ]
+    for count, result in parallel:
+        metrics += workers_metrics(result, count)
     if floor:
         metrics.append(
             Metric(

@@ -30,6 +30,7 @@ from . import shopify_inventory_level_marks
 from . import shopify_inventory_level_publish
 from . import stock_quant
 from . import stock_move
+from . import stock_move_line
 from . import shopify_store_inventory
 from . import shopify_webhook_event_products
 from . import shopify_inventory_level_edits

@@ -24,6 +24,11 @@ LOCK_CLASS = 0x5D10  # first key of the two-int advisory locks taken here
 FIRST_TURN_WAIT = "100ms"
 
 
+def _lock_key(store_id, object_key):
+    """The second int of (store, object)'s advisory lock."""
+    return zlib.crc32(("%s:%s" % (store_id, object_key)).encode()) - 2**31
+
+
 class ShopifySyncStamp(models.AbstractModel):
     _name = "shopify.sync.stamp"
     _description = "Shopify Sync Freshness Stamps"
@@ -51,7 +56,7 @@ class ShopifySyncStamp(models.AbstractModel):
         our transaction holds row locks deadlocked with the holder waiting for one
         of them (two prefork servers, e2e hard seed 8: the push's classification
         importing an order the inbox was importing)."""
-        key = zlib.crc32(("%s:%s" % (store_id, object_key)).encode()) - 2**31
+        key = _lock_key(store_id, object_key)
         cr = self.env.cr
         cr.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", (LOCK_CLASS, key))
         if cr.fetchone()[0]:
@@ -126,4 +131,39 @@ class ShopifySyncStamp(models.AbstractModel):
                 RETURNING object_key
                 """,
                 [missing],
+            )
+
+    @api.model
+    def _shopify_lock_within(self, pairs, timeout):
+        """Take the locks of the (store, object) `pairs` (`_shopify_lock`'s) in
+        a fixed order, waiting at most `timeout` for a holder, and stamp them:
+        for a worker that changes an object's rows on behalf of something else
+        (reserving another order's delivery). Raises, without an ERROR log line,
+        LockNotAvailable when one is held longer (its holder is working on the
+        object: it would commit rows we then overwrite) or SerializationFailure
+        when one was stamped after our snapshot (our snapshot cannot see that
+        work). Its holders stamp under it as well, so they find it busy after
+        we commit."""
+        pairs = sorted({(_lock_key(s, o), s, o) for s, o in pairs})
+        if not pairs:
+            return
+        cr = self.env.cr
+        # unnest keeps the array's order: the locks are taken in key order.
+        lock_rows_within(
+            cr,
+            timeout,
+            "SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) k",
+            [LOCK_CLASS, [k for k, _s, _o in pairs]],
+        )
+        with cr.savepoint(flush=False):
+            cr.execute(
+                """
+                INSERT INTO shopify_sync_stamp (store_id, object_key, stamped_at)
+                SELECT s, o, now() AT TIME ZONE 'UTC'
+                  FROM unnest(%s::int[], %s::varchar[]) AS u(s, o)
+                ON CONFLICT (store_id, object_key)
+                DO UPDATE SET stamped_at = EXCLUDED.stamped_at
+                """,
+                ([s for _k, s, _o in pairs], [o for _k, _s, o in pairs]),
+                log_exceptions=False,
             )

@@ -17,8 +17,21 @@ sorted, never waiting): the conflict surfaces there, silently, and is retried.
 Re-reservation: Odoo's receipt flow reserves waiting deliveries when stock arrives
 (stock.picking._action_done -> stock.move._trigger_assign); an inventory adjustment
 does not. An accepted store edit that adds stock (an adjustment) does the same as a
-receipt (`_shopify_reserve_waiting`), after locking the pickings and moves that
-reserving rewrites (`_shopify_lock_for_assign`)."""
+receipt (`_shopify_reserve_waiting`).
+
+Other orders' rows, written on their behalf: reserving a waiting delivery (a store
+edit, a receipt, a refund's return: `_trigger_assign`) and taking units another
+delivery had reserved (`stock.move.line._free_reservation`, stock_move_line.py)
+rewrite moves and pickings of orders the worker is not importing, and Odoo's
+recompute of what depends on them writes those orders' rows too (sale_order's
+stored `delivery_status`, from `picking_ids.state`; the lines' `qty_delivered`,
+from `move_ids.state` / `quantity`: written whenever the value was not in the
+cache, even unchanged). The order's import turn and row locks did not cover such a
+writer: an import of the order on another worker failed on Odoo's own UPDATE with
+an ERROR line (`UPDATE sale_order SET delivery_status`, two servers, hard seed 5).
+So every such writer first takes the orders' import turns and locks their sale
+orders, pickings and moves (`_shopify_lock_for_assign`): the conflict surfaces
+there, unlogged, and the caller's bounded retry redoes the work."""
 
 from odoo import SUPERUSER_ID, api, fields, models
 
@@ -28,10 +41,14 @@ from ..lib.txn import lock_rows_within
 # holding one of these rows, this lock gives way first, unlogged, before the
 # deadlock detector could pick the other worker's logged statement.
 ASSIGN_LOCK_TIMEOUT = "500ms"
+LOCK_ORDERS = "SELECT id FROM sale_order WHERE id IN %s ORDER BY id FOR NO KEY UPDATE"
 LOCK_PICKINGS = (
     "SELECT id FROM stock_picking WHERE id IN %s ORDER BY id FOR NO KEY UPDATE"
 )
 LOCK_MOVES = "SELECT id FROM stock_move WHERE id IN %s ORDER BY id FOR NO KEY UPDATE"
+LOCK_MOVE_LINES = (
+    "SELECT id FROM stock_move_line WHERE id IN %s ORDER BY id FOR NO KEY UPDATE"
+)
 
 # A change of these fields can change a move's unreserved demand at its source.
 DEMAND_FIELDS = frozenset(
@@ -64,6 +81,19 @@ class StockMove(models.Model):
         res = super().write(vals)
         self._shopify_mark_demand_dirty(before)
         return res
+
+    def _trigger_assign(self):
+        # Odoo reserves other orders' waiting moves after incoming ones are done
+        # (a receipt, a return): they are locked first, like ours.
+        moves = self.with_context(shopify_lock_assign=True)
+        return super(StockMove, moves)._trigger_assign()
+
+    def _action_assign(self, force_qty=False):
+        moves = self
+        if self.env.context.get("shopify_lock_assign"):
+            self._shopify_lock_for_assign()
+            moves = self.with_context(shopify_lock_assign=False)
+        return super(StockMove, moves)._action_assign(force_qty=force_qty)
 
     def _action_done(self, cancel_backorder=False):
         self._shopify_product_turns()
@@ -119,22 +149,38 @@ class StockMove(models.Model):
         moves._action_assign()
         return moves
 
-    def _shopify_lock_for_assign(self):
-        """Lock the rows reserving these moves rewrites besides quants: their
-        pickings and the moves themselves (`state`, `quantity`), table by table in
-        id order, unlogged.
+    def _shopify_lock_for_assign(self, lines=None):
+        """Lock what reserving (or unreserving) these moves rewrites besides
+        quants, for moves of orders this worker may not be importing: the import
+        turns of their Shopify orders, then their sale orders, pickings, the moves
+        themselves (`state`, `quantity`) and the move `lines` given, table by
+        table in id order, unlogged (see the module docstring).
 
-        These moves belong to other orders, which another worker may be changing
-        at the same time (an order edit or cancellation on the inbox's thread
-        while a store edit reserves on the push's): when it committed after our
-        snapshot, Odoo's own `UPDATE stock_move` failed with an ERROR line. Here
-        the conflict is raised first and silently: a SerializationFailure, or
-        LockNotAvailable when the holder keeps a row past ASSIGN_LOCK_TIMEOUT,
-        both retried by the caller like the quant lock's (stock_quant.py)."""
+        Another worker changing one of those orders at the same time (an order
+        edit or cancellation on the inbox's thread while a store edit reserves on
+        the push's) meets it here: a turn or row it holds past
+        ASSIGN_LOCK_TIMEOUT raises LockNotAvailable, a row or turn it committed
+        after our snapshot SerializationFailure, both retried by the caller like
+        the quant lock's (stock_quant.py); and after we commit, its import finds
+        the turn stamped (busy) instead of overwriting our rows with a stale
+        snapshot."""
+        if not self:
+            return
+        moves = self.sudo()
+        orders = moves.picking_id.sale_id | moves.sale_line_id.order_id
+        # The key of the importer's turn (shopify.order.importer._shopify_lock).
+        turns = [
+            (so.shopify_store_id.id, so.shopify_order_gid)
+            for so in orders
+            if so.shopify_store_id and so.shopify_order_gid
+        ]
+        self.env["shopify.sync.stamp"]._shopify_lock_within(turns, ASSIGN_LOCK_TIMEOUT)
         cr = self.env.cr
         for query, ids in (
-            (LOCK_PICKINGS, self.picking_id.ids),
-            (LOCK_MOVES, self.ids),
+            (LOCK_ORDERS, orders.ids),
+            (LOCK_PICKINGS, moves.picking_id.ids),
+            (LOCK_MOVES, moves.ids),
+            (LOCK_MOVE_LINES, lines.ids if lines else []),
         ):
             if ids:
                 lock_rows_within(cr, ASSIGN_LOCK_TIMEOUT, query, [tuple(ids)])

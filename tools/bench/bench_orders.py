@@ -84,21 +84,22 @@ def percentile(values, pct):
     return ordered[index]
 
 
+def stocked_products(env, skus):
+    """One storable product per SKU, STOCK units in the first warehouse."""
+    warehouse = env["stock.warehouse"].search([], limit=1)
+    for sku in skus:
+        product = env["product.product"].create(
+            {"name": "Bench %s" % sku, "default_code": sku, "detailed_type": "product"}
+        )
+        env["stock.quant"]._update_available_quantity(
+            product, warehouse.lot_stock_id, STOCK
+        )
+
+
 def setup(h):
     stores = h.create_stores(3, prefix="bench-orders")
     with h.env() as env:
-        warehouse = env["stock.warehouse"].search([], limit=1)
-        for sku in SKUS:
-            product = env["product.product"].create(
-                {
-                    "name": "Bench %s" % sku,
-                    "default_code": sku,
-                    "detailed_type": "product",
-                }
-            )
-            env["stock.quant"]._update_available_quantity(
-                product, warehouse.lot_stock_id, STOCK
-            )
+        stocked_products(env, SKUS)
     locations = []
     for _store_id, shop in stores:
         locations.append(shop.add_location("Main"))
@@ -389,18 +390,7 @@ def add_catalogue(h, stores, sets):
         skus = ["BENCH-ORD-%d" % (5 * rank + n) for n in range(1, 6)]
         catalogue.append(skus)
         with h.env() as env:
-            warehouse = env["stock.warehouse"].search([], limit=1)
-            for sku in skus:
-                product = env["product.product"].create(
-                    {
-                        "name": "Bench %s" % sku,
-                        "default_code": sku,
-                        "detailed_type": "product",
-                    }
-                )
-                env["stock.quant"]._update_available_quantity(
-                    product, warehouse.lot_stock_id, STOCK
-                )
+            stocked_products(env, skus)
         for _store_id, shop in stores:
             for sku in skus:
                 shop.add_product("Bench %s" % sku, [{"sku": sku, "price": "12.50"}])

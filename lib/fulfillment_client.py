@@ -12,13 +12,8 @@ order again before any new attempt.
 """
 
 from . import fulfillment_plan
-from .errors import ShopifyError, ShopifyUserError
-from .graphql_pages import follow
-
-
-def _complete(execute, name, root, key, node_id, conn, what):
-    if conn and not follow(execute, name, root, key, node_id, conn):
-        raise ShopifyError(f"{name}: {what} vanished while it was read")
+from .errors import ShopifyUserError
+from .graphql_pages import complete as _complete
 
 
 def read_order_state(execute, order_gid):

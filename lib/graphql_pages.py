@@ -3,9 +3,13 @@
 Pure: no odoo. `execute(name, variables) -> data` is the client's `execute`. The reads
 ask small first pages (so the requested cost stays low: Shopify sizes a connection by
 its `first`) and call `follow` on each connection whose `pageInfo` says there is more.
-Shared by the order read (`order_read.py`), the money read (`order_money_client.py`)
-and the fulfilment state read (`fulfillment_client.py`).
+`complete` does the same for a node that must not vanish between pages (a refund,
+a fulfilment, a fulfilment order): a partial read is an error. Shared by the order
+read (`order_read.py`), the money read (`order_money_client.py`) and the fulfilment
+state read (`fulfillment_client.py`).
 """
+
+from .errors import ShopifyError
 
 
 def follow(execute, name, root, key, node_id, conn):
@@ -26,3 +30,10 @@ def follow(execute, name, root, key, node_id, conn):
         info = page["pageInfo"]
         conn["pageInfo"] = info
     return True
+
+
+def complete(execute, name, root, key, node_id, conn, what):
+    """`follow` a connection of a node that must not vanish mid-read (nothing to
+    do when `conn` is absent); ShopifyError naming `what` when it did."""
+    if conn and not follow(execute, name, root, key, node_id, conn):
+        raise ShopifyError(f"{name}: {what} vanished while its lines were read")

@@ -8,8 +8,7 @@ never read in part. A refund that vanishes between pages is an error (Shopify de
 none), never a partial credit note."""
 
 from . import order_money
-from .errors import ShopifyError
-from .graphql_pages import follow
+from .graphql_pages import complete
 
 # (page document, connection of a Refund) followed after the first query.
 REFUND_PAGES = (
@@ -25,12 +24,8 @@ def read(execute, order_gid):
     order = (data or {}).get("order")
     for refund in (order or {}).get("refunds") or ():
         for name, key in REFUND_PAGES:
-            conn = refund.get(key)
-            if conn and not follow(execute, name, "refund", key, refund["id"], conn):
-                raise ShopifyError(
-                    f"{name}: {refund['id']} of {order['id']} vanished while its"
-                    " lines were read"
-                )
+            what = f"{refund['id']} of {order['id']}"
+            complete(execute, name, "refund", key, refund["id"], refund.get(key), what)
     return data
 
 

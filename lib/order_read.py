@@ -23,8 +23,7 @@ None, like a missing order; a refund or fulfilment that vanished mid-read is an 
 """
 
 from . import order_graphql
-from .errors import ShopifyError
-from .graphql_pages import follow as _follow
+from .graphql_pages import complete, follow
 
 
 def _read_duties(execute, order):
@@ -56,7 +55,7 @@ def read_order_node(execute, order_gid):
         ("OrderLineItemsPage", "lineItems"),
         ("OrderShippingLinesPage", "shippingLines"),
     ):
-        if not _follow(execute, name, "order", key, gid, order[key]):
+        if not follow(execute, name, "order", key, gid, order[key]):
             return None
     nested = (
         ("refunds", "RefundLineItemsPage", "refund", "refundLineItems"),
@@ -71,10 +70,8 @@ def read_order_node(execute, order_gid):
         return None
     for array, name, root, key in nested:
         for node in order.get(array) or []:
-            if not _follow(execute, name, root, key, node["id"], node[key]):
-                raise ShopifyError(
-                    f"{name}: {node['id']} of {gid} vanished while its lines were read"
-                )
+            what = f"{node['id']} of {gid}"
+            complete(execute, name, root, key, node["id"], node[key], what)
     return order
 
 

@@ -27,7 +27,6 @@ as before (a conflict is then retried as usual); exactly-once still rests on the
 order's lock and the sale order's unique key. Session locks die with the
 connection, so a killed worker never keeps a turn."""
 
-import json
 import logging
 
 from psycopg2 import errors as pg_errors
@@ -51,7 +50,7 @@ class ShopifyWebhookEvent(models.Model):
         by_store = {}
         for event in self:
             try:
-                payload = json.loads(event.payload or "null")
+                payload = event._shopify_payload()
             except ValueError:
                 continue
             gids = moved_variant_gids(payload)

@@ -166,6 +166,9 @@ class StockMove(models.Model):
         snapshot."""
         if not self:
             return
+        # Superuser only to find which rows to lock (ids and import keys, neither
+        # shown nor written): the caller is already changing these moves in Odoo's
+        # own flow, whose access checks ran; a warehouse user may not read sales.
         moves = self.sudo()
         orders = moves.picking_id.sale_id | moves.sale_line_id.order_id
         # The key of the importer's turn (shopify.order.importer._shopify_lock).

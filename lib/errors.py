@@ -45,6 +45,17 @@ class ShopifyRateLimited(ShopifyRetryableError):
     without counting a failed attempt."""
 
 
+class ShopifyBusy(ShopifyRetryableError):
+    """Another transaction of ours holds the work (an order being imported, a level
+    being classified), or committed what this one's snapshot cannot see yet.
+    Nothing is wrong with Shopify, the store or the work: retried in a few seconds
+    from a fresh snapshot, silently, without counting a failed attempt or an
+    outage (a contention, like a serialization failure)."""
+
+    def __init__(self, message, *, retry_after=5):
+        super().__init__(message, retry_after=retry_after, sent=False)
+
+
 class ShopifyCircuitOpen(ShopifyRetryableError):
     """The store's circuit breaker is open (`lib/circuit.py`): nothing was sent.
     `retry_after`: seconds until the next probe may go."""

@@ -9,6 +9,7 @@ from . import shopify_store_webhook
 from . import shopify_store_setup
 from . import shopify_store_health
 from . import shopify_store_circuit
+from . import shopify_store_buttons
 from . import shopify_store_verdict
 from . import shopify_webhook_event_wait
 from . import shopify_webhook_event_queue

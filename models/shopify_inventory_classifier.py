@@ -27,7 +27,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import fields
 
-from ..lib.errors import ShopifyRetryableError
+from ..lib.errors import ShopifyBusy, ShopifyRetryableError
 from ..lib.stock import classify_level_change
 from ..lib.stock_ledger import stock_events, unaccounted_activity
 from . import shopify_inventory_level_columns as columns
@@ -55,7 +55,7 @@ STATS = (
 )
 
 
-class ShopifyLevelBusy(ShopifyRetryableError):
+class ShopifyLevelBusy(ShopifyBusy):
     """The level kept changing while being read, or another worker holds it."""
 
 

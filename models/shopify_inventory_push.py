@@ -19,11 +19,9 @@ per store and round. Each pass:
 
 import logging
 
-from psycopg2 import errors as pg_errors
-
 from odoo import fields
 
-from ..lib.errors import ShopifyError
+from ..lib.errors import ShopifyBusy, ShopifyError
 from ..lib.stock import LevelKey
 from ..lib.stock_push import batch_writes, plan_push
 from ..lib.txn import CONFLICTS, in_fresh_transaction, try_session_lock
@@ -54,14 +52,14 @@ class InventoryPush(PushAnswers, PushRun):
             for _pass in range(MAX_PASSES):
                 if not self.push_pass() or self.failed:
                     break
+        except (ShopifyBusy, *CONFLICTS) as exc:
+            # Another transaction of ours settled the same rows (a concurrent run,
+            # a quant being reserved: stock_quant.py) or holds the work (an order
+            # the classification imports is being imported by the inbox): not a
+            # failure of the store, nothing backs off.
+            self.store_busy(getattr(exc, "retry_after", None))
         except ShopifyError as exc:
             self.store_failed(exc)
-        except (
-            pg_errors.SerializationFailure,
-            pg_errors.LockNotAvailable,
-            pg_errors.DeadlockDetected,  # e.g. waiting for a quant (stock_quant.py)
-        ):
-            self.store_busy()  # a concurrent run settled the same rows
         except Exception as exc:  # noqa: BLE001 - one store never stops the others
             self.store_crashed(exc)
         finally:

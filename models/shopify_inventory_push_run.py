@@ -7,6 +7,7 @@ holds the steps; nothing here decides what is written.
 
 import logging
 import time
+from datetime import timedelta
 
 from odoo import fields
 
@@ -138,15 +139,20 @@ class PushRun:
             _logger.info("Shopify push of %s: backoff deferred", store.name)
         self.Level.invalidate_model()
 
-    def store_busy(self):
-        """A concurrent transaction changed rows this run was settling: stop the
-        store's run; its pending batches are resent (and replayed) next time."""
+    def store_busy(self, retry_after=None):
+        """A concurrent transaction changed rows this run was settling, or holds
+        work it needs: stop the store's run, silently (no attempt, no health
+        error); its pending batches are resent (and replayed) next time, in
+        `retry_after` seconds (`ShopifyBusy`) or at once."""
         _logger.info("Shopify push of %s: concurrent update, retried", self.store.name)
         self.failed = True
         if self.auto_commit:
             self.env.cr.rollback()  # pylint: disable=invalid-commit
         self.env.invalidate_all()
-        self.Level._shopify_trigger_push()
+        at = None
+        if retry_after:
+            at = fields.Datetime.now() + timedelta(seconds=retry_after)
+        self.Level._shopify_trigger_push(at)
 
     def store_crashed(self, exc):
         """Last resort: a failure outside any batch ends this store's run only."""

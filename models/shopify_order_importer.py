@@ -30,14 +30,14 @@ from odoo import _, api, models
 from odoo.exceptions import UserError
 
 from ..lib import payloads
-from ..lib.errors import ShopifyRetryableError
+from ..lib.errors import ShopifyBusy
 
 _logger = logging.getLogger(__name__)
 
 DRAFT_STATES = ("draft", "sent")
 
 
-class ShopifyOrderBusy(ShopifyRetryableError):
+class ShopifyOrderBusy(ShopifyBusy):
     """Another transaction imported this order while we waited: retry later."""
 
 

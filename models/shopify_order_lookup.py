@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
 from ..lib import order_edit_plan, payloads
+from ..lib.errors import ShopifyBusy
 from .shopify_store_health import side_cursor
 
 
@@ -211,9 +212,16 @@ class ShopifyOrderImporter(models.AbstractModel):
     # ------------------------------------------------------------------ currency
     @api.model
     def _shopify_currency(self, code, activate=False):
-        """The Odoo currency of a code, activated if needed in a short READ
-        COMMITTED transaction of its own: two imports of orders in a new currency
-        activating it in theirs would fail each other on a serialization error."""
+        """The Odoo currency of a code; with `activate`, active in this transaction.
+
+        Activated in a short READ COMMITTED transaction of its own (two imports of
+        orders in a new currency activating it in theirs would fail each other on
+        a serialization error). That commit is invisible to this transaction when
+        its snapshot (Odoo's REPEATABLE READ) began before it: the order would be
+        created, but its invoice refused ("inactive currency"), in the inbox's
+        orders/paid of the same batch. Then ShopifyBusy: the work is retried in a
+        fresh snapshot, which sees the currency active. Test Connection activates
+        the shop's currency beforehand, so this is rare (presentment currencies)."""
         currency = (
             self.env["res.currency"]
             .sudo()
@@ -223,14 +231,25 @@ class ShopifyOrderImporter(models.AbstractModel):
         if not currency:
             raise UserError(_("Currency %(code)s does not exist in Odoo.", code=code))
         if activate and not currency.active:
-            with side_cursor(self.env) as cr:
-                cr.execute(
-                    "UPDATE res_currency SET active = TRUE "
-                    "WHERE id = %s AND NOT active",
-                    [currency.id],
+            self._shopify_activate_currency(currency)
+            if not currency.active:
+                raise ShopifyBusy(
+                    "currency %s activated after this transaction began; retried"
+                    % code,
+                    retry_after=1,
                 )
-            currency.invalidate_recordset(["active"])
         return currency
+
+    @api.model
+    def _shopify_activate_currency(self, currency):
+        """Activate `currency` for every transaction that begins from now on (a side
+        transaction, committed at once); re-read in this one."""
+        with side_cursor(self.env) as cr:
+            cr.execute(
+                "UPDATE res_currency SET active = TRUE WHERE id = %s AND NOT active",
+                [currency.id],
+            )
+        currency.invalidate_recordset(["active"])
 
     @api.model
     def _shopify_pricelist(self, company, code):

@@ -25,16 +25,11 @@ from datetime import datetime, timezone
 import psycopg2
 
 from odoo import SUPERUSER_ID, _, api, fields, models
-from odoo.exceptions import UserError
 
 from ..lib import circuit
-from ..lib.circuit import BUTTON_CLIENT_OPTIONS
 from ..lib.errors import (
-    ShopifyAuthError,
     ShopifyCircuitOpen,
-    ShopifyError,
     ShopifyRateLimited,
-    ShopifyRetryableError,
 )
 from .odoo_platform import side_cursor, side_memo, side_replay
 
@@ -342,48 +337,6 @@ class ShopifyStore(models.Model):
     def _shopify_circuit_text(self):
         """The breaker's sentence for the health verdict, from the cached values."""
         return self._shopify_circuit_message(_epoch(self.circuit_open_until))
-
-    # ------------------------------------------------------------------ buttons
-    def _shopify_button(self, what, method, *args):
-        """Run `method` of this store as a button: bounded client (a few seconds),
-        breaker respected, a Shopify failure -> UserError saying what failed and
-        what to do (never a traceback)."""
-        self.ensure_one()
-        store = self.with_context(shopify_client_defaults=BUTTON_CLIENT_OPTIONS)
-        try:
-            return getattr(store, method)(*args)
-        except ShopifyError as exc:
-            raise UserError(self._shopify_button_failure(what, exc)) from None
-
-    def _shopify_button_failure(self, what, exc):
-        if isinstance(exc, ShopifyCircuitOpen):
-            return _(
-                "%(what)s was not run. %(why)s Press Test Connection to check now.",
-                what=what,
-                why=exc.message,
-            )
-        if isinstance(exc, ShopifyRetryableError):
-            kind = circuit.failure_kind(exc.status, exc.message)
-            return _(
-                "%(what)s failed for %(store)s: %(why)s Nothing was changed; try "
-                "again in a few minutes (the background jobs retry by themselves).",
-                what=what,
-                store=self.name,
-                why=self._shopify_outage_text(kind),
-            )
-        if isinstance(exc, ShopifyAuthError):
-            return _(
-                "%(what)s failed for %(store)s: Shopify refused the app's "
-                "credentials or scopes. Press Test Connection for the details.",
-                what=what,
-                store=self.name,
-            )
-        return _(
-            "%(what)s failed for %(store)s: Shopify answered: %(error)s",
-            what=what,
-            store=self.name,
-            error=exc.message,
-        )
 
     def _shopify_circuit_note(self):
         """The breaker's sentence when this store's calls are paused, else ""."""

@@ -14,11 +14,10 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..lib.circuit import CRON_CLIENT_OPTIONS
-from ..lib.errors import ShopifyError
+from ..lib.errors import ShopifyBusy, ShopifyError
 from ..lib.redact import redact
 from ..lib.txn import CONFLICTS
 from .odoo_platform import auto_commit_allowed
-from .shopify_order_importer import ShopifyOrderBusy
 
 _logger = logging.getLogger(__name__)
 
@@ -180,7 +179,7 @@ class ShopifyStore(models.Model):
                             so, _outcome = importer._shopify_import_payload(self, data)
                             accounting._shopify_settle(so, money)
                     stats["imported"] += 1
-                except (ShopifyOrderBusy, *CONFLICTS):
+                except (ShopifyBusy, *CONFLICTS):
                     # A webhook is importing it, or posting in its journal, right
                     # now: the next run takes it (in a fresh transaction).
                     stats["busy"] += 1

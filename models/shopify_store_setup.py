@@ -75,6 +75,7 @@ class ShopifyStore(models.Model):
         now = fields.Datetime.now()
         vals = {"connection_checked_at": now}
         if info is not None:
+            store._shopify_activate_shop_currency(info.get("currency"))
             missing = missing_scopes(info.get("scopes"))
             vals.update(
                 shop_name=info.get("name") or False,
@@ -102,6 +103,20 @@ class ShopifyStore(models.Model):
             duration_ms=(time.monotonic() - started) * 1000,
         )
         return {"ok": ok, "kind": kind, "message": message}
+
+    def _shopify_activate_shop_currency(self, code):
+        """The store's orders are written in its currency: active from the
+        connection on, so that the first order's invoice is not refused (an order
+        in a currency activated later, in its own transaction, is retried:
+        `_shopify_currency`)."""
+        currency = (
+            self.env["res.currency"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("name", "=", code or "")], limit=1)
+        )
+        if currency and not currency.active:
+            self.env["shopify.order.importer"]._shopify_activate_currency(currency)
 
     def _shopify_record_cost(self, cost):
         """Remember the API bucket Shopify reported (health: throttle seen)."""

@@ -23,8 +23,10 @@ from psycopg2 import errors as pg_errors
 from odoo import api, fields, models
 
 from ..lib import webhook_topics
+from ..lib.errors import ShopifyBusy
 from ..lib.redact import redact
 from ..lib.throttle import Backoff
+from ..lib.txn import CONFLICTS
 from .odoo_platform import wake_cron
 
 _logger = logging.getLogger(__name__)
@@ -44,20 +46,7 @@ MAX_ERROR_LENGTH = 2000
 
 def _is_contention(exc):
     """A collision with another transaction of ours, not a fault of the event."""
-    # Imported here: model files are imported in registry order.
-    from .shopify_inventory_classifier import ShopifyLevelBusy
-    from .shopify_order_importer import ShopifyOrderBusy
-
-    return isinstance(
-        exc,
-        (
-            ShopifyLevelBusy,
-            ShopifyOrderBusy,
-            pg_errors.SerializationFailure,
-            pg_errors.DeadlockDetected,
-            pg_errors.LockNotAvailable,
-        ),
-    )
+    return isinstance(exc, (ShopifyBusy, *CONFLICTS))
 
 
 def _error_text(exc):

@@ -13,6 +13,7 @@ from psycopg2 import errors as pg_errors
 from odoo import SUPERUSER_ID, api
 from odoo.tests import TransactionCase, tagged
 
+from ..lib.errors import ShopifyBusy
 from ..lib.txn import in_fresh_transaction
 from ..models.shopify_inventory_push import InventoryPush
 from ..models.shopify_order_importer import ShopifyOrderBusy
@@ -584,3 +585,44 @@ class TestLevelConcurrency(TransactionCase):
                 [self.product_id],
             )
             self.assertEqual([row[0] for row in cr.fetchall()], [8.0, 10.0])
+
+    def test_a_currency_activated_after_the_snapshot_is_retried_not_refused(self):
+        """The first order in a currency Odoo had inactive: the import activates it
+        in a committed side transaction, which the import's own snapshot (begun
+        before) cannot see, so the invoice of its orders/paid in the same inbox
+        batch was refused ("inactive currency", an attempt failed: the e2e's first
+        EUR order). The import is now told busy (retried, unlogged, in a fresh
+        snapshot that sees the currency active) instead of going on."""
+        with self.registry.cursor() as cr:
+            currency = (
+                self._env(cr)["res.currency"]
+                .with_context(active_test=False)
+                .search([("active", "=", False)], limit=1)
+            )
+            code = currency.name
+
+        def deactivate():
+            with self.registry.cursor() as cr:
+                cr.execute(
+                    "UPDATE res_currency SET active = FALSE WHERE name = %s", [code]
+                )
+
+        self.addCleanup(deactivate)
+        with (
+            self.registry.cursor() as import_cr,
+            patch("odoo.addons.shopify_sync.models.odoo_platform.in_test_transaction",
+                  return_value=False),
+        ):  # fmt: skip
+            importer = self._env(import_cr)["shopify.order.importer"]
+            import_cr.execute("SELECT 1")  # the import's snapshot starts here
+            with (
+                self.assertNoLogs("odoo.sql_db", level="ERROR"),
+                self.assertRaises(ShopifyBusy),
+            ):
+                importer._shopify_currency(code, activate=True)
+            import_cr.rollback()
+            currency = importer._shopify_currency(code, activate=True)
+            self.assertTrue(currency.active, "seen active from a fresh snapshot")
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT active FROM res_currency WHERE name = %s", [code])
+            self.assertTrue(cr.fetchone()[0], "committed for every transaction")

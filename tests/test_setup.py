@@ -59,6 +59,19 @@ class TestTestConnection(ShopifyCommon):
         self.assertGreater(store.throttle_available, 0)
         self.assertEqual(self._logs(store).state, "success")
 
+    def test_the_shops_currency_is_activated(self):
+        """Orders are written in the shop's currency: active from the connection on,
+        so the first order's invoice is not refused as in an inactive currency."""
+        store, shop = self._store()
+        currency = self.env.ref("base.CHF")
+        currency.active = False
+        shop.currency = "CHF"
+        result = store._shopify_test_connection()
+        self.assertTrue(result["ok"], result["message"])
+        self.assertEqual(store.shop_currency, "CHF")
+        currency.invalidate_recordset()
+        self.assertTrue(currency.active)
+
     def test_missing_scopes_are_named(self):
         store, _shop = self._store()
         _shop.scopes = ["read_products", "read_inventory", "read_locations"]

@@ -39,7 +39,18 @@ ACTIVITY_OVERLAP = timedelta(minutes=2)
 BRACKET_ATTEMPTS = 3
 # Another transaction holds or changed the level: the classification is retried.
 _BUSY = (pg_errors.LockNotAvailable, pg_errors.SerializationFailure)
-_BUSY_MESSAGE = "inventory level busy in another transaction"
+
+
+def _level_busy(exc):
+    """ShopifyLevelBusy for a lock not had at once, or a row changed since our
+    snapshot (which one: the inbox's retry and its log say)."""
+    if isinstance(exc, pg_errors.LockNotAvailable):
+        text = "inventory level held by another transaction"
+    else:
+        text = "inventory level changed by another transaction since this one began"
+    return ShopifyLevelBusy(text, retry_after=5)
+
+
 STATS = (
     "read",
     "unchanged",
@@ -132,8 +143,8 @@ class LevelClassifier:
         # showing just them is unchanged and needs no order fetch.
         try:
             uncertain = levels._shopify_absorb_order_effects()
-        except _BUSY:
-            raise ShopifyLevelBusy(_BUSY_MESSAGE, retry_after=5) from None
+        except _BUSY as exc:
+            raise _level_busy(exc) from None
         with store._shopify_client() as client:
             todo = levels
             before = {}
@@ -225,8 +236,8 @@ class LevelClassifier:
                 [tuple(levels.ids)],
                 log_exceptions=False,
             )
-        except _BUSY:
-            raise ShopifyLevelBusy(_BUSY_MESSAGE, retry_after=5) from None
+        except _BUSY as exc:
+            raise _level_busy(exc) from None
 
     def read_now(self, levels, client):
         """{level id: LevelRead} for these levels (this store), read now."""

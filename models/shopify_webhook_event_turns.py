@@ -115,6 +115,8 @@ class ShopifyWebhookEvent(models.Model):
         in the test runner's transaction (it cannot commit)."""
         if not auto_commit:
             return []
+        if self.browse(event_ids)._shopify_wait_for_levels():
+            return []  # stock webhooks: their level's holder, not products' turns
         products = self.browse(event_ids)._shopify_turn_products()
         if not products:
             return []

@@ -3,6 +3,7 @@ item 3): the conflicts REPEATABLE READ makes between them are avoided by design
 (claims in a fresh transaction, leases, insert-only marks, no shared aggregate
 row), not caught and logged."""
 
+import json
 import threading
 import time
 import uuid
@@ -15,6 +16,7 @@ from odoo.tests import TransactionCase, tagged
 
 from ..lib.errors import ShopifyBusy
 from ..lib.txn import in_fresh_transaction
+from ..models.shopify_inventory_classifier import LevelClassifier
 from ..models.shopify_inventory_push import InventoryPush
 from ..models.shopify_order_importer import ShopifyOrderBusy
 
@@ -626,3 +628,55 @@ class TestLevelConcurrency(TransactionCase):
         with self.registry.cursor() as cr:
             cr.execute("SELECT active FROM res_currency WHERE name = %s", [code])
             self.assertTrue(cr.fetchone()[0], "committed for every transaction")
+
+    def test_a_stock_webhook_waits_for_the_levels_holder_before_its_snapshot(self):
+        """inventory_levels/update classifies its level under a row lock taken
+        without waiting. The push sending a batch holds the level for a moment and
+        then commits its write: the webhook met "held", or "changed since this
+        transaction began", and was retried 5 s later, longer each time (a third
+        of the e2e's stock webhooks; its quiet phase up to 93 s). Now the inbox
+        waits for the holder first, and the event's snapshot starts after the
+        holder's commit: the classification's lock is had at once."""
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            level = env[LEVEL].browse(self.level_id)
+            payload = {
+                "inventory_item_id": level.inventory_item_gid.rsplit("/", 1)[1],
+                "location_id": level.location_gid.rsplit("/", 1)[1],
+                "available": 3,
+            }
+            event = env["shopify.webhook.event"]._shopify_store_delivery(
+                level.store_id,
+                "inventory_levels/update",
+                str(uuid.uuid4()),
+                json.dumps(payload),
+                payload,
+            )
+            event_id = event.id
+        holder = self.registry.cursor()
+        self.addCleanup(holder.close)
+        holder.execute(
+            "UPDATE shopify_inventory_level SET dirty_seq = dirty_seq + 1 "
+            "WHERE id = %s",
+            [self.level_id],
+        )
+        released = []
+
+        def commit_later():
+            time.sleep(1.0)
+            released.append(time.monotonic())
+            holder.commit()
+
+        thread = threading.Thread(target=commit_later)
+        with self.registry.cursor() as worker:
+            env = self._env(worker)
+            event = env["shopify.webhook.event"].browse(event_id)
+            thread.start()
+            with self.assertNoLogs("odoo.sql_db", level="ERROR"):
+                self.assertTrue(event._shopify_wait_for_levels())
+                waited = time.monotonic()
+                level = env[LEVEL].browse(self.level_id)
+                LevelClassifier(env, level.store_id)._lock(level)
+            thread.join()
+            self.assertTrue(released and released[0] <= waited, "waited for it")
+            worker.rollback()

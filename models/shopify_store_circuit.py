@@ -36,6 +36,7 @@ from ..lib.errors import (
     ShopifyRateLimited,
     ShopifyRetryableError,
 )
+from ..lib.params import number
 from .odoo_platform import side_cursor, side_memo, side_replay
 
 _logger = logging.getLogger(__name__)
@@ -289,10 +290,7 @@ class ShopifyStore(models.Model):
         params = self.env["ir.config_parameter"].sudo()
         values = {}
         for key, param in POLICY_PARAMS.items():
-            try:
-                value = float(params.get_param(param) or 0)
-            except ValueError:
-                value = 0
+            value = number(params.get_param(param), 0, float)
             if value > 0:
                 values[key] = int(value) if key == "threshold" else value
         return circuit.Policy(**values)

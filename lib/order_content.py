@@ -81,31 +81,23 @@ def _line_id(line):
 
 
 def _product_lines(order, line, digits):
-    kind = "gift_card" if line.gift_card else "product"
-    if line.discount_exact or line.discount_total == 0:
-        return [
-            ContentLine(
-                kind=kind,
-                key=_line_id(line),
-                name=None,
-                quantity=line.quantity,
-                price_unit=line.unit_price,
-                discount=line.discount_percent,
-                taxes=line.taxes,
-                source=line,
-            )
-        ]
+    """The product line, and its discount as a line of its own when a percentage
+    does not reproduce Shopify's net (the module doc)."""
+    kept = line.discount_exact or line.discount_total == 0
+    product = ContentLine(
+        kind="gift_card" if line.gift_card else "product",
+        key=_line_id(line),
+        name=None,
+        quantity=line.quantity,
+        price_unit=line.unit_price,
+        discount=line.discount_percent if kept else ZERO,
+        taxes=line.taxes,
+        source=line,
+    )
+    if kept:
+        return [product]
     return [
-        ContentLine(
-            kind=kind,
-            key=_line_id(line),
-            name=None,
-            quantity=line.quantity,
-            price_unit=line.unit_price,
-            discount=ZERO,
-            taxes=line.taxes,
-            source=line,
-        ),
+        product,
         ContentLine(
             kind="discount",
             key="discount:%s" % _line_id(line),
@@ -128,12 +120,20 @@ def _shipping_lines(order, ship, discount_digits):
         digits=discount_digits,
         currency_digits=order.currency_digits,
     )
-    if exact or ship.discount_total == 0:
-        return [
-            ContentLine("shipping", key, ship.title, 1, ship.price, percent, ship.taxes)
-        ]
+    kept = exact or ship.discount_total == 0
+    shipping = ContentLine(
+        "shipping",
+        key,
+        ship.title,
+        1,
+        ship.price,
+        percent if kept else ZERO,
+        ship.taxes,
+    )
+    if kept:
+        return [shipping]
     return [
-        ContentLine("shipping", key, ship.title, 1, ship.price, ZERO, ship.taxes),
+        shipping,
         ContentLine(
             "shipping_discount",
             "shipping_discount:%s" % (ship.shipping_id or ""),

@@ -98,10 +98,28 @@ def _uninstalled(store, state, f):
 
 
 # ---------------------------------------------------------------------- orders
+def _order(f):
+    """ "order #1001" when the facts name the order, else "an order"."""
+    order = fact_text(f, "order")
+    return "order %s" % order if order else "an order"
+
+
+def _registered(what, which, store, f):
+    """The sentence of a payment or refund registered in a journal."""
+    gateway, journal = fact_text(f, "gateway"), fact_text(f, "journal")
+    return "Registered %s for %s from %s%s%s" % (
+        what,
+        which,
+        store,
+        " through %s" % gateway if gateway else "",
+        " in %s" % journal if journal else "",
+    )
+
+
 def _import(store, state, f):
-    order, so = fact_text(f, "order"), fact_text(f, "sale_order")
+    so = fact_text(f, "sale_order")
     text = "Imported %s from %s%s" % (
-        "order %s" % order if order else "an order",
+        _order(f),
         store,
         " as %s" % so if so else "",
     )
@@ -114,9 +132,9 @@ def _import(store, state, f):
 
 
 def _edit(store, state, f):
-    order, so = fact_text(f, "order"), fact_text(f, "sale_order")
+    so = fact_text(f, "sale_order")
     text = "Applied an edit of %s made in %s%s" % (
-        "order %s" % order if order else "an order",
+        _order(f),
         store,
         " to %s" % so if so else "",
     )
@@ -129,8 +147,7 @@ def _edit(store, state, f):
 
 
 def _risk(store, state, f):
-    order, so = fact_text(f, "order"), fact_text(f, "sale_order")
-    what = "order %s" % order if order else "an order"
+    what, so = _order(f), fact_text(f, "sale_order")
     if state == "success":
         return (
             "%s no longer rates %s high risk: Odoo released the hold and confirms "
@@ -162,8 +179,7 @@ def _reconcile_orders(store, state, f):
 
 
 def _invoice(store, state, f):
-    order = fact_text(f, "order")
-    which = "order %s" % order if order else "an order"
+    which = _order(f)
     if state != "success":
         return (
             "%s: %s needs attention before it is invoiced: open it, fix what is "
@@ -184,27 +200,18 @@ def _invoice(store, state, f):
 
 
 def _payment(store, state, f):
-    order = fact_text(f, "order")
-    which = "order %s" % order if order else "an order"
+    which = _order(f)
     if state != "success":
         return (
             "%s: a payment of %s was not registered: give its payment gateway a "
             "journal (store › Accounting), then press Retry import" % (store, which)
         )
-    amount, gateway = fact_text(f, "amount"), fact_text(f, "gateway")
-    journal = fact_text(f, "journal")
-    return "Registered %s paid for %s from %s%s%s" % (
-        amount or "a payment",
-        which,
-        store,
-        " through %s" % gateway if gateway else "",
-        " in %s" % journal if journal else "",
-    )
+    amount = fact_text(f, "amount")
+    return _registered("%s paid" % (amount or "a payment"), which, store, f)
 
 
 def _refund(store, state, f):
-    order = fact_text(f, "order")
-    which = "order %s" % order if order else "an order"
+    which = _order(f)
     amount = fact_text(f, "amount")
     if state != "success":
         return (
@@ -218,14 +225,7 @@ def _refund(store, state, f):
             "once the invoice exists" % (store, which)
         )
     if f.get("payment"):
-        gateway, journal = fact_text(f, "gateway"), fact_text(f, "journal")
-        return "Registered %s refunded for %s from %s%s%s" % (
-            amount or "a refund",
-            which,
-            store,
-            " through %s" % gateway if gateway else "",
-            " in %s" % journal if journal else "",
-        )
+        return _registered("%s refunded" % (amount or "a refund"), which, store, f)
     note = fact_text(f, "credit_note")
     return "Credited %s from %s%s%s" % (
         which,
@@ -236,8 +236,7 @@ def _refund(store, state, f):
 
 
 def _fee(store, state, f):
-    order = fact_text(f, "order")
-    which = "order %s" % order if order else "an order"
+    which = _order(f)
     if state != "success":
         return (
             "%s: a payment fee of %s was not booked: book it by hand (reason below)"

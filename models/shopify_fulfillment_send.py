@@ -269,14 +269,11 @@ class ShopifyFulfillment(models.Model):
                 )
         elif adopted and tracking:
             by_gid = {f.gid: f for f in fulfillments}
-            for gid in adopted:
-                if not fp.same_tracking(by_gid[gid], tracking):
-                    fc.update_tracking(
-                        client,
-                        gid,
-                        tracking,
-                        notify_customer=self.store_id.fulfillment_notify_customer,
-                    )
+            self._shopify_update_tracking(
+                client,
+                [g for g in adopted if not fp.same_tracking(by_gid[g], tracking)],
+                tracking,
+            )
         self.write(
             {
                 "state": "sent" if ours else "skipped",
@@ -301,6 +298,17 @@ class ShopifyFulfillment(models.Model):
             "tracking_url": tracking.get("url") or False,
         }
 
+    def _shopify_update_tracking(self, client, gids, tracking):
+        """Send `tracking` to each Shopify fulfilment of `gids`, telling the
+        customer as the store says."""
+        for gid in gids:
+            fc.update_tracking(
+                client,
+                gid,
+                tracking,
+                notify_customer=self.store_id.fulfillment_notify_customer,
+            )
+
     def _shopify_push_tracking(self, client):
         tracking = self.picking_id._shopify_tracking_input()
         if self._shopify_tracking_vals(tracking) == {
@@ -319,13 +327,9 @@ class ShopifyFulfillment(models.Model):
                 }
             )
             return "warning", "tracking removed in Odoo; Shopify keeps the last one"
-        for gid in (self.fulfillment_gids or "").split():
-            fc.update_tracking(
-                client,
-                gid,
-                tracking,
-                notify_customer=self.store_id.fulfillment_notify_customer,
-            )
+        self._shopify_update_tracking(
+            client, (self.fulfillment_gids or "").split(), tracking
+        )
         self.write(
             {
                 "tracking_pending": False,

@@ -28,6 +28,7 @@ from psycopg2 import errors as pg_errors
 from odoo import fields
 
 from ..lib.errors import ShopifyBusy, ShopifyRetryableError
+from ..lib.params import number
 from ..lib.stock import classify_level_change
 from ..lib.stock_ledger import stock_events, unaccounted_activity
 from . import shopify_inventory_level_columns as columns
@@ -85,10 +86,8 @@ def activity_overlap(env):
         .sudo()
         .get_param("shopify_sync.stock_activity_overlap_seconds")
     )
-    try:
-        return timedelta(seconds=max(int(seconds), 1))
-    except (TypeError, ValueError):
-        return ACTIVITY_OVERLAP
+    seconds = number(seconds, None, minimum=1)
+    return ACTIVITY_OVERLAP if seconds is None else timedelta(seconds=seconds)
 
 
 class LevelClassifier:

@@ -40,6 +40,7 @@ from ..lib.order_effect import (
     snapshot_from_explained_read,
 )
 from ..lib.order_reads import OrderReadCache
+from ..lib.params import number
 from . import shopify_inventory_level_columns as columns
 from .shopify_inventory_classifier import activity_overlap
 from .shopify_inventory_level_columns import ORDER_PARTS
@@ -277,10 +278,8 @@ class ShopifyInventoryLevel(models.Model):
     @api.model
     def _shopify_order_effect_margin(self):
         value = self.env["ir.config_parameter"].sudo().get_param(MARGIN_PARAM)
-        try:
-            return timedelta(seconds=max(int(value), 1))
-        except (TypeError, ValueError):
-            return DEFAULT_MARGIN
+        seconds = number(value, None, minimum=1)
+        return DEFAULT_MARGIN if seconds is None else timedelta(seconds=seconds)
 
     @api.autovacuum
     def _gc_shopify_order_effects(self):

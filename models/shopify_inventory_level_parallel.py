@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from odoo import api, models
 
+from ..lib.params import number
 from .shopify_inventory_push import InventoryPush
 
 PARALLEL_PARAM = "shopify_sync.push_parallel_stores"
@@ -40,11 +41,7 @@ class ShopifyInventoryLevel(models.Model):
             .sudo()
             .get_param(PARALLEL_PARAM, PARALLEL_DEFAULT)
         )
-        try:
-            threads = int(value)
-        except (TypeError, ValueError):
-            threads = PARALLEL_DEFAULT
-        return max(1, min(threads, len(stores)))
+        return max(1, min(number(value, PARALLEL_DEFAULT), len(stores)))
 
     @api.model
     def _shopify_push_round(self, stores, auto_commit, cache):

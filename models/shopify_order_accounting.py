@@ -127,7 +127,7 @@ class ShopifyOrderAccounting(models.AbstractModel):
                 "journal %s was being posted in concurrently; retry" % journal.name,
                 retry_after=5,
             )
-        Stamp._shopify_stamp(0, key)
+        Stamp._shopify_stamp([(0, key)])
 
     # ------------------------------------------------------------------ invoice
     @api.model

@@ -168,7 +168,7 @@ class ShopifyOrderImporter(models.AbstractModel):
         if Stamp._shopify_lock(store.id, order_gid, wait=False):
             return True
         try:
-            Stamp._shopify_stamp(store.id, order_gid)
+            Stamp._shopify_stamp([(store.id, order_gid)])
         except pg_errors.SerializationFailure:
             return True
         return False

@@ -108,7 +108,7 @@ class ShopifyProductMapping(models.Model):
         # raises SerializationFailure then (retried; a duplicate mapping never).
         Stamp = self.env["shopify.sync.stamp"]
         Stamp._shopify_lock(store.id, "products")
-        Stamp._shopify_stamp(store.id, "products")
+        Stamp._shopify_stamp([(store.id, "products")])
         Mapping = self.sudo()
         batch = {}
         for variant in variants:

@@ -31,6 +31,7 @@ from ..lib.errors import (
     ShopifyCircuitOpen,
     ShopifyRateLimited,
 )
+from ..lib.params import number
 from .odoo_platform import side_cursor, side_memo, side_replay
 
 _logger = logging.getLogger(__name__)
@@ -284,10 +285,7 @@ class ShopifyStore(models.Model):
         params = self.env["ir.config_parameter"].sudo()
         values = {}
         for key, param in POLICY_PARAMS.items():
-            try:
-                value = float(params.get_param(param) or 0)
-            except ValueError:
-                value = 0
+            value = number(params.get_param(param), 0, float)
             if value > 0:
                 values[key] = int(value) if key == "threshold" else value
         return circuit.Policy(**values)

@@ -13,8 +13,7 @@ from datetime import datetime, timedelta, timezone
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..lib.circuit import CRON_CLIENT_OPTIONS
-from ..lib.errors import ShopifyBusy, ShopifyError
+from ..lib.errors import ShopifyBusy
 from ..lib.redact import redact
 from ..lib.txn import CONFLICTS
 from .odoo_platform import auto_commit_allowed
@@ -128,15 +127,7 @@ class ShopifyStore(models.Model):
         stores = self.search(
             [("import_orders", "=", True), ("state", "=", "connected")]
         )
-        for store in stores.with_context(shopify_client_defaults=CRON_CLIENT_OPTIONS):
-            try:
-                store._shopify_reconcile_orders()
-            except ShopifyError as exc:
-                _logger.warning(
-                    "Shopify order reconcile of store %s failed: %s",
-                    store.id,
-                    redact(str(exc)),
-                )
+        stores._shopify_reconcile_each("order reconcile", "_shopify_reconcile_orders")
 
     def _shopify_reconcile_orders(self, since=None):
         """Import orders updated since the last successful run. Returns counters."""

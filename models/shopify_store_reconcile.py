@@ -65,13 +65,21 @@ class ShopifyStore(models.Model):
 
     @api.model
     def _cron_reconcile_inventory(self):
-        stores = self.search([("state", "=", "connected")])
-        for store in stores.with_context(shopify_client_defaults=CRON_CLIENT_OPTIONS):
+        self.search([("state", "=", "connected")])._shopify_reconcile_each(
+            "inventory reconcile", "_shopify_reconcile_inventory"
+        )
+
+    def _shopify_reconcile_each(self, what, method):
+        """A reconcile cron's loop (inventory here, orders in shopify_store_orders):
+        `method` on each of these stores with the crons' client options; a store
+        whose Shopify call fails is logged and the next one still runs."""
+        for store in self.with_context(shopify_client_defaults=CRON_CLIENT_OPTIONS):
             try:
-                store._shopify_reconcile_inventory()
+                getattr(store, method)()
             except ShopifyError as exc:
                 _logger.warning(
-                    "Shopify inventory reconcile of store %s failed: %s",
+                    "Shopify %s of store %s failed: %s",
+                    what,
                     store.id,
                     redact(str(exc)),
                 )

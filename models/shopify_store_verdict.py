@@ -6,6 +6,7 @@ finding comes back as a sentence a merchant can act on, most serious first.
 from odoo import _, api, fields, models
 
 from ..lib import store_checks
+from ..lib.params import number
 
 
 class ShopifyStore(models.Model):
@@ -35,10 +36,7 @@ class ShopifyStore(models.Model):
     @api.model
     def _shopify_health_param(self, key, default):
         value = self.env["ir.config_parameter"].sudo().get_param(key)
-        try:
-            return float(value) if value else default
-        except ValueError:
-            return default
+        return number(value, default, float)
 
     def _shopify_oldest_pending(self):
         """{store_id: create_date of the oldest pending event}."""

@@ -176,26 +176,16 @@ class ShopifyStore(models.Model):
             now = fields.Datetime.now()
             try:
                 summary, changed = store._shopify_sync_webhook_subscriptions()
+                state = "warning" if changed else "success"
             except Exception as exc:  # noqa: BLE001 - recorded on the store and log
                 # Client errors never carry secrets (lib.errors contract).
-                message = "%s: %s" % (store_checks.WEBHOOK_CHECK_FAILED, exc)
-                errors[store.id] = message
-                store._shopify_health_record(
-                    "set", webhook_status=message, webhook_checked_at=now
-                )
-                self.env["shopify.sync.log"]._log(
-                    store=store,
-                    direction="outbound",
-                    operation="webhook_subscriptions",
-                    state="error",
-                    message=message,
-                )
+                summary = "%s: %s" % (store_checks.WEBHOOK_CHECK_FAILED, exc)
+                state, errors[store.id] = "error", summary
                 _logger.warning(
                     "Shopify store %s: webhook subscription check failed (%s)",
                     store.id,
                     type(exc).__name__,
                 )
-                continue
             store._shopify_health_record(
                 "set", webhook_status=summary, webhook_checked_at=now
             )
@@ -203,7 +193,7 @@ class ShopifyStore(models.Model):
                 store=store,
                 direction="outbound",
                 operation="webhook_subscriptions",
-                state="warning" if changed else "success",
+                state=state,
                 message=summary,
             )
         return errors

@@ -66,20 +66,25 @@ class ShopifySyncStamp(models.AbstractModel):
         return True
 
     @api.model
-    def _shopify_stamp(self, store_id, object_key):
-        """Stamp (store, object) under its lock. Raises psycopg2's
-        SerializationFailure, without an ERROR log line, when another transaction
-        stamped it after our snapshot: our snapshot cannot see its work."""
+    def _shopify_stamp(self, pairs):
+        """Stamp the (store, object) `pairs`, each under its lock, in the order
+        given (each once). Raises psycopg2's SerializationFailure, without an
+        ERROR log line, when another transaction stamped one after our snapshot:
+        our snapshot cannot see its work."""
+        pairs = list(dict.fromkeys(pairs))
+        if not pairs:
+            return
         cr = self.env.cr
         with cr.savepoint(flush=False):
             cr.execute(
                 """
                 INSERT INTO shopify_sync_stamp (store_id, object_key, stamped_at)
-                VALUES (%s, %s, now() AT TIME ZONE 'UTC')
+                SELECT s, o, now() AT TIME ZONE 'UTC'
+                  FROM unnest(%s::int[], %s::varchar[]) AS u(s, o)
                 ON CONFLICT (store_id, object_key)
                 DO UPDATE SET stamped_at = EXCLUDED.stamped_at
                 """,
-                (store_id, object_key),
+                ([s for s, _o in pairs], [o for _s, o in pairs]),
                 log_exceptions=False,
             )
 
@@ -155,15 +160,4 @@ class ShopifySyncStamp(models.AbstractModel):
             "SELECT pg_advisory_xact_lock(%s, k) FROM unnest(%s::int[]) k",
             [LOCK_CLASS, [k for k, _s, _o in pairs]],
         )
-        with cr.savepoint(flush=False):
-            cr.execute(
-                """
-                INSERT INTO shopify_sync_stamp (store_id, object_key, stamped_at)
-                SELECT s, o, now() AT TIME ZONE 'UTC'
-                  FROM unnest(%s::int[], %s::varchar[]) AS u(s, o)
-                ON CONFLICT (store_id, object_key)
-                DO UPDATE SET stamped_at = EXCLUDED.stamped_at
-                """,
-                ([s for _k, s, _o in pairs], [o for _k, _s, o in pairs]),
-                log_exceptions=False,
-            )
+        self._shopify_stamp([(s, o) for _k, s, o in pairs])

@@ -24,6 +24,7 @@ from odoo import api, fields, models
 
 from ..lib import webhook_topics
 from ..lib.errors import ShopifyBusy
+from ..lib.params import number
 from ..lib.redact import redact
 from ..lib.throttle import Backoff
 from ..lib.txn import CONFLICTS
@@ -244,10 +245,7 @@ class ShopifyWebhookEvent(models.Model):
             .sudo()
             .get_param("shopify_sync.webhook_max_attempts")
         )
-        try:
-            return max(1, int(value)) if value else DEFAULT_MAX_ATTEMPTS
-        except ValueError:
-            return DEFAULT_MAX_ATTEMPTS
+        return number(value, DEFAULT_MAX_ATTEMPTS, minimum=1)
 
     @api.model
     def _shopify_backoff(self, attempts, retry_after=None):
@@ -333,10 +331,7 @@ class ShopifyWebhookEvent(models.Model):
             .sudo()
             .get_param("shopify_sync.webhook_retention_days")
         )
-        try:
-            days = int(value) if value else DEFAULT_RETENTION_DAYS
-        except ValueError:
-            days = DEFAULT_RETENTION_DAYS
+        days = number(value, DEFAULT_RETENTION_DAYS)
         if days <= 0:
             return
         limit_date = fields.Datetime.now() - timedelta(days=days)

@@ -36,6 +36,7 @@ from odoo import api, fields, models
 
 from ..lib.circuit import HANDLER_CLIENT_OPTIONS
 from ..lib.errors import ShopifyCircuitOpen, ShopifyRateLimited
+from ..lib.params import number
 from ..lib.txn import CONFLICTS, lock_rows_within
 from .odoo_platform import auto_commit_allowed, side_replay
 from .shopify_store_circuit import REPLAY_KEY
@@ -80,10 +81,7 @@ class ShopifyWebhookEvent(models.Model):
             .sudo()
             .get_param("shopify_sync.webhook_run_seconds")
         )
-        try:
-            return max(1.0, float(value)) if value else DEFAULT_RUN_SECONDS
-        except ValueError:
-            return DEFAULT_RUN_SECONDS
+        return number(value, DEFAULT_RUN_SECONDS, float, 1.0)
 
     # ------------------------------------------------------------------ claim
     @api.model

@@ -20,6 +20,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+from ..lib.params import number
 from ..lib.throttle import wait_delay
 from .shopify_store_health import side_cursor
 from .shopify_webhook_event import _error_text, _logger
@@ -51,10 +52,7 @@ class ShopifyWebhookEvent(models.Model):
             .sudo()
             .get_param("shopify_sync.webhook_wait_seconds")
         )
-        try:
-            return max(1.0, float(value)) if value else DEFAULT_WAIT_SECONDS
-        except ValueError:
-            return DEFAULT_WAIT_SECONDS
+        return number(value, DEFAULT_WAIT_SECONDS, float, 1.0)
 
     def _shopify_wait_own_work(self, exc, attempts, now):
         """The handler needs a write of ours settled first: wait (attempt given

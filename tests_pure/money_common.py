@@ -1,6 +1,8 @@
-"""Shared set-up of the pure money tests (tests_pure/test_order_money.py,
-test_refund_money.py): an emulated shop with products, and an order's money read
-through the client (`lib.order_money_client.fetch`)."""
+"""Shared set-up of the pure tests that read an emulated shop through the client:
+the money tests (tests_pure/test_order_money.py, test_refund_money.py) get a shop with
+products and an order's money read (`lib.order_money_client.fetch`); the paged-read
+tests (test_client_order_read.py, test_read_pages.py) get a client that records each
+answer's cost (`costed_client`) of the `plus_shop` fixture (tests_pure/conftest.py)."""
 
 import uuid
 
@@ -20,6 +22,17 @@ def money_shop(emu, prefix, products):
     for sku, price in products.items():
         shop.add_product(sku.title(), [{"sku": sku, "price": price}])
     return shop
+
+
+def costed_client(shop, costs):
+    """A client of the emulated `shop` (made with `TOKEN`) appending each answer's
+    cost extension to the list `costs`."""
+    return ShopifyClient(
+        shop.domain,
+        auth=StaticTokenAuth(TOKEN),
+        base_url=shop.base_url,
+        on_cost=costs.append,
+    )
 
 
 def fetch_money(shop, payload):

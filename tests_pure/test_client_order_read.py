@@ -5,13 +5,12 @@ query, then every page of every connection, with the calls and requested cost co
 import uuid
 
 import pytest
+from money_common import TOKEN
+from money_common import costed_client as client
 
 from lib import order_read
-from lib.auth import StaticTokenAuth
-from lib.client import ShopifyClient
 from lib.errors import ShopifyError
 
-TOKEN = "shpat_order_read_token_0123456789"
 # Requested cost of each document, by the emulator's calculator (test_..._costs).
 FIRST, LINES_PAGE, REFUND_PAGE, FULFILMENT_PAGE = 166, 553, 153, 103
 
@@ -20,30 +19,6 @@ FIRST, LINES_PAGE, REFUND_PAGE, FULFILMENT_PAGE = 166, 553, 153, 103
 def shop(emu):
     domain = f"r{uuid.uuid4().hex[:10]}.myshopify.com"
     return emu.add_shop(domain, client_id="c", client_secret="s", access_token=TOKEN)
-
-
-@pytest.fixture
-def plus_shop(emu):
-    """Shopify Plus restores 1000 points/s: reading the ~3,650 actual points of the big
-    order below paces for ~17 s on a Standard store (100/s), under 1 s here."""
-    domain = f"r{uuid.uuid4().hex[:10]}.myshopify.com"
-    return emu.add_shop(
-        domain,
-        client_id="c",
-        client_secret="s",
-        access_token=TOKEN,
-        bucket=10000,
-        restore_rate=1000,
-    )
-
-
-def client(shop, costs):
-    return ShopifyClient(
-        shop.domain,
-        auth=StaticTokenAuth(TOKEN),
-        base_url=shop.base_url,
-        on_cost=costs.append,
-    )
 
 
 def place(shop, n_lines, quantity=3):

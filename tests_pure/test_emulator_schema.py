@@ -124,3 +124,11 @@ def test_a_field_shopify_removed_is_rejected_by_the_emulator():
         "{ userErrors { code } } }"
     )
     assert validate(OURS, doc)
+
+
+def test_the_emulator_serves_every_document_the_addon_sends():
+    """gen_schema's own check: every document as `documents.load` sends it (shared
+    fragments appended) validates against the emulator's subset."""
+    from tools.shopify_emulator.gen_schema import document_errors
+
+    assert document_errors(OURS) == {}

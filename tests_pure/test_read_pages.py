@@ -7,21 +7,18 @@ size, by hypothesis); the same against the emulator over HTTP, with the requeste
 cost of each document as the emulator reports it."""
 
 import math
-import uuid
 from decimal import Decimal
 
 import pytest
 from graphql import FieldNode, parse
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from money_common import costed_client as client
 
 from lib import documents, fulfillment_plan, order_money, order_money_client
 from lib import fulfillment_client as fc
-from lib.auth import StaticTokenAuth
-from lib.client import ShopifyClient
 from lib.errors import ShopifyError
 
-TOKEN = "shpat_read_pages_token_0123456789"
 # Requested cost of each document, by the emulator's calculator (test_costs_*).
 MONEY_FIRST, STATE_FIRST, FO_LINES_PAGE, FULFILMENT_PAGE = 78, 163, 103, 103
 
@@ -333,25 +330,9 @@ def test_fulfilment_state_of_a_fulfilment_order_vanishing_is_an_error():
 
 # ------------------------------------------------------------------ emulator
 @pytest.fixture
-def shop(emu):
-    domain = f"g{uuid.uuid4().hex[:10]}.myshopify.com"
-    return emu.add_shop(
-        domain,
-        client_id="c",
-        client_secret="s",
-        access_token=TOKEN,
-        bucket=10000,
-        restore_rate=1000,
-    )
-
-
-def client(shop, costs):
-    return ShopifyClient(
-        shop.domain,
-        auth=StaticTokenAuth(TOKEN),
-        base_url=shop.base_url,
-        on_cost=costs.append,
-    )
+def shop(plus_shop):
+    """Every emulated read here runs on a Plus shop (tests_pure/conftest.py)."""
+    return plus_shop
 
 
 def place(shop, n_lines):

@@ -1,4 +1,6 @@
-"""Every GraphQL document the addon can send validates against Shopify's schema.
+"""Every GraphQL document the addon can send validates against Shopify's schema, as
+`documents.load` sends it: with the shared fragments (lib/graphql/fragments/) it
+spreads.
 
 The schema comes from Shopify's npm package (tools/fetch_schema.py). Without npm the
 test skips loudly on a laptop and FAILS in CI (CI=true): a silently skipped schema check
@@ -10,12 +12,12 @@ from pathlib import Path
 
 import pytest
 from graphql import parse, validate
-from graphql.language import OperationDefinitionNode
+from graphql.language import FragmentDefinitionNode, OperationDefinitionNode
 
 from lib import documents
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCUMENT_FILES = sorted(documents.GRAPHQL_DIR.glob("*.graphql"))
+DOCUMENT_NAMES = documents.names()
 # execute("Name", ...) / _paginate("Name", ...) anywhere in the addon's Python code.
 _REFERENCE = re.compile(r"\b(?:execute|_paginate)\(\s*[\"']([A-Za-z_]\w*)[\"']")
 
@@ -26,17 +28,49 @@ def schema(official_schema):
 
 
 def test_there_are_documents():
-    assert len(DOCUMENT_FILES) >= 10
+    assert len(DOCUMENT_NAMES) >= 10
 
 
-@pytest.mark.parametrize("path", DOCUMENT_FILES, ids=lambda p: p.name)
-def test_document_is_valid_against_official_schema(schema, path):
-    tree = parse(path.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name", DOCUMENT_NAMES)
+def test_document_is_valid_against_official_schema(schema, name):
+    tree = parse(documents.load(name))
     errors = validate(schema, tree)
     assert not errors, [e.message for e in errors]
     ops = [d for d in tree.definitions if isinstance(d, OperationDefinitionNode)]
     assert len(ops) == 1, "one operation per file"
-    assert ops[0].name and ops[0].name.value == path.stem, "file name = operation name"
+    assert ops[0].name and ops[0].name.value == name, "file name = operation name"
+
+
+def test_every_shared_fragment_is_one_named_fragment_that_a_document_spreads():
+    names = documents.fragment_names()
+    assert {"Money", "Line", "FulfillmentOrderState"} <= set(names)
+    for name in names:
+        tree = parse((documents.FRAGMENTS_DIR / f"{name}.graphql").read_text())
+        (definition,) = tree.definitions
+        assert isinstance(definition, FragmentDefinitionNode), name
+        assert definition.name.value == name, "file name = fragment name"
+    appended = set()
+    for doc in DOCUMENT_NAMES:
+        tree = parse(documents.load(doc))
+        appended |= {
+            d.name.value
+            for d in tree.definitions
+            if isinstance(d, FragmentDefinitionNode)
+        }
+    assert not set(names) - appended, "a shared fragment no document spreads"
+
+
+def test_load_appends_only_the_fragments_spread_transitively():
+    text = documents.load("OrderLineItemsPage")
+    defined = [
+        d.name.value
+        for d in parse(text).definitions
+        if isinstance(d, FragmentDefinitionNode)
+    ]
+    # Line spreads Money; nothing else is appended, and nothing twice.
+    assert defined == ["Line", "Money"]
+    risk = parse(documents.load("OrderRisk")).definitions
+    assert not [d for d in risk if isinstance(d, FragmentDefinitionNode)]
 
 
 def _python_sources():
@@ -148,8 +182,8 @@ def _idempotent_violations(document_text, required):
 def _sent_idempotent_documents(required):
     """{document name: text} of the addon's documents that send a listed mutation."""
     out = {}
-    for path in DOCUMENT_FILES:
-        text = path.read_text(encoding="utf-8")
+    for name in DOCUMENT_NAMES:
+        text = documents.load(name)
         tree = parse(text)
         for op in tree.definitions:
             if (
@@ -161,7 +195,7 @@ def _sent_idempotent_documents(required):
                     for sel in op.selection_set.selections
                 )
             ):
-                out[path.stem] = text
+                out[name] = text
     return out
 
 

@@ -8,6 +8,8 @@ type signatures cannot drift. Run from the repo root:
 Descriptions are dropped except those of Mutation fields: they state server-side rules
 (e.g. "the idempotency key is required") that the emulator derives its behaviour from
 (`idempotency.py`). Input types keep all their fields so any valid client input parses.
+It refuses to write a schema that does not serve every document the addon sends, read
+as the client sends it (`lib.documents.load`, shared fragments appended).
 """
 
 import gzip
@@ -23,7 +25,10 @@ from graphql import (
     GraphQLScalarType,
     Undefined,
     build_client_schema,
+    build_schema,
     get_named_type,
+    parse,
+    validate,
 )
 
 from .schema_spec import SPEC
@@ -133,6 +138,23 @@ def generate(official):
     return "\n\n".join(head + [blocks[k] for k in sorted(blocks)]) + "\n"
 
 
+def document_errors(schema):
+    """{document name: [messages]} of the addon's documents that `schema` does not
+    serve, each read as the client sends it (fragments appended)."""
+    from lib import documents
+
+    errors = {}
+    for name in documents.names():
+        found = validate(schema, parse(documents.load(name)))
+        if found:
+            errors[name] = [e.message for e in found]
+    return errors
+
+
 if __name__ == "__main__":
-    OUT.write_text(generate(load_official(sys.argv[1] if len(sys.argv) > 1 else None)))
+    sdl = generate(load_official(sys.argv[1] if len(sys.argv) > 1 else None))
+    unserved = document_errors(build_schema(sdl))
+    if unserved:
+        raise SystemExit(f"add to SPEC what these documents ask: {unserved}")
+    OUT.write_text(sdl)
     print(f"wrote {OUT}")  # pylint: disable=print-used

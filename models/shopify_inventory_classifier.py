@@ -43,13 +43,10 @@ _BUSY = (pg_errors.LockNotAvailable, pg_errors.SerializationFailure)
 
 
 def _level_busy(exc):
-    """ShopifyLevelBusy for a lock not had at once, or a row changed since our
-    snapshot (which one: the inbox's retry and its log say)."""
-    if isinstance(exc, pg_errors.LockNotAvailable):
-        text = "inventory level held by another transaction"
-    else:
-        text = "inventory level changed by another transaction since this one began"
-    return ShopifyLevelBusy(text, retry_after=5)
+    """ShopifyLevelBusy, saying whether the level was held or changed since."""
+    held = isinstance(exc, pg_errors.LockNotAvailable)
+    why = "held by" if held else "changed since this transaction began, by"
+    return ShopifyLevelBusy("inventory level %s another one" % why, retry_after=5)
 
 
 STATS = (

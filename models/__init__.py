@@ -31,6 +31,7 @@ from . import shopify_inventory_level_publish
 from . import stock_quant
 from . import stock_move
 from . import stock_move_scheduler
+from . import procurement_group
 from . import account_analytic_distribution_model
 from . import stock_move_line
 from . import shopify_store_inventory

@@ -1,8 +1,9 @@
 """What issue 20.1's cheaper import keeps (models/stock_picking_import_notes.py,
-stock_move_scheduler.py, account_analytic_distribution_model.py, the partners'
-creation note in shopify_order_partners.py): the SO's import note and confirmation
-tracking, the delivery's origin note, the customer as follower of both, automatic
-reordering rules and analytic distribution models applied as Odoo applies them."""
+stock_move_scheduler.py, account_analytic_distribution_model.py,
+procurement_group.py, the partners' creation note in shopify_order_partners.py):
+the SO's import note and confirmation tracking, the delivery's origin note, the
+customer as follower of both, automatic reordering rules, stock rules and analytic
+distribution models applied as Odoo applies them."""
 
 import copy
 from unittest.mock import patch
@@ -158,3 +159,30 @@ class TestImportCosts(OrderCommon):
         self.assertEqual(line.analytic_distribution, {str(account.id): 100})
         others = so.order_line - line
         self.assertFalse(any(others.mapped("analytic_distribution")))
+
+    def test_stock_rules_searched_once_per_question(self):
+        Rule = type(self.env["stock.rule"])
+        search = Rule.search
+        searches = []
+
+        def counting(rules, domain, *args, **kwargs):
+            searches.append(domain)
+            return search(rules, domain, *args, **kwargs)
+
+        orders = [_order(n, "r%d@example.com" % n) for n in (7, 8, 9)]
+        events = [self._event(p) for p in orders]
+        with patch.object(Rule, "search", counting):
+            self._run()
+        self.assertEqual([e.state for e in events], ["done"] * 3)
+        moves = self.env["stock.move"].browse()
+        for payload in orders:
+            moves |= self._so(payload).picking_ids.move_ids
+        self.assertEqual(len(moves), 9)
+        # Odoo's own answer, asked outside a run (no memo), for every move.
+        group = self.env["procurement.group"]
+        for move in moves:
+            line = move.sale_line_id
+            values = line._prepare_procurement_values(group_id=move.group_id)
+            expected = group._get_rule(move.product_id, move.location_dest_id, values)
+            self.assertEqual(move.rule_id, expected)
+        self.assertLess(len(searches), len(moves), "one search per distinct question")

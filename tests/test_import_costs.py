@@ -1,6 +1,7 @@
 """What issue 20.1's cheaper import keeps (models/stock_picking_import_notes.py,
 stock_move_scheduler.py, account_analytic_distribution_model.py,
-procurement_group.py, the partners' creation note in shopify_order_partners.py):
+procurement_group.py, the quants locked per reservation in stock_quant.py, the
+partners' creation note in shopify_order_partners.py):
 the SO's import note and confirmation tracking, the delivery's origin note, the
 customer as follower of both, automatic reordering rules, stock rules and analytic
 distribution models applied as Odoo applies them."""
@@ -186,3 +187,35 @@ class TestImportCosts(OrderCommon):
             expected = group._get_rule(move.product_id, move.location_dest_id, values)
             self.assertEqual(move.rule_id, expected)
         self.assertLess(len(searches), len(moves), "one search per distinct question")
+
+    def test_quants_locked_once_per_reservation(self):
+        from ..models import stock_quant
+
+        locks = []
+        lock = stock_quant.lock_rows_within
+
+        def counting(cr, timeout, query, params):
+            locks.append(params[0])
+            return lock(cr, timeout, query, params)
+
+        orders = [_order(n, "q%d@example.com" % n) for n in (10, 11, 12)]
+        events = [self._event(p) for p in orders]
+        with patch.object(stock_quant, "lock_rows_within", counting):
+            self._run()
+        self.assertEqual([e.state for e in events], ["done"] * 3)
+        moves = self.env["stock.move"].browse()
+        for payload in orders:
+            moves |= self._so(payload).picking_ids.move_ids
+        self.assertEqual(len(moves), 9)
+        self.assertEqual(set(moves.mapped("state")), {"assigned"})
+        reserved = moves.move_line_ids
+        self.assertTrue(reserved)
+        quants = self.env["stock.quant"].search(
+            [
+                ("product_id", "in", moves.product_id.ids),
+                ("location_id", "=", self.warehouse.lot_stock_id.id),
+            ]
+        )
+        locked = {qid for ids in locks for qid in ids}
+        self.assertTrue(set(quants.ids) <= locked, "every quant reserved was locked")
+        self.assertLess(len(locks), len(moves), "one lock per reservation, not move")

@@ -31,6 +31,9 @@ from . import shopify_inventory_level_marks
 from . import shopify_inventory_level_publish
 from . import stock_quant
 from . import stock_move
+from . import stock_move_scheduler
+from . import procurement_group
+from . import account_analytic_distribution_model
 from . import stock_move_line
 from . import shopify_store_inventory
 from . import shopify_webhook_event_products
@@ -42,6 +45,7 @@ from . import shopify_webhook_event_replay
 from . import shopify_fulfillment
 from . import shopify_fulfillment_send
 from . import stock_picking
+from . import stock_picking_import_notes
 from . import sale_order_fulfillment
 from . import shopify_store_fulfillment
 from . import shopify_inventory_level_view

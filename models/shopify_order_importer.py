@@ -35,6 +35,8 @@ from ..lib.errors import ShopifyBusy
 _logger = logging.getLogger(__name__)
 
 DRAFT_STATES = ("draft", "sent")
+# Set while the importer confirms orders (stock_picking_import_notes.py).
+CONFIRMING_KEY = "shopify_import_confirming"
 
 
 class ShopifyOrderBusy(ShopifyBusy):
@@ -330,12 +332,13 @@ class ShopifyOrderImporter(models.AbstractModel):
     @api.model
     def _shopify_confirm(self, so):
         """Confirm now, or with the other orders of an inbox batch at its end
-        (`shopify_confirm_later`, shopify_webhook_event_batch.py)."""
+        (`shopify_confirm_later`, shopify_webhook_event_batch.py). The deliveries
+        it creates get a lighter chatter (stock_picking_import_notes.py)."""
         later = self.env.context.get("shopify_confirm_later")
         if later is not None:
             later.add(so)
         else:
-            so.action_confirm()
+            so.with_context(**{CONFIRMING_KEY: True}).action_confirm()
 
     @api.model
     def _shopify_should_confirm(self, so, store, order):

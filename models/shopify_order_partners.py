@@ -2,10 +2,15 @@
 
 Shopper data is untrusted: the customer is found by the store's customer binding,
 then by email among customer partners only (never a user's or a company's partner),
-else created; addresses become child contacts of that customer.
+else created; addresses become child contacts of that customer. A partner made here
+gets no "Contact created" note (mail.thread's creation log, `NO_CREATION_NOTE`):
+the customer binding and the order's import note say where it came from (issue 20.1:
+one message fewer per new customer and per new address).
 """
 
 from odoo import _, api, models
+
+NO_CREATION_NOTE = {"mail_create_nolog": True}
 
 
 class ShopifyOrderImporter(models.AbstractModel):
@@ -23,7 +28,7 @@ class ShopifyOrderImporter(models.AbstractModel):
     @api.model
     def _shopify_customer(self, store, order):
         """By Shopify customer id, then normalised email, else new; never by name."""
-        Partner = self.env["res.partner"].sudo()
+        Partner = self.env["res.partner"].sudo().with_context(**NO_CREATION_NOTE)
         Binding = self.env["shopify.customer.binding"].sudo()
         info = order.customer
         if info.is_guest:
@@ -172,5 +177,6 @@ class ShopifyOrderImporter(models.AbstractModel):
             parent_id=customer.id,
         )
         domain = [(k, "=", v) for k, v in vals.items()]
-        existing = self.env["res.partner"].sudo().search(domain, limit=1)
-        return existing or self.env["res.partner"].sudo().create(vals)
+        Partner = self.env["res.partner"].sudo()
+        existing = Partner.search(domain, limit=1)
+        return existing or Partner.with_context(**NO_CREATION_NOTE).create(vals)

@@ -25,6 +25,7 @@ from odoo import api, fields, models
 
 from ..lib.circuit import HANDLER_CLIENT_OPTIONS
 from .odoo_platform import side_replay
+from .shopify_order_importer import CONFIRMING_KEY
 from .shopify_store_circuit import REPLAY_KEY
 from .shopify_webhook_event import _logger
 
@@ -52,7 +53,8 @@ class ConfirmLater:
 
     def confirm(self):
         if self.orders:
-            self.orders.action_confirm()
+            # The deliveries' lighter chatter (stock_picking_import_notes.py).
+            self.orders.with_context(**{CONFIRMING_KEY: True}).action_confirm()
         for step in self.then:
             step()
 

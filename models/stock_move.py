@@ -36,6 +36,7 @@ there, unlogged, and the caller's bounded retry redoes the work."""
 from odoo import SUPERUSER_ID, api, fields, models
 
 from ..lib.txn import lock_rows_within
+from .stock_quant import PRELOCKED_KEY
 
 # Under PostgreSQL's deadlock_timeout (1 s): in a lock cycle with a worker
 # holding one of these rows, this lock gives way first, unlogged, before the
@@ -93,7 +94,17 @@ class StockMove(models.Model):
         if self.env.context.get("shopify_lock_assign"):
             self._shopify_lock_for_assign()
             moves = self.with_context(shopify_lock_assign=False)
-        return super(StockMove, moves)._action_assign(force_qty=force_qty)
+        cache = self.env.cr.cache
+        if PRELOCKED_KEY in cache:  # nested: the outer reservation's locks
+            return super(StockMove, moves)._action_assign(force_qty=force_qty)
+        # The quants Odoo reads to reserve from, locked at once (stock_quant.py);
+        # row locks last until the transaction ends or a savepoint around this
+        # call rolls back, which ends this call too.
+        cache[PRELOCKED_KEY] = set()
+        try:
+            return super(StockMove, moves)._action_assign(force_qty=force_qty)
+        finally:
+            cache.pop(PRELOCKED_KEY, None)
 
     def _action_done(self, cancel_backorder=False):
         self._shopify_product_turns()

@@ -27,6 +27,14 @@ holder that keeps the quant longer raises LockNotAvailable, also unlogged; the
 addon's callers count both as contention and Odoo's request loop retries both.
 The quants locked are then Odoo's recordset: `_gather` filters a given recordset in
 memory by the same domain, instead of searching (twice per reserved move).
+
+A reservation (`stock.move._action_assign`) locks at once, in id order, every quant
+Odoo reads to reserve from (`_get_quants_by_products_locations`: the moves' products
+in and under their source locations), with the same wait and silent conflicts; the
+quants of each reserved move are then already ours for the rest of that call
+(`PRELOCKED_KEY`), so their lock costs no statement (issue 20.1: three statements
+per reserved move before, three per reservation call now). A quant not among them
+(created meanwhile) is locked as above.
 """
 
 from odoo import api, models
@@ -34,6 +42,9 @@ from odoo import api, models
 from ..lib.txn import lock_rows_within
 
 QUANT_LOCK_TIMEOUT = "10s"  # a quant's holder commits within a unit of work
+# cursor cache: ids of the quants the running reservation locked (stock_move.py)
+PRELOCKED_KEY = "shopify_sync.prelocked_quants"
+LOCK_QUANTS = "SELECT id FROM stock_quant WHERE id IN %s ORDER BY id FOR NO KEY UPDATE"
 
 
 class StockQuant(models.Model):
@@ -112,14 +123,31 @@ class StockQuant(models.Model):
         )
         if not quants:
             return quants
+        locked = self.env.cr.cache.get(PRELOCKED_KEY)
+        if locked is not None and locked.issuperset(quants.ids):
+            return quants  # the running reservation locked them already
         # A conflict past the timeout is expected (unlogged): the caller retries.
         lock_rows_within(
-            self.env.cr,
-            QUANT_LOCK_TIMEOUT,
-            "SELECT id FROM stock_quant WHERE id IN %s ORDER BY id FOR NO KEY UPDATE",
-            [tuple(quants.ids)],
+            self.env.cr, QUANT_LOCK_TIMEOUT, LOCK_QUANTS, [tuple(quants.ids)]
         )
         return quants
+
+    def _get_quants_by_products_locations(self, product_ids, location_ids):
+        quants_by_product = super()._get_quants_by_products_locations(
+            product_ids, location_ids
+        )
+        locked = self.env.cr.cache.get(PRELOCKED_KEY)
+        if locked is not None:
+            ids = sorted(
+                {qid for quants in quants_by_product.values() for qid in quants.ids}
+                - locked
+            )
+            if ids:
+                lock_rows_within(
+                    self.env.cr, QUANT_LOCK_TIMEOUT, LOCK_QUANTS, [tuple(ids)]
+                )
+                locked.update(ids)
+        return quants_by_product
 
     @api.model
     def _shopify_mark_dirty(self, product, location):

@@ -49,3 +49,4 @@ from . import test_order_edits
 from . import test_push_parallel
 from . import test_handler_retry_budget
 from . import test_stock_turns
+from . import test_import_costs

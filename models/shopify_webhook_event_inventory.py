@@ -6,12 +6,16 @@ read again (`LevelClassifier.refresh`); a level we do not manage is
 ignored. Raising (API errors, a level busy in another transaction) retries the event.
 """
 
+import logging
+
 from odoo import models
 
 from ..lib.payloads import PayloadError
 from ..lib.txn import CONFLICTS, lock_rows_within
 from .odoo_platform import read_committed_cursor
 from .shopify_inventory_classifier import LevelClassifier
+
+_logger = logging.getLogger(__name__)
 
 LEVEL_WAIT = "3s"  # a push batch or a classification holds a level for ~1 s
 
@@ -85,7 +89,11 @@ class ShopifyWebhookEvent(models.Model):
                         "ORDER BY id FOR NO KEY UPDATE",
                         [tuple(levels.ids)],
                     )
-            except CONFLICTS:
-                pass  # still held: the classification meets it, as before
+            except CONFLICTS as exc:
+                # Still held: the classification meets it, as before.
+                _logger.info(
+                    "Shopify stock webhooks: level still held, not waited for: %s",
+                    type(exc).__name__,
+                )
             self.env.cr.commit()  # pylint: disable=invalid-commit
         return True

@@ -338,6 +338,11 @@ class ShopifyOrderImporter(models.AbstractModel):
         if later is not None:
             later.add(so)
         else:
+            # The creation's tracking settled first (what an inbox batch's event
+            # savepoints do): Odoo tracks no change of a record created in the same
+            # unflushed step, and the order would miss its "Quotation -> Sales
+            # Order" line, the accountant's confirmation trail.
+            self.env.cr.flush()
             so.with_context(**{CONFIRMING_KEY: True}).action_confirm()
 
     @api.model

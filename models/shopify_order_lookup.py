@@ -222,12 +222,7 @@ class ShopifyOrderImporter(models.AbstractModel):
         orders/paid of the same batch. Then ShopifyBusy: the work is retried in a
         fresh snapshot, which sees the currency active. Test Connection activates
         the shop's currency beforehand, so this is rare (presentment currencies)."""
-        currency = (
-            self.env["res.currency"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("name", "=", code)], limit=1)
-        )
+        currency = self._shopify_find_currency(code)
         if not currency:
             raise UserError(_("Currency %(code)s does not exist in Odoo.", code=code))
         if activate and not currency.active:
@@ -239,6 +234,16 @@ class ShopifyOrderImporter(models.AbstractModel):
                     retry_after=1,
                 )
         return currency
+
+    @api.model
+    def _shopify_find_currency(self, code):
+        """The Odoo currency of an ISO code, active or not (empty when unknown)."""
+        return (
+            self.env["res.currency"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("name", "=", code or "")], limit=1)
+        )
 
     @api.model
     def _shopify_activate_currency(self, currency):

@@ -109,14 +109,10 @@ class ShopifyStore(models.Model):
         connection on, so that the first order's invoice is not refused (an order
         in a currency activated later, in its own transaction, is retried:
         `_shopify_currency`)."""
-        currency = (
-            self.env["res.currency"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("name", "=", code or "")], limit=1)
-        )
+        importer = self.env["shopify.order.importer"]
+        currency = importer._shopify_find_currency(code)
         if currency and not currency.active:
-            self.env["shopify.order.importer"]._shopify_activate_currency(currency)
+            importer._shopify_activate_currency(currency)
 
     def _shopify_record_cost(self, cost):
         """Remember the API bucket Shopify reported (health: throttle seen)."""

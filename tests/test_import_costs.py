@@ -50,6 +50,18 @@ class TestImportCosts(OrderCommon):
         self.env["shopify.webhook.event"]._cron_process_webhook_events(limit=50)
         self.env.invalidate_all()
 
+    def _import_three(self, numbers, tag):
+        """Three orders through one inbox run; their 9 delivery moves."""
+        orders = [_order(n, "%s%d@example.com" % (tag, n)) for n in numbers]
+        events = [self._event(p) for p in orders]
+        self._run()
+        self.assertEqual([e.state for e in events], ["done"] * 3)
+        moves = self.env["stock.move"].browse()
+        for payload in orders:
+            moves |= self._so(payload).picking_ids.move_ids
+        self.assertEqual(len(moves), 9)
+        return moves
+
     def _check_chatter(self, so):
         # Odoo writes tracking messages just before commit.
         self.env.flush_all()
@@ -169,15 +181,8 @@ class TestImportCosts(OrderCommon):
             searches.append(domain)
             return search(rules, domain, *args, **kwargs)
 
-        orders = [_order(n, "r%d@example.com" % n) for n in (7, 8, 9)]
-        events = [self._event(p) for p in orders]
         with patch.object(Rule, "search", counting):
-            self._run()
-        self.assertEqual([e.state for e in events], ["done"] * 3)
-        moves = self.env["stock.move"].browse()
-        for payload in orders:
-            moves |= self._so(payload).picking_ids.move_ids
-        self.assertEqual(len(moves), 9)
+            moves = self._import_three((7, 8, 9), "r")
         # Odoo's own answer, asked outside a run (no memo), for every move.
         group = self.env["procurement.group"]
         for move in moves:
@@ -197,15 +202,8 @@ class TestImportCosts(OrderCommon):
             locks.append(params[0])
             return lock(cr, timeout, query, params)
 
-        orders = [_order(n, "q%d@example.com" % n) for n in (10, 11, 12)]
-        events = [self._event(p) for p in orders]
         with patch.object(stock_quant, "lock_rows_within", counting):
-            self._run()
-        self.assertEqual([e.state for e in events], ["done"] * 3)
-        moves = self.env["stock.move"].browse()
-        for payload in orders:
-            moves |= self._so(payload).picking_ids.move_ids
-        self.assertEqual(len(moves), 9)
+            moves = self._import_three((10, 11, 12), "q")
         self.assertEqual(set(moves.mapped("state")), {"assigned"})
         reserved = moves.move_line_ids
         self.assertTrue(reserved)

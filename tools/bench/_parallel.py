@@ -98,9 +98,21 @@ class Sampler(threading.Thread):
         return samples * self.interval
 
 
-def run_workers(h, count, since_id, *, log_dir="/tmp", deadline=300.0, profile=None):
+def run_workers(
+    h,
+    count,
+    since_id,
+    *,
+    log_dir="/tmp",
+    deadline=300.0,
+    profile=None,
+    child=CHILD,
+    child_args=None,
+):
     """Drain the inbox (events with id >= since_id) with `count` worker processes.
-    Returns a dict: wall (go -> every worker done), drained (go -> the last event
+    `child`, `child_args(n)` (more arguments for the n-th): another program that
+    speaks the same ready / go / JSON protocol (_floor_child.py). Returns a dict:
+    wall (go -> every worker done), drained (go -> the last event
     processed), processed, cpu (the workers' CPU seconds), runs (every run's
     seconds), errors (ERROR lines in their logs), the sampler."""
     f = h._found()
@@ -112,7 +124,7 @@ def run_workers(h, count, since_id, *, log_dir="/tmp", deadline=300.0, profile=N
         logs.append((log, log_path))
         cmd = [
             f["python"] or sys.executable,
-            str(CHILD),
+            str(child),
             "--db",
             h.db,
             "--since-id",
@@ -122,6 +134,8 @@ def run_workers(h, count, since_id, *, log_dir="/tmp", deadline=300.0, profile=N
             "--log-level",
             "info",
         ]
+        if child_args:
+            cmd += child_args(n)
         if profile:
             cmd += ["--profile", "%s.worker%d" % (profile, n + 1)]
         procs.append(

@@ -221,7 +221,10 @@ class ShopifyOrderImporter(models.AbstractModel):
         created, but its invoice refused ("inactive currency"), in the inbox's
         orders/paid of the same batch. Then ShopifyBusy: the work is retried in a
         fresh snapshot, which sees the currency active. Test Connection activates
-        the shop's currency beforehand, so this is rare (presentment currencies)."""
+        the shop's currency beforehand, and the inbox the currency of the orders it
+        is about to import before their snapshot begins
+        (`_shopify_activate_currencies`), so this is rare (the reconcile, a
+        Retry)."""
         currency = self._shopify_find_currency(code)
         if not currency:
             raise UserError(_("Currency %(code)s does not exist in Odoo.", code=code))

@@ -25,7 +25,11 @@ A hint, never a gate: a product the payload does not name (an unmapped variant,
 an edit) or a turn not had within TURN_WAIT only means the span runs without it,
 as before (a conflict is then retried as usual); exactly-once still rests on the
 order's lock and the sale order's unique key. Session locks die with the
-connection, so a killed worker never keeps a turn."""
+connection, so a killed worker never keeps a turn.
+
+The same commit also starts the span after its orders' currencies were activated
+(`_shopify_activate_currencies`): an activation inside the snapshot would be
+invisible to it, and the span retried."""
 
 import logging
 
@@ -33,6 +37,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import api, models
 
+from ..lib.order_values import to_code
 from ..lib.stock_turns import moved_variant_gids
 from ..lib.txn import lock_rows_within
 
@@ -68,6 +73,34 @@ class ShopifyWebhookEvent(models.Model):
                 ["product_id"],
             ).product_id
         return sorted(products.filtered(lambda p: p.type == "product").ids)
+
+    def _shopify_activate_currencies(self):
+        """Activate the currencies these orders are written in (their shop
+        currency) before the snapshot they are imported in begins; True when one
+        was. A currency the import activates itself is committed by a side
+        transaction its own snapshot cannot see: the whole span would be retried
+        in a fresh one (`_shopify_currency`: busy). Test Connection activates the
+        shop's currency; this covers a currency changed in Shopify since."""
+        codes = set()
+        for event in self.filtered(lambda e: (e.topic or "").startswith("orders/")):
+            try:
+                code = to_code(event._shopify_payload().get("currency"))
+            except ValueError:
+                continue
+            if code:
+                codes.add(code)
+        if not codes:
+            return False
+        inactive = (
+            self.env["res.currency"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("name", "in", sorted(codes)), ("active", "=", False)])
+        )
+        importer = self.env["shopify.order.importer"]
+        for currency in inactive:
+            importer._shopify_activate_currency(currency)
+        return bool(inactive)
 
     @api.model
     def _shopify_hold_turns(self, product_ids):
@@ -115,10 +148,14 @@ class ShopifyWebhookEvent(models.Model):
         in the test runner's transaction (it cannot commit)."""
         if not auto_commit:
             return []
-        if self.browse(event_ids)._shopify_wait_for_levels():
+        events = self.browse(event_ids)
+        if events._shopify_wait_for_levels():
             return []  # stock webhooks: their level's holder, not products' turns
-        products = self.browse(event_ids)._shopify_turn_products()
+        activated = events._shopify_activate_currencies()
+        products = events._shopify_turn_products()
         if not products:
+            if activated:  # the events' snapshot starts after the activation
+                self.env.cr.commit()  # pylint: disable=invalid-commit
             return []
         self.env.cr.commit()  # pylint: disable=invalid-commit
         held = self._shopify_hold_turns(products)

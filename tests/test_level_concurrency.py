@@ -629,6 +629,54 @@ class TestLevelConcurrency(TransactionCase):
             cr.execute("SELECT active FROM res_currency WHERE name = %s", [code])
             self.assertTrue(cr.fetchone()[0], "committed for every transaction")
 
+    def test_an_orders_currency_is_activated_before_its_snapshot_begins(self):
+        """Retrying is the fallback, not the design: a batch of ten orders in a
+        currency Odoo had inactive was imported, failed busy as a whole and was
+        imported again a second later (the order benchmark's first batch). The
+        inbox now activates the currency of the orders it is about to import and
+        commits, so their snapshot begins with it active: no busy, no retry."""
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            code = (
+                env["res.currency"]
+                .with_context(active_test=False)
+                .search([("active", "=", False)], limit=1)
+                .name
+            )
+            payload = {"id": 1, "currency": code.lower(), "line_items": []}
+            event_id = (
+                env["shopify.webhook.event"]
+                ._shopify_store_delivery(
+                    env["shopify.store"].browse(self.store_id),
+                    "orders/create",
+                    str(uuid.uuid4()),
+                    json.dumps(payload),
+                    payload,
+                )
+                .id
+            )
+
+        def deactivate():
+            with self.registry.cursor() as cr:
+                cr.execute(
+                    "UPDATE res_currency SET active = FALSE WHERE name = %s", [code]
+                )
+
+        self.addCleanup(deactivate)
+        with (
+            self.registry.cursor() as worker,
+            patch("odoo.addons.shopify_sync.models.odoo_platform.in_test_transaction",
+                  return_value=False),
+        ):  # fmt: skip
+            env = self._env(worker)
+            worker.execute("SELECT 1")  # the cron run's snapshot, begun before
+            env["shopify.webhook.event"]._shopify_take_stock_turns([event_id], True)
+            with self.assertNoLogs("odoo.sql_db", level="ERROR"):
+                currency = env["shopify.order.importer"]._shopify_currency(
+                    code, activate=True
+                )  # raised ShopifyBusy when the import activated it itself
+            self.assertTrue(currency.active)
+
     def test_a_stock_webhook_waits_for_the_levels_holder_before_its_snapshot(self):
         """inventory_levels/update classifies its level under a row lock taken
         without waiting. The push sending a batch holds the level for a moment and

@@ -14,6 +14,7 @@ from . import shopify_store_verdict
 from . import shopify_webhook_event_wait
 from . import shopify_webhook_event_queue
 from . import shopify_customer_binding
+from . import res_partner
 from . import sale_order
 from . import sale_order_line
 from . import shopify_order_importer

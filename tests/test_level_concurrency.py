@@ -84,6 +84,26 @@ class TestLevelConcurrency(TransactionCase):
     def _env(self, cr):
         return api.Environment(cr, SUPERUSER_ID, {})
 
+    def _inactive_currency(self):
+        """The code of a currency Odoo has inactive, made inactive again after the
+        test (which activates it in committed transactions)."""
+        with self.registry.cursor() as cr:
+            code = (
+                self._env(cr)["res.currency"]
+                .with_context(active_test=False)
+                .search([("active", "=", False)], limit=1)
+                .name
+            )
+
+        def deactivate():
+            with self.registry.cursor() as cr:
+                cr.execute(
+                    "UPDATE res_currency SET active = FALSE WHERE name = %s", [code]
+                )
+
+        self.addCleanup(deactivate)
+        return code
+
     def _changed_by_another_worker(self):
         with self.registry.cursor() as cr:
             cr.execute(
@@ -595,21 +615,7 @@ class TestLevelConcurrency(TransactionCase):
         batch was refused ("inactive currency", an attempt failed: the e2e's first
         EUR order). The import is now told busy (retried, unlogged, in a fresh
         snapshot that sees the currency active) instead of going on."""
-        with self.registry.cursor() as cr:
-            currency = (
-                self._env(cr)["res.currency"]
-                .with_context(active_test=False)
-                .search([("active", "=", False)], limit=1)
-            )
-            code = currency.name
-
-        def deactivate():
-            with self.registry.cursor() as cr:
-                cr.execute(
-                    "UPDATE res_currency SET active = FALSE WHERE name = %s", [code]
-                )
-
-        self.addCleanup(deactivate)
+        code = self._inactive_currency()
         with (
             self.registry.cursor() as import_cr,
             patch("odoo.addons.shopify_sync.models.odoo_platform.in_test_transaction",
@@ -635,14 +641,9 @@ class TestLevelConcurrency(TransactionCase):
         imported again a second later (the order benchmark's first batch). The
         inbox now activates the currency of the orders it is about to import and
         commits, so their snapshot begins with it active: no busy, no retry."""
+        code = self._inactive_currency()
         with self.registry.cursor() as cr:
             env = self._env(cr)
-            code = (
-                env["res.currency"]
-                .with_context(active_test=False)
-                .search([("active", "=", False)], limit=1)
-                .name
-            )
             payload = {"id": 1, "currency": code.lower(), "line_items": []}
             event_id = (
                 env["shopify.webhook.event"]
@@ -655,14 +656,6 @@ class TestLevelConcurrency(TransactionCase):
                 )
                 .id
             )
-
-        def deactivate():
-            with self.registry.cursor() as cr:
-                cr.execute(
-                    "UPDATE res_currency SET active = FALSE WHERE name = %s", [code]
-                )
-
-        self.addCleanup(deactivate)
         with (
             self.registry.cursor() as worker,
             patch("odoo.addons.shopify_sync.models.odoo_platform.in_test_transaction",

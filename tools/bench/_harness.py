@@ -360,6 +360,18 @@ class Harness(ServersMixin):
                 result.append((store.id, shop))
         return result
 
+    @classmethod
+    def of(cls, args, **kwargs):
+        """A harness of what `base_arguments` parsed: database, template, keep it,
+        Odoo's log level."""
+        return cls(
+            db=args.db,
+            template=args.template,
+            keep_db=args.keep_db,
+            odoo_log_level=args.log_level,
+            **kwargs,
+        )
+
     # -- lifecycle -------------------------------------------------------------------
     def __enter__(self):
         try:

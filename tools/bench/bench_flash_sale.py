@@ -407,7 +407,7 @@ def main():
         plan = [p for p in plan if p[0] in args.strategies.split(",")]
     runs = ["%s%d" % (strategy[0].upper(), seed) for strategy, seed in plan]
     results = []
-    with Harness(db=args.db, template=args.template, keep_db=args.keep_db) as h:
+    with Harness.of(args) as h:
         stores, locations, all_skus = setup(h, runs, args.skus, args.stock)
         for (strategy, seed), run in zip(plan, runs, strict=True):
             results.append(

@@ -205,12 +205,7 @@ def main():
     parser.add_argument("--changes", type=int, default=50)
     args = parser.parse_args()
     metrics, notes = [], []
-    with Harness(
-        db=args.db,
-        template=args.template,
-        keep_db=args.keep_db,
-        odoo_log_level=args.log_level,
-    ) as h:
+    with Harness.of(args) as h:
         stores = h.create_stores(STORES)
         with h.env() as env:
             products, location = setup_catalogue(h, env, stores, args.skus)

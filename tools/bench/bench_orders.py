@@ -606,12 +606,7 @@ def main():
     )
     args = parser.parse_args()
     floor_workers = [int(w) for w in args.floor_workers.split(",") if w]
-    with Harness(
-        db=args.db,
-        template=args.template,
-        keep_db=args.keep_db,
-        odoo_log_level=args.log_level,
-    ) as h:
+    with Harness.of(args) as h:
         stores, locations = setup(h)
         if args.effect_margin is not None:
             with h.env() as env:

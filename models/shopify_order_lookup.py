@@ -249,6 +249,17 @@ class ShopifyOrderImporter(models.AbstractModel):
         )
 
     @api.model
+    def _shopify_activate_code(self, code):
+        """Activate the currency of an ISO code, when Odoo knows it and has it
+        inactive, for every transaction that begins from now on; True when it did
+        (the caller starts the work that needs it after a commit)."""
+        currency = self._shopify_find_currency(code)
+        if currency and not currency.active:
+            self._shopify_activate_currency(currency)
+            return True
+        return False
+
+    @api.model
     def _shopify_activate_currency(self, currency):
         """Activate `currency` for every transaction that begins from now on (a side
         transaction, committed at once); re-read in this one."""

@@ -75,7 +75,11 @@ class ShopifyStore(models.Model):
         now = fields.Datetime.now()
         vals = {"connection_checked_at": now}
         if info is not None:
-            store._shopify_activate_shop_currency(info.get("currency"))
+            # The store's orders are written in its currency: active from the
+            # connection on, so that the first order's invoice is not refused.
+            self.env["shopify.order.importer"]._shopify_activate_code(
+                info.get("currency")
+            )
             missing = missing_scopes(info.get("scopes"))
             vals.update(
                 shop_name=info.get("name") or False,
@@ -103,16 +107,6 @@ class ShopifyStore(models.Model):
             duration_ms=(time.monotonic() - started) * 1000,
         )
         return {"ok": ok, "kind": kind, "message": message}
-
-    def _shopify_activate_shop_currency(self, code):
-        """The store's orders are written in its currency: active from the
-        connection on, so that the first order's invoice is not refused (an order
-        in a currency activated later, in its own transaction, is retried:
-        `_shopify_currency`)."""
-        importer = self.env["shopify.order.importer"]
-        currency = importer._shopify_find_currency(code)
-        if currency and not currency.active:
-            importer._shopify_activate_currency(currency)
 
     def _shopify_record_cost(self, cost):
         """Remember the API bucket Shopify reported (health: throttle seen)."""

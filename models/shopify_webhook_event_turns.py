@@ -89,18 +89,9 @@ class ShopifyWebhookEvent(models.Model):
                 continue
             if code:
                 codes.add(code)
-        if not codes:
-            return False
-        inactive = (
-            self.env["res.currency"]
-            .sudo()
-            .with_context(active_test=False)
-            .search([("name", "in", sorted(codes)), ("active", "=", False)])
-        )
         importer = self.env["shopify.order.importer"]
-        for currency in inactive:
-            importer._shopify_activate_currency(currency)
-        return bool(inactive)
+        activated = [importer._shopify_activate_code(code) for code in sorted(codes)]
+        return any(activated)
 
     @api.model
     def _shopify_hold_turns(self, product_ids):

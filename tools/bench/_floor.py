@@ -13,21 +13,23 @@ every core of the machine.
 import time
 from pathlib import Path
 
-from _parallel import run_workers
+from _parallel import loadavg, run_workers
 
 CHILD = Path(__file__).resolve().parent / "_floor_child.py"
 
 
-def floor_partner(env):
-    return env["res.partner"].create({"name": "Bench floor customer"}).id
+def floor_setup(env, skus):
+    """(customer id, product ids of `skus`) of the floor's orders, before timing."""
+    partner = env["res.partner"].create({"name": "Bench floor customer"})
+    products = env["product.product"].search([("default_code", "in", skus)])
+    return partner.id, products.ids
 
 
-def confirm_orders(open_env, partner_id, skus, count, batch=10):
-    """`count` plain sale orders of the products of `skus`, in transactions of
-    `batch` (`open_env()`: a context manager committing an Odoo env)."""
+def confirm_orders(open_env, partner_id, product_ids, count, batch=10):
+    """`count` plain sale orders of `product_ids`, in transactions of `batch`
+    (`open_env()`: a context manager committing an Odoo env)."""
     for first in range(0, count, batch):
         with open_env() as env:
-            products = env["product.product"].search([("default_code", "in", skus)])
             vals = [
                 {
                     "partner_id": partner_id,
@@ -36,12 +38,12 @@ def confirm_orders(open_env, partner_id, skus, count, batch=10):
                             0,
                             0,
                             {
-                                "product_id": product.id,
+                                "product_id": product_id,
                                 "product_uom_qty": 1 + (n + i) % 3,
                                 "price_unit": 12.5,
                             },
                         )
-                        for i, product in enumerate(products)
+                        for i, product_id in enumerate(product_ids)
                     ],
                 }
                 for n in range(first, min(first + batch, count))
@@ -55,7 +57,7 @@ def odoo_floor(h, count, skus, batch=10):
     from odoo import sql_db
 
     with h.env() as env:
-        partner_id = floor_partner(env)
+        partner_id, product_ids = floor_setup(env, skus)
     statements = [0]
     execute = sql_db.Cursor.execute
 
@@ -66,7 +68,7 @@ def odoo_floor(h, count, skus, batch=10):
     started, cpu_started = time.monotonic(), time.process_time()
     sql_db.Cursor.execute = counting
     try:
-        confirm_orders(h.env, partner_id, skus, count, batch)
+        confirm_orders(h.env, partner_id, product_ids, count, batch)
     finally:
         sql_db.Cursor.execute = execute
     elapsed = time.monotonic() - started
@@ -79,7 +81,7 @@ def parallel_floor(h, count, sets):
     orders/s, Odoo CPU ms per order, PostgreSQL CPU ms per order, load before/after
     as text)."""
     per = -(-count // len(sets))
-    load_before = Path("/proc/loadavg").read_text().split()[0]
+    load_before = loadavg()
     result = run_workers(
         h,
         len(sets),
@@ -87,7 +89,7 @@ def parallel_floor(h, count, sets):
         child=CHILD,
         child_args=lambda n: ["--count", str(per), "--skus", ",".join(sets[n])],
     )
-    load = "%s-%s" % (load_before, Path("/proc/loadavg").read_text().split()[0])
+    load = "%s-%s" % (load_before, loadavg())
     done = max(result["processed"], 1)
     return (
         len(sets),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _floor import confirm_orders, floor_partner  # noqa: E402
+from _floor import confirm_orders, floor_setup  # noqa: E402
 from _harness import Harness  # noqa: E402
 
 
@@ -29,18 +29,16 @@ def main():
     parser.add_argument("--deadline", type=float, default=300.0)
     parser.add_argument("--log-level", default="warn")
     args = parser.parse_args()
-    skus = args.skus.split(",")
     h = Harness(db=args.db, odoo_log_level=args.log_level)
     h.open_registry()
     with h.env() as env:  # the registry's caches warm, a pooled connection open
-        partner_id = floor_partner(env)
-        env["product.product"].search([("default_code", "in", skus)]).mapped("name")
+        partner_id, product_ids = floor_setup(env, args.skus.split(","))
     sys.stdout.write("ready\n")
     sys.stdout.flush()
     if sys.stdin.readline().strip() != "go":
         return 1
     cpu_started, began = time.process_time(), time.monotonic()
-    confirm_orders(h.env, partner_id, skus, args.count)
+    confirm_orders(h.env, partner_id, product_ids, args.count)
     json.dump(
         {
             "processed": args.count,

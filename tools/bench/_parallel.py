@@ -36,6 +36,11 @@ def _proc_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
+def loadavg():
+    """The 1-minute load average, as text (reported beside a parallel figure)."""
+    return Path("/proc/loadavg").read_text().split()[0]
+
+
 def _statement_head(query):
     """The first words of a statement, numbers and literals blanked: a lock wait's
     key."""
